@@ -103,6 +103,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-dynamodb@^3.1164.0',
     '@aws-sdk/lib-dynamodb@^3.1162.0',
     '@types/aws-lambda@^8.10.0',
+    // handler (bundled into the asset, so dev-only for the npm package) and its tests
+    'ajv@^8.17.0',
+    'ajv-formats@^3.0.1',
+    'fast-check@^4.0.0',
   ],
 
   jestOptions: {
