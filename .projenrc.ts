@@ -86,8 +86,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // ---- the Lambda handler: `src/handler/*.lambda.ts` is bundled by esbuild into `assets/` at build time.
   lambdaAutoDiscover: true,
   lambdaOptions: {
-    // Node.js 22 is available in every commercial region; the bundle targets its syntax level.
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    // The construct deploys nodejs24.x (the newest Lambda Node runtime; cdk-nag's AwsSolutions-L1 wants the latest);
+    // the bundle targets its syntax level.
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     // Node >= 18 reuses connections by default; the env var is dead weight.
     awsSdkConnectionReuse: false,
     // projen forwards these to esbuild (its LambdaFunction spreads them into addBundle); minify and metafile are

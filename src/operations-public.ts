@@ -1,0 +1,1 @@
+export { Operation, HandlerMode } from './operations';

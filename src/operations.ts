@@ -1,0 +1,74 @@
+import type { OperationName } from './shared/config';
+
+/**
+ * A CRUD operation of the API. A disabled operation has no route, no function and no IAM action.
+ */
+export enum Operation {
+  /** `POST /{resource}` — create an item (with optional `Idempotency-Key`). */
+  CREATE = 'create',
+  /** `GET /{resource}/{id}` — read one item. */
+  READ = 'read',
+  /** `GET /{resource}` — list items, by scan, by secondary index, or by owner. */
+  LIST = 'list',
+  /** `PUT /{resource}/{id}` (replace or create) and `PATCH /{resource}/{id}` (JSON Merge Patch). */
+  UPDATE = 'update',
+  /** `DELETE /{resource}/{id}` — delete one item. */
+  DELETE = 'delete',
+}
+
+/**
+ * How the enabled operations are spread over Lambda functions.
+ */
+export enum HandlerMode {
+  /**
+   * One function per operation, each with a role that holds only the DynamoDB actions its routes use.
+   * The smallest blast radius; each function has its own cold starts.
+   */
+  PER_OPERATION = 'PER_OPERATION',
+  /**
+   * One function for every enabled operation, with the union of their actions. Fewer cold starts (one warm pool
+   * serves every route) at the cost of a broader role.
+   */
+  SINGLE = 'SINGLE',
+}
+
+/** One HTTP route of an operation; `{id}` marks the item path. */
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly item: boolean;
+}
+
+/** The routes each operation answers. */
+export const OPERATION_ROUTES: Record<OperationName, RouteSpec[]> = {
+  create: [{ method: 'POST', item: false }],
+  read: [{ method: 'GET', item: true }],
+  list: [{ method: 'GET', item: false }],
+  update: [{ method: 'PUT', item: true }, { method: 'PATCH', item: true }],
+  delete: [{ method: 'DELETE', item: true }],
+};
+
+/**
+ * DynamoDB actions each operation needs on the items table. Kept next to the operations so a reader sees why each
+ * action is granted; the handler's store module is the other side of this list.
+ */
+export const TABLE_ACTIONS: Record<OperationName, string[]> = {
+  // PutItem with attribute_not_exists; the item and its idempotency record are written in one transaction, which
+  // IAM authorises per contained action (there is no TransactWriteItems action).
+  create: ['dynamodb:PutItem'],
+  // GetItem (consistent read) — owner scoping is checked on the item itself.
+  read: ['dynamodb:GetItem'],
+  // Scan without a filter; Query on a secondary index or on the owner index.
+  list: ['dynamodb:Scan', 'dynamodb:Query'],
+  // PUT reads the current version then writes conditionally; PATCH applies an UpdateItem conditioned on version.
+  update: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  // DeleteItem conditioned on existence (and version / owner when asked).
+  delete: ['dynamodb:DeleteItem'],
+};
+
+/** Operations whose requests use a secondary index (listing by attribute or by owner): only these get index ARNs. */
+export const INDEX_ACTIONS: Partial<Record<OperationName, string[]>> = {
+  list: ['dynamodb:Query'],
+};
+
+/** Actions on the idempotency table (create only): read a stored response, write the record in the transaction. */
+export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem'];
