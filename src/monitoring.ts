@@ -65,7 +65,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 export interface MonitoringInputs {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.IHttpStage;
-  readonly functions: { [operation: string]: lambda.Function };
+  /** Each distinct function once. */
+  readonly functions: lambda.Function[];
   readonly timeout: Duration;
   readonly table: dynamodb.ITableV2;
   readonly thresholds: AlarmThresholds;
@@ -109,8 +110,10 @@ export function createMonitoring(scope: Construct, inputs: MonitoringInputs): Mo
       return a;
     };
 
-    for (const [op, fn] of Object.entries(inputs.functions)) {
-      const name = pascal(op);
+    for (const fn of inputs.functions) {
+      // 'CreateHandler' → 'Create'; the single-mode function is just 'Handler'.
+      const name = fn.node.scope!.node.id.replace(/Handler$/, '');
+      const op = name ? name.toLowerCase() : 'CRUD';
       alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors ?? 1,
         `${op} function errors (crashes, timeouts): every one is a bug or a resource limit`);
       alarm(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaThrottles ?? 1,
@@ -140,7 +143,7 @@ export function createMonitoring(scope: Construct, inputs: MonitoringInputs): Mo
   }
 
   if (inputs.dashboard) {
-    const fns = Object.values(inputs.functions);
+    const fns = inputs.functions;
     const d = new cloudwatch.Dashboard(scope, 'Dashboard', {});
     const apiMinute = (metricName: string, statistic: string, label?: string) => new cloudwatch.Metric({
       namespace: 'AWS/ApiGateway', metricName, dimensionsMap: stageDimensions, statistic, period: Duration.minutes(1), label,
@@ -165,13 +168,11 @@ export function createMonitoring(scope: Construct, inputs: MonitoringInputs): Mo
         left: [inputs.table.metricConsumedReadCapacityUnits({ period: Duration.minutes(1) }), inputs.table.metricConsumedWriteCapacityUnits({ period: Duration.minutes(1) })],
         width: 12,
       }),
-      new cloudwatch.GraphWidget({ title: 'DynamoDB throttles and system errors', left: [throttled, systemErrors], width: 12 }),
+      // Each metric-math sum in its own widget: both use the per-operation ids, which must be unique per graph.
+      new cloudwatch.GraphWidget({ title: 'DynamoDB throttled requests', left: [throttled], width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'DynamoDB system errors', left: [systemErrors], width: 6 }),
     );
     result.dashboard = d;
   }
   return result;
-}
-
-function pascal(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -1,5 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { IConstruct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
 import type { ServerlessCrudApiProps } from './serverless-crud-api';
 import { ALL_OPERATIONS, DEFAULTS, ENV, IndexConfig, MANAGED_ATTRIBUTES, OperationName } from './shared/config';
@@ -34,7 +35,7 @@ const TABLE_KNOBS = ['billing', 'pointInTimeRecovery', 'deletionProtection', 're
  * Validates props and applies defaults. Every message names the prop(s), the bad value and the fix. Values that are
  * unresolved tokens are skipped: they are only known at deploy time.
  */
-export function validateProps(props: ServerlessCrudApiProps, auth: AuthorizationBinding): ResolvedProps {
+export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, auth: AuthorizationBinding): ResolvedProps {
   const fail = (message: string): never => {
     throw new Error(`ServerlessCrudApi: ${message}`);
   };
@@ -172,7 +173,7 @@ export function validateProps(props: ServerlessCrudApiProps, auth: Authorization
   if (known(props.defaultPageSize) && (!Number.isInteger(defaultPageSize) || defaultPageSize < 1)) {
     fail(`'defaultPageSize' must be a positive integer (got ${defaultPageSize})`);
   }
-  if (defaultPageSize > maxPageSize) {
+  if (!Token.isUnresolved(defaultPageSize) && !Token.isUnresolved(maxPageSize) && defaultPageSize > maxPageSize) {
     fail(`'defaultPageSize' (${defaultPageSize}) is above 'maxPageSize' (${maxPageSize}); lower defaultPageSize or raise maxPageSize`);
   }
   const ttl = props.idempotencyTtl ?? Duration.seconds(DEFAULTS.idempotencyTtlSeconds);
@@ -195,7 +196,7 @@ export function validateProps(props: ServerlessCrudApiProps, auth: Authorization
     }
     checkExistingTable(props.existingTable, idAttribute, [
       ...indexes, ...(ownerScoping ? [{ indexName: DEFAULTS.ownerIndexName, partitionKey: ownerAttribute, sortKey: idAttribute }] : []),
-    ], fail);
+    ], fail, scope);
   }
   if (props.timeToLiveAttribute !== undefined && known(props.timeToLiveAttribute)) {
     checkAttributeName('timeToLiveAttribute', props.timeToLiveAttribute, fail);
@@ -286,12 +287,16 @@ function checkAttributeName(prop: string, name: string, fail: (m: string) => nev
   if (Buffer.byteLength(name, 'utf8') > 255) fail(`'${prop}' is longer than DynamoDB's 255-byte limit for key attributes`);
 }
 
-/** Checks what can be known of an existing table: its key schema when it is a TableV2 defined in this app. */
-function checkExistingTable(table: dynamodb.ITableV2, idAttribute: string, indexes: IndexConfig[], fail: (m: string) => never) {
+/**
+ * Checks what can be known of an existing table: its key schema (fixed when the table is defined) right away, and
+ * its GSIs at synth time (they may be added after this construct). Imported tables are unknown until deploy time.
+ */
+function checkExistingTable(table: dynamodb.ITableV2, idAttribute: string, indexes: IndexConfig[], fail: (m: string) => never, scope: IConstruct) {
   const cfn = (table as any).node?.defaultChild;
-  if (!(cfn instanceof dynamodb.CfnGlobalTable)) return; // imported: its schema is unknown at synth time
-  const keySchema = cfn.keySchema as dynamodb.CfnGlobalTable.KeySchemaProperty[];
-  const attrs = cfn.attributeDefinitions as dynamodb.CfnGlobalTable.AttributeDefinitionProperty[];
+  if (!(cfn instanceof dynamodb.CfnGlobalTable)) return;
+  const stack = Stack.of(cfn);
+  const keySchema = stack.resolve(cfn.keySchema) as { attributeName: string; keyType: string }[];
+  const attrs = stack.resolve(cfn.attributeDefinitions) as { attributeName: string; attributeType: string }[];
   if (!Array.isArray(keySchema) || !Array.isArray(attrs)) return;
   const hash = keySchema.find((k) => k.keyType === 'HASH');
   const typeOf = (n: string) => attrs.find((a) => a.attributeName === n)?.attributeType;
@@ -300,13 +305,13 @@ function checkExistingTable(table: dynamodb.ITableV2, idAttribute: string, index
       keySchema.map((k) => `${k.keyType === 'HASH' ? 'partition' : 'sort'} key '${k.attributeName}' (${typeOf(k.attributeName)})`).join(', ') +
       `; set 'idAttribute' to match, or use a table keyed on '${idAttribute}'`);
   }
-  const gsis = (cfn.globalSecondaryIndexes ?? []) as dynamodb.CfnGlobalTable.GlobalSecondaryIndexProperty[];
-  if (!Array.isArray(gsis)) return;
-  for (const ix of indexes) {
-    const gsi = gsis.find((g) => g.indexName === ix.indexName);
-    const gsiHash = gsi && (gsi.keySchema as dynamodb.CfnGlobalTable.KeySchemaProperty[]).find((k) => k.keyType === 'HASH');
-    if (!gsi || gsiHash?.attributeName !== ix.partitionKey) {
-      fail(`'existingTable' has no GSI '${ix.indexName}' with partition key '${ix.partitionKey}'; add it to the table (projection ALL) or change 'indexes'/'ownerScoping'`);
-    }
-  }
+  scope.node.addValidation({
+    validate: () => {
+      const gsis = (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as { indexName: string; keySchema: { attributeName: string; keyType: string }[] }[];
+      return indexes
+        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && g.keySchema.find((k) => k.keyType === 'HASH')?.attributeName === ix.partitionKey))
+        .map((ix) => `ServerlessCrudApi: 'existingTable' has no GSI '${ix.indexName}' with partition key '${ix.partitionKey}'; ` +
+          "add it to the table (projection ALL) or change 'indexes'/'ownerScoping'");
+    },
+  });
 }

@@ -392,7 +392,7 @@ export class ServerlessCrudApi extends Construct {
     super(scope, id);
 
     const auth: AuthorizationBinding = (props.authorization ?? ApiAuthorization.iam())._bind(this);
-    const resolved = validateProps(props, auth);
+    const resolved = validateProps(this, props, auth);
     const ops = resolved.operations;
     this.operations = ops.map((o) => o as string as Operation);
 
@@ -531,7 +531,6 @@ export class ServerlessCrudApi extends Construct {
       }
       // Invoked synchronously by API Gateway only: the caller gets the error; there is no async event to keep.
       Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason: 'Invoked synchronously by API Gateway; a DLQ only receives failed asynchronous invocations.' });
-      Validations.of(fn).acknowledge({ id: 'Serverless-LambdaAsyncFailureDestination', reason: 'Invoked synchronously by API Gateway; failure destinations apply to asynchronous invocations only.' });
 
       handlerFunctions.push(fn);
       for (const op of group) {
@@ -600,7 +599,7 @@ export class ServerlessCrudApi extends Construct {
     const monitoring = createMonitoring(this, {
       httpApi: this.httpApi,
       stage: this.stage,
-      functions,
+      functions: handlerFunctions,
       timeout,
       table: this.table,
       thresholds: props.alarmThresholds ?? {},
@@ -676,7 +675,8 @@ export class ServerlessCrudApi extends Construct {
     if (key) {
       // Customer-managed key: the data plane calls decrypt (reads) and generate-data-key/encrypt (writes).
       const writes = group.some((op) => op === 'create' || op === 'update' || op === 'delete');
-      key.grant(role, 'kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'] : []));
+      // Named actions rather than ReEncrypt*/GenerateDataKey*: no wildcard in any of our policies.
+      key.grant(role, 'kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'] : []));
     }
   }
 }

@@ -1,0 +1,99 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { ApiAuthorization, HandlerMode, Operation } from '../../src';
+import { dynamoStatementsByFunction, synth } from './util';
+
+// Written out by hand on purpose (not imported from src/operations.ts): this is the contract the roles must meet.
+const EXPECTED_TABLE_ACTIONS: Record<Operation, string[]> = {
+  [Operation.CREATE]: ['dynamodb:PutItem'],
+  [Operation.READ]: ['dynamodb:GetItem'],
+  [Operation.LIST]: ['dynamodb:Query', 'dynamodb:Scan'],
+  [Operation.UPDATE]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  [Operation.DELETE]: ['dynamodb:DeleteItem'],
+};
+const ALL = [Operation.CREATE, Operation.READ, Operation.LIST, Operation.UPDATE, Operation.DELETE];
+
+/** Every non-empty subset of the operations (31). */
+const SUBSETS: Operation[][] = [];
+for (let mask = 1; mask < 1 << ALL.length; mask++) SUBSETS.push(ALL.filter((_, i) => mask & (1 << i)));
+
+const TABLE = JSON.stringify({ 'Fn::GetAtt': ['TodosTableA804D06A', 'Arn'] });
+const IDEMPOTENCY = JSON.stringify({ 'Fn::GetAtt': ['TodosIdempotencyTable91EDE072', 'Arn'] });
+const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['TodosTableA804D06A', 'Arn'] }, `/index/${name}`]] });
+
+function expectedStatements(ops: Operation[], indexNames: string[]) {
+  const statements: { actions: string[]; resources: string[] }[] = [];
+  statements.push({ actions: [...new Set(ops.flatMap((o) => EXPECTED_TABLE_ACTIONS[o]))].sort(), resources: [TABLE] });
+  if (ops.includes(Operation.LIST) && indexNames.length > 0) {
+    statements.push({ actions: ['dynamodb:Query'], resources: indexNames.map(index).sort() });
+  }
+  if (ops.includes(Operation.CREATE)) {
+    statements.push({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [IDEMPOTENCY] });
+  }
+  return statements;
+}
+
+describe('least-privilege IAM: exact DynamoDB actions and resources per function', () => {
+  describe.each(SUBSETS.map((ops) => [ops.join('+'), ops]))('operations %s', (_name, ops) => {
+    test('PER_OPERATION: each function holds only its own operation\'s actions, on the table (and idempotency table for create)', () => {
+      const s = synth({ operations: ops as Operation[] });
+      const byFn = dynamoStatementsByFunction(s);
+      expect(Object.keys(byFn).sort()).toEqual((ops as Operation[]).map((o) => `${o[0].toUpperCase()}${o.slice(1)}Handler`).sort());
+      for (const op of ops as Operation[]) {
+        expect(byFn[`${op[0].toUpperCase()}${op.slice(1)}Handler`]).toEqual(expectedStatements([op], []));
+      }
+    });
+
+    test('SINGLE: one function with the union of the enabled operations\' actions', () => {
+      const s = synth({ operations: ops as Operation[], handlerMode: HandlerMode.SINGLE });
+      const byFn = dynamoStatementsByFunction(s);
+      const name = (ops as Operation[]).length === 1 ? `${(ops as Operation[])[0][0].toUpperCase()}${(ops as Operation[])[0].slice(1)}Handler` : 'Handler';
+      expect(Object.keys(byFn)).toEqual([name]);
+      expect(byFn[name]).toEqual(expectedStatements(ops as Operation[], []));
+    });
+  });
+
+  test('secondary indexes: only the list function may Query them, and only those index ARNs', () => {
+    const s = synth({ indexes: [{ partitionKey: 'status', sortKey: 'createdAt' }, { partitionKey: 'tag', indexName: 'tags' }] });
+    const byFn = dynamoStatementsByFunction(s);
+    expect(byFn.ListHandler).toEqual(expectedStatements([Operation.LIST], ['byStatus', 'tags']));
+    for (const fn of ['CreateHandler', 'ReadHandler', 'UpdateHandler', 'DeleteHandler']) {
+      expect(JSON.stringify(byFn[fn])).not.toContain('/index/');
+    }
+  });
+
+  test('owner scoping: the list function may Query the owner index', () => {
+    const s = synth({ ownerScoping: true, authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] }) });
+    expect(dynamoStatementsByFunction(s).ListHandler).toEqual(expectedStatements([Operation.LIST], ['byOwner']));
+  });
+
+  test('SINGLE with indexes: one role, table actions plus index Query', () => {
+    const s = synth({ handlerMode: HandlerMode.SINGLE, indexes: [{ partitionKey: 'status' }] });
+    expect(dynamoStatementsByFunction(s).Handler).toEqual(expectedStatements(ALL, ['byStatus']));
+  });
+
+  test('no role has a DynamoDB wildcard, logs on another group, or a managed policy', () => {
+    const s = synth({ handlerMode: HandlerMode.SINGLE });
+    const json = JSON.stringify(s.template.toJSON());
+    expect(json).not.toMatch(/"dynamodb:\*"|"logs:\*"|"logs:CreateLogGroup"/);
+    for (const role of Object.values(s.template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    const policies = Object.values(s.template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const wildcard = policies.filter((st: any) => st.Resource === '*');
+    expect(wildcard.map((st: any) => st.Action)).toEqual([['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
+    const logs = policies.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('logs:')));
+    expect(logs).toEqual([{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TodosHandlerLogGroup/), 'Arn'] } }]);
+  });
+
+  test('customer-managed KMS key: readers get decrypt only, writers also encrypt/generate data keys', () => {
+    const s = synth({}, (stack) => ({ encryption: dynamodb.TableEncryptionV2.customerManagedKey(new (require('aws-cdk-lib/aws-kms').Key)(stack, 'Key')) }));
+    const policies = s.template.toJSON().Resources as Record<string, any>;
+    const kmsFor = (fnScope: string) => Object.entries(policies)
+      .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`Todos${fnScope}`))
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('kms:')))
+      .flatMap((st: any) => [st.Action].flat()).sort();
+    expect(kmsFor('ReadHandler')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kmsFor('UpdateHandler')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+  });
+});
