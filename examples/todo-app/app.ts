@@ -1,0 +1,30 @@
+/**
+ * Example app: the one-liner, and a configured variant (schema, an index, CORS).
+ * Synthesize with `npx projen synth:example` from the repository root.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { ServerlessCrudApi } from '../../src';
+
+const app = new App();
+const stack = new Stack(app, 'TodoApp');
+
+// The one-liner: HTTP API → Lambda → DynamoDB, IAM-authorized, with alarms.
+new ServerlessCrudApi(stack, 'Todos');
+
+// A configured variant: validated bodies, `GET /notes?status=open` via a GSI, CORS for a browser app.
+new ServerlessCrudApi(stack, 'Notes', {
+  resourceName: 'notes',
+  schema: {
+    type: 'object',
+    properties: {
+      title: { type: 'string', minLength: 1, maxLength: 200 },
+      status: { type: 'string', enum: ['open', 'done'] },
+      tags: { type: 'array', items: { type: 'string' }, maxItems: 10 },
+    },
+    required: ['title'],
+  },
+  indexes: [{ partitionKey: 'status', sortKey: 'updatedAt' }],
+  cors: { allowOrigins: ['http://localhost:5173'], allowHeaders: ['content-type', 'if-match', 'if-none-match', 'idempotency-key'] },
+});
+
+app.synth();

@@ -1,1 +1,0 @@
-export { Operation, HandlerMode } from './operations';
