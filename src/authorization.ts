@@ -99,6 +99,8 @@ export abstract class ApiAuthorization {
           scopes: props.scopes,
           providesJwtSubject: true,
           kind: 'cognito',
+          jwtIssuer: props.userPool.userPoolProviderUrl,
+          jwtAudience: props.userPoolClients.map((c) => c.userPoolClientId),
         };
       }
     })();

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -16,6 +16,7 @@ import { AlarmThresholds, createMonitoring } from './monitoring';
 import { HandlerMode, IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, Operation, OPERATION_ROUTES, TABLE_ACTIONS } from './operations';
 import { validateProps } from './props-validation';
 import { CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, IDEMPOTENCY_TABLE, IndexConfig, OperationName } from './shared/config';
+import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest, LocalRoute } from './shared/local-manifest';
 
 /** A global secondary index that `GET /{resource}?<partitionKey>=value` queries instead of scanning. */
 export interface SecondaryIndex {
@@ -568,6 +569,7 @@ export class ServerlessCrudApi extends Construct {
     });
     this.url = this.stage.url;
 
+    const localRoutes: LocalRoute[] = [];
     // One integration per invoked target (function or alias), shared by all of its routes.
     const integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
     for (const op of ops) {
@@ -588,9 +590,14 @@ export class ServerlessCrudApi extends Construct {
           authorizer: auth.authorizer,
           authorizationScopes: auth.scopes,
         });
+        localRoutes.push({ method: route.method, path: routePath, operation: op, functionLogicalId: cfnLogicalId(functions[op]) });
         this.routeArns.push(this.httpApi.arnForExecuteApi(route.method, route.item ? `/${resolved.resourceName}/*` : routePath, '$default'));
       }
     }
+    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, this.localManifest({
+      resolved, auth, props, targets: functions, ownerIndex, localRoutes,
+    }));
+
     if (auth.kind === 'none') {
       Validations.of(this.httpApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'authorization disabled by configuration' });
     }
@@ -658,6 +665,52 @@ export class ServerlessCrudApi extends Construct {
     });
   }
 
+  /** What the local runner needs to serve this API (see src/shared/local-manifest.ts). */
+  private localManifest(x: {
+    resolved: ReturnType<typeof validateProps>; auth: AuthorizationBinding; props: ServerlessCrudApiProps;
+    targets: { [op: string]: lambda.Function }; ownerIndex?: IndexConfig; localRoutes: LocalRoute[];
+  }): LocalManifest {
+    const { resolved, auth, props } = x;
+    const tableCfn = this.table.node.defaultChild;
+    const cors = props.cors;
+    return {
+      version: LOCAL_MANIFEST_VERSION,
+      path: this.node.path,
+      stageName: '$default',
+      routes: x.localRoutes,
+      functions: this.handlerFunctions.map((fn) => ({
+        logicalId: cfnLogicalId(fn),
+        operations: Object.keys(x.targets).filter((op) => x.targets[op] === fn),
+        handler: props.handlerEntrypoint ?? 'index.handler',
+        timeoutSeconds: (props.timeout ?? Duration.seconds(10)).toSeconds(),
+        memoryMb: props.memorySize ?? 1024,
+      })),
+      table: {
+        logicalId: tableCfn instanceof CfnResource ? tableCfn.logicalId : undefined,
+        tableName: tableCfn instanceof CfnResource ? undefined : this.table.tableName,
+        partitionKey: resolved.idAttribute,
+        indexes: [...resolved.indexes, ...(x.ownerIndex ? [x.ownerIndex] : [])],
+        ttlAttribute: props.existingTable ? undefined : props.timeToLiveAttribute,
+      },
+      idempotencyTable: this.idempotencyTable ? {
+        logicalId: (this.idempotencyTable.node.defaultChild as CfnResource).logicalId,
+        partitionKey: IDEMPOTENCY_TABLE.PARTITION_KEY,
+        indexes: [],
+        ttlAttribute: IDEMPOTENCY_TABLE.TTL_ATTRIBUTE,
+      } : undefined,
+      auth: { kind: auth.kind, issuer: auth.jwtIssuer, audience: auth.jwtAudience, scopes: auth.scopes },
+      cors: cors ? {
+        allowOrigins: cors.allowOrigins,
+        allowMethods: cors.allowMethods?.map((m) => String(m)),
+        allowHeaders: cors.allowHeaders,
+        exposeHeaders: cors.exposeHeaders,
+        allowCredentials: cors.allowCredentials,
+        maxAgeSeconds: cors.maxAge?.toSeconds(),
+      } : undefined,
+      throttle: { rateLimit: resolved.throttleRate, burstLimit: resolved.throttleBurst },
+    };
+  }
+
   private grantTableActions(role: iam.Role, group: OperationName[], indexes: IndexConfig[], hasIndexes: boolean) {
     const tableActions = unique(group.flatMap((op) => TABLE_ACTIONS[op]));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableActions, resources: [this.table.tableArn] }));
@@ -709,6 +762,10 @@ function acknowledgeWildcards(role: iam.Role, props: ServerlessCrudApiProps) {
   if (reasons.length > 0) {
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: reasons.join('; ') });
   }
+}
+
+function cfnLogicalId(fn: lambda.Function): string {
+  return (fn.node.defaultChild as CfnResource).logicalId;
 }
 
 function unique<T>(xs: T[]): T[] {

@@ -237,3 +237,32 @@ describe('props', () => {
     expect(s.api.metricIntegrationLatency({ statistic: 'p50' }).statistic).toBe('p50');
   });
 });
+
+describe('local runner manifest (construct metadata in the cloud assembly)', () => {
+  test('records routes → function logical ids, tables, auth, CORS and throttling, resolved', () => {
+    const s = synth({
+      indexes: [{ partitionKey: 'status' }],
+      cors: { allowOrigins: ['http://localhost:5173'], allowMethods: [apigwv2.CorsHttpMethod.GET], maxAge: Duration.minutes(10) },
+      authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] }),
+      ownerScoping: true,
+      throttle: { rateLimit: 5, burstLimit: 10 },
+    });
+    const assembly = s.app.synth();
+    const entries = assembly.getStackByName('TestStack').findMetadataByType('cdk-serverless-crud-api:local');
+    expect(entries.map((e) => e.path)).toEqual(['/TestStack/Todos']);
+    const manifest = entries[0].data as any;
+    const fnIds = Object.keys(s.template.findResources('AWS::Lambda::Function'));
+    expect(manifest).toMatchObject({
+      version: 1, path: 'TestStack/Todos', stageName: '$default',
+      auth: { kind: 'jwt', issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] },
+      cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], maxAgeSeconds: 600 },
+      throttle: { rateLimit: 5, burstLimit: 10 },
+      table: { logicalId: 'TodosTableA804D06A', partitionKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: 'status' }, { indexName: 'byOwner', partitionKey: 'owner', sortKey: 'id' }] },
+      idempotencyTable: { logicalId: 'TodosIdempotencyTable91EDE072', partitionKey: 'pk', ttlAttribute: 'expiresAt' },
+    });
+    expect(manifest.routes).toHaveLength(6);
+    for (const r of manifest.routes) expect(fnIds).toContain(r.functionLogicalId);
+    expect(manifest.routes.find((r: any) => r.method === 'PATCH')).toMatchObject({ path: '/items/{id}', operation: 'update' });
+    expect(manifest.functions.map((f: any) => f.operations)).toEqual([['create'], ['read'], ['list'], ['update'], ['delete']]);
+  });
+});

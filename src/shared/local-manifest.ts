@@ -1,0 +1,71 @@
+/**
+ * What the construct records for the local runner, as construct metadata (it lands, resolved, in the cloud
+ * assembly's manifest.json under the stack artifact's metadata). The runner reads this instead of reverse-engineering
+ * CloudFormation: it says which functions serve which routes and which tables to create. Values that are deploy-time
+ * tokens arrive as CloudFormation intrinsics ({ Ref }, { 'Fn::GetAtt' }, …).
+ */
+
+/** Metadata entry type. */
+export const LOCAL_MANIFEST_METADATA_TYPE = 'cdk-serverless-crud-api:local';
+
+/** Bumped when the shape changes; the runner refuses a manifest it does not understand. */
+export const LOCAL_MANIFEST_VERSION = 1;
+
+export interface LocalRoute {
+  readonly method: string;
+  /** API Gateway path, e.g. `/items/{id}`. */
+  readonly path: string;
+  readonly operation: string;
+  /** Logical id of the Lambda function that serves it. */
+  readonly functionLogicalId: string;
+}
+
+export interface LocalFunction {
+  readonly logicalId: string;
+  readonly operations: string[];
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+export interface LocalTable {
+  /** Logical id when the construct created the table; absent for an existing (imported) table. */
+  readonly logicalId?: string;
+  /** Name of an existing table (may be an intrinsic). */
+  readonly tableName?: unknown;
+  /** Key schema, for existing tables the runner must create from scratch. */
+  readonly partitionKey: string;
+  readonly indexes: { indexName: string; partitionKey: string; sortKey?: string }[];
+  readonly ttlAttribute?: string;
+}
+
+export interface LocalAuth {
+  /** iam | jwt | cognito | custom | none */
+  readonly kind: string;
+  readonly issuer?: unknown;
+  readonly audience?: unknown[];
+  readonly scopes?: string[];
+}
+
+export interface LocalCors {
+  readonly allowOrigins?: string[];
+  readonly allowMethods?: string[];
+  readonly allowHeaders?: string[];
+  readonly exposeHeaders?: string[];
+  readonly allowCredentials?: boolean;
+  readonly maxAgeSeconds?: number;
+}
+
+export interface LocalManifest {
+  readonly version: number;
+  /** Construct path, e.g. `TodoApp/Todos`. */
+  readonly path: string;
+  readonly stageName: string;
+  readonly routes: LocalRoute[];
+  readonly functions: LocalFunction[];
+  readonly table: LocalTable;
+  readonly idempotencyTable?: LocalTable;
+  readonly auth: LocalAuth;
+  readonly cors?: LocalCors;
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+}
