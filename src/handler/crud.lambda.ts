@@ -1,17 +1,17 @@
 /**
  * Lambda entry point of every ServerlessCrudApi function: payload 2.0 event → route → operation → response.
+ *
+ * Init does three cheap things: create the DynamoDB client, read the config (a missing or invalid one fails init
+ * with a ConfigError naming the problem), and build the handler. The JSON Schema, if any, compiles on first use.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { loadConfig } from './config';
+import { createHandler } from './handler';
 
-// Created once per execution environment; the SDK reads region/endpoint from the standard environment.
-const ddb = new DynamoDBClient({});
-void ddb;
+// Created once per execution environment; region and endpoint come from the standard environment. Timeouts bound a
+// hung connection well inside the function's timeout; the SDK's standard retry mode (3 attempts) stays.
+const dynamodb = new DynamoDBClient({
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+});
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  return {
-    statusCode: 501,
-    headers: { 'content-type': 'application/problem+json' },
-    body: JSON.stringify({ type: 'about:blank', title: 'Not Implemented', status: 501, detail: `${event.routeKey} is not implemented yet` }),
-  };
-};
+export const handler = createHandler(loadConfig(__dirname, process.env), process.env, { dynamodb });

@@ -23,6 +23,12 @@ export const ENV = {
   CONFIG: 'CRUD_CONFIG',
   /** Optional: an explicit path to the config file (the local runner uses it). */
   CONFIG_FILE: 'CRUD_CONFIG_FILE',
+  /**
+   * Optional: the key that authenticates list cursors (HMAC-SHA256). When absent the handler derives one from the
+   * table name, which still detects tampering and binds cursors to one table, listing and caller, but is not a secret:
+   * data isolation never depends on it (the handler re-checks every decoded cursor against the caller and the query).
+   */
+  CURSOR_SECRET: 'CRUD_CURSOR_SECRET',
 } as const;
 
 /** The config file the construct writes beside the bundled `index.js` in the function's code asset. */

@@ -1,0 +1,230 @@
+/**
+ * Reads and checks the handler's configuration: the {@link HandlerConfig} the construct wrote, and the environment.
+ *
+ * Everything here runs once per execution environment. A problem is a {@link ConfigError} with a message that names
+ * the source, the field and what is wrong, so a misdeployed function fails its init with a readable log line.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, IndexConfig, MANAGED_ATTRIBUTES, OperationName,
+  OwnerScopingConfig,
+} from '../shared/config';
+
+/** The configuration is missing or invalid. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Query parameters with a fixed meaning; no index attribute may use these names. */
+export const RESERVED_QUERY_PARAMETERS: readonly string[] = ['limit', 'cursor', 'order'];
+
+/** Largest page size the handler accepts in a config (DynamoDB returns at most 1 MB per page anyway). */
+const MAX_PAGE_SIZE_LIMIT = 1000;
+
+/**
+ * Finds and parses the config: `crud-config.json` in `dir` (beside the bundled index.js), else the file named by
+ * `CRUD_CONFIG_FILE`, else the JSON in `CRUD_CONFIG`.
+ */
+export function loadConfig(dir: string, env: NodeJS.ProcessEnv): HandlerConfig {
+  const besideHandler = path.join(dir, CONFIG_FILE_NAME);
+  if (fs.existsSync(besideHandler)) {
+    return parseConfig(readJsonFile(besideHandler), besideHandler);
+  }
+  const file = env[ENV.CONFIG_FILE];
+  if (file) {
+    if (!fs.existsSync(file)) {
+      throw new ConfigError(`${ENV.CONFIG_FILE} names '${file}', which does not exist`);
+    }
+    return parseConfig(readJsonFile(file), file);
+  }
+  const json = env[ENV.CONFIG];
+  if (json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (e) {
+      throw new ConfigError(`${ENV.CONFIG} is not valid JSON: ${(e as Error).message}`);
+    }
+    return parseConfig(parsed, `$${ENV.CONFIG}`);
+  }
+  throw new ConfigError(
+    `No handler config: expected ${besideHandler}, or a file named by ${ENV.CONFIG_FILE}, or JSON in ${ENV.CONFIG}`,
+  );
+}
+
+function readJsonFile(file: string): unknown {
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+const CONFIG_KEYS = new Set([
+  'version', 'resourceName', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize',
+  'idempotencyTtlSeconds',
+]);
+
+/**
+ * Checks a parsed config and fills the fields that have a documented default ({@link DEFAULTS}). Unknown fields are
+ * refused: they are typos, or a config written for a newer handler (which would also bump `version`).
+ */
+export function parseConfig(raw: unknown, source: string): HandlerConfig {
+  const fail = (message: string): never => {
+    throw new ConfigError(`Invalid handler config (${source}): ${message}`);
+  };
+  if (!isPlainObject(raw)) fail('expected a JSON object');
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!CONFIG_KEYS.has(key)) fail(`unknown field '${key}'`);
+  }
+  if (obj.version !== CONFIG_VERSION) {
+    fail(`'version' is ${JSON.stringify(obj.version)}; this handler understands version ${CONFIG_VERSION} only`);
+  }
+
+  const resourceName = obj.resourceName ?? DEFAULTS.resourceName;
+  if (typeof resourceName !== 'string' || !/^[A-Za-z0-9._~-]+$/.test(resourceName)) {
+    fail(`'resourceName' must be one URL path segment of letters, digits and . _ ~ - (got ${JSON.stringify(resourceName)})`);
+  }
+  const idAttribute = checkAttributeName(obj.idAttribute ?? DEFAULTS.idAttribute, 'idAttribute', fail);
+  const managed = new Set<string>(Object.values(MANAGED_ATTRIBUTES));
+  if (managed.has(idAttribute)) fail(`'idAttribute' must not be a server-managed attribute (${[...managed].join(', ')})`);
+
+  const operations = obj.operations ?? [...ALL_OPERATIONS];
+  if (!Array.isArray(operations) || operations.some((o) => !ALL_OPERATIONS.includes(o as OperationName))) {
+    fail(`'operations' must be an array of ${ALL_OPERATIONS.join(', ')} (got ${JSON.stringify(operations)})`);
+  }
+  if (new Set(operations as string[]).size !== (operations as string[]).length) fail("'operations' lists an operation twice");
+
+  let ownerScoping: OwnerScopingConfig | undefined;
+  if (obj.ownerScoping !== undefined) {
+    const o = obj.ownerScoping;
+    if (!isPlainObject(o)) fail("'ownerScoping' must be an object { attribute, indexName }");
+    const os = o as Record<string, unknown>;
+    const attribute = checkAttributeName(os.attribute, 'ownerScoping.attribute', fail);
+    const indexName = checkIndexName(os.indexName, 'ownerScoping.indexName', fail);
+    if (attribute === idAttribute || managed.has(attribute)) {
+      fail(`'ownerScoping.attribute' (${attribute}) must differ from the id attribute and the server-managed attributes`);
+    }
+    ownerScoping = { attribute, indexName };
+  }
+
+  const indexesRaw = obj.indexes ?? [];
+  if (!Array.isArray(indexesRaw)) fail("'indexes' must be an array");
+  const indexes: IndexConfig[] = [];
+  const seen = new Set<string>();
+  (indexesRaw as unknown[]).forEach((ix, i) => {
+    const where = `indexes[${i}]`;
+    if (!isPlainObject(ix)) fail(`'${where}' must be an object { indexName, partitionKey, sortKey? }`);
+    const x = ix as Record<string, unknown>;
+    const indexName = checkIndexName(x.indexName, `${where}.indexName`, fail);
+    const partitionKey = checkAttributeName(x.partitionKey, `${where}.partitionKey`, fail);
+    const sortKey = x.sortKey === undefined ? undefined : checkAttributeName(x.sortKey, `${where}.sortKey`, fail);
+    if (partitionKey === idAttribute) fail(`'${where}.partitionKey' must not be the id attribute '${idAttribute}'`);
+    if (partitionKey === MANAGED_ATTRIBUTES.VERSION || sortKey === MANAGED_ATTRIBUTES.VERSION) {
+      fail(`'${where}' cannot use '${MANAGED_ATTRIBUTES.VERSION}' (a number) as a key: index keys are strings`);
+    }
+    if (RESERVED_QUERY_PARAMETERS.includes(partitionKey)) {
+      fail(`'${where}.partitionKey' must not be '${partitionKey}': it is a reserved query parameter (${RESERVED_QUERY_PARAMETERS.join(', ')})`);
+    }
+    if (seen.has(partitionKey)) fail(`two indexes have the partition key '${partitionKey}'; '?${partitionKey}=' would be ambiguous`);
+    seen.add(partitionKey);
+    indexes.push(sortKey === undefined ? { indexName, partitionKey } : { indexName, partitionKey, sortKey });
+  });
+
+  if (obj.schema !== undefined && !isPlainObject(obj.schema) && typeof obj.schema !== 'boolean') {
+    fail("'schema' must be a JSON Schema (an object)");
+  }
+
+  const maxPageSize = checkInteger(obj.maxPageSize ?? DEFAULTS.maxPageSize, 'maxPageSize', 1, MAX_PAGE_SIZE_LIMIT, fail);
+  const defaultPageSize = checkInteger(obj.defaultPageSize ?? DEFAULTS.defaultPageSize, 'defaultPageSize', 1, maxPageSize, fail);
+  const idempotencyTtlSeconds = checkInteger(
+    obj.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds, 'idempotencyTtlSeconds', 1, 365 * 24 * 3600, fail);
+
+  return {
+    version: CONFIG_VERSION,
+    resourceName: resourceName as string,
+    idAttribute,
+    operations: operations as OperationName[],
+    indexes,
+    ...(obj.schema !== undefined ? { schema: obj.schema as Record<string, unknown> } : {}),
+    ...(ownerScoping ? { ownerScoping } : {}),
+    defaultPageSize,
+    maxPageSize,
+    idempotencyTtlSeconds,
+  };
+}
+
+/** What the environment tells one function instance. */
+export interface HandlerEnvironment {
+  readonly tableName: string;
+  /** Absent when this function does not serve `create` (or the deployment has no idempotency table). */
+  readonly idempotencyTableName?: string;
+  /** The operations this function serves: a subset of the config's. */
+  readonly operations: ReadonlySet<OperationName>;
+  /** Explicit cursor key, when set. */
+  readonly cursorSecret?: string;
+}
+
+/**
+ * Reads the environment variables the construct sets ({@link ENV}). `CRUD_OPERATIONS` may be absent (the local
+ * runner), meaning every operation the config enables.
+ */
+export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv): HandlerEnvironment {
+  const tableName = env[ENV.TABLE_NAME];
+  if (!tableName) throw new ConfigError(`${ENV.TABLE_NAME} is not set: the handler needs the items table's name`);
+  const rawOps = env[ENV.OPERATIONS];
+  let operations: OperationName[];
+  if (rawOps === undefined) {
+    operations = [...config.operations];
+  } else {
+    operations = rawOps.split(',').map((s) => s.trim()).filter((s) => s !== '') as OperationName[];
+    for (const op of operations) {
+      if (!ALL_OPERATIONS.includes(op)) {
+        throw new ConfigError(`${ENV.OPERATIONS} lists '${op}', which is not an operation (${ALL_OPERATIONS.join(', ')})`);
+      }
+      if (!config.operations.includes(op)) {
+        throw new ConfigError(`${ENV.OPERATIONS} lists '${op}', which the config does not enable (${config.operations.join(', ')})`);
+      }
+    }
+  }
+  const idempotencyTableName = env[ENV.IDEMPOTENCY_TABLE_NAME] || undefined;
+  const cursorSecret = env[ENV.CURSOR_SECRET] || undefined;
+  return {
+    tableName,
+    operations: new Set(operations),
+    ...(idempotencyTableName ? { idempotencyTableName } : {}),
+    ...(cursorSecret ? { cursorSecret } : {}),
+  };
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkAttributeName(v: unknown, field: string, fail: (m: string) => never): string {
+  if (typeof v !== 'string' || v.length === 0 || Buffer.byteLength(v, 'utf8') > 255 || v === '__proto__') {
+    fail(`'${field}' must be an attribute name of 1 to 255 bytes (got ${JSON.stringify(v)})`);
+  }
+  return v as string;
+}
+
+function checkIndexName(v: unknown, field: string, fail: (m: string) => never): string {
+  // DynamoDB's rule for table and index names.
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{3,255}$/.test(v)) {
+    fail(`'${field}' must be a DynamoDB index name (3-255 of A-Z a-z 0-9 _ . -; got ${JSON.stringify(v)})`);
+  }
+  return v as string;
+}
+
+function checkInteger(v: unknown, field: string, min: number, max: number, fail: (m: string) => never): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(`'${field}' must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  }
+  return v as number;
+}

@@ -1,0 +1,166 @@
+/**
+ * The handler factory: config + environment + clients → a payload-2.0 Lambda handler. The Lambda entry
+ * (crud.lambda.ts) wires it once from the real config; tests build one per configuration.
+ */
+import { randomUUID } from 'crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { parseEnvironment } from './config';
+import { CursorCodec } from './cursor';
+import { HttpError, HttpResponse, problemResponse } from './http';
+import { itemModel } from './item';
+import { LogWriter, logRequest, stdoutWriter } from './log';
+import {
+  createItem, deleteItem, listItems, OperationRequest, patchItem, readItem, replaceItem, Services,
+} from './operations';
+import { matchRoute } from './routes';
+import { ItemStore } from './store';
+import { SchemaValidator } from './validation';
+import type { HandlerConfig } from '../shared/config';
+import { PROBLEMS } from '../shared/problems';
+
+/** What the handler is given besides config and environment. */
+export interface HandlerDependencies {
+  readonly dynamodb: DynamoDBClient;
+  /** Where the per-request log lines go. @default stdout */
+  readonly log?: LogWriter;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+  /** Server-assigned ids. @default crypto.randomUUID */
+  readonly newId?: () => string;
+}
+
+/** The parts of the Lambda context the handler uses (optional, so tests may omit it). */
+export type HandlerContext = Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>;
+
+/** A CRUD handler. */
+export type CrudHandler = (event: APIGatewayProxyEventV2, context?: HandlerContext) => Promise<HttpResponse>;
+
+/** Longest time one request spends retrying writes, whatever the function's timeout. */
+const MAX_RETRY_WINDOW_MS = 8_000;
+/** Time kept back from the function's timeout for answering. */
+const RESPONSE_RESERVE_MS = 1_000;
+/** What `Retry-After` says when DynamoDB is throttling or failing. */
+const RETRY_AFTER_SECONDS = '1';
+
+/**
+ * Builds a handler. Throws ConfigError when the environment does not fit the config. Cheap: nothing is compiled or
+ * called until the first request (the JSON Schema compiles on first use).
+ */
+export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, deps: HandlerDependencies): CrudHandler {
+  const environment = parseEnvironment(config, env);
+  const model = itemModel(config);
+  const services: Services = {
+    config,
+    model,
+    store: new ItemStore(deps.dynamodb, environment.tableName, model, environment.idempotencyTableName),
+    cursors: new CursorCodec(environment.tableName, environment.cursorSecret),
+    ...(config.schema !== undefined ? { validator: new SchemaValidator(config.schema) } : {}),
+    idempotency: environment.idempotencyTableName !== undefined,
+    clock: deps.clock ?? (() => new Date()),
+    newId: deps.newId ?? randomUUID,
+  };
+  const write = deps.log ?? stdoutWriter;
+
+  return async (event, context) => {
+    const started = Date.now();
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+    const note: OperationRequest['note'] = {};
+    let route: string | undefined;
+    let operation: string | undefined;
+    let response: HttpResponse;
+    let problem: string | undefined;
+    let error: unknown;
+    try {
+      const match = matchRoute(event, config.resourceName);
+      route = match.route;
+      operation = match.operation;
+      if (!environment.operations.has(match.operation)) {
+        throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `${match.route} is not served by this function.`);
+      }
+      if (match.id !== undefined) note.itemId = match.id;
+      const owner = config.ownerScoping ? requireOwner(event) : undefined;
+      const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
+      const req: OperationRequest = {
+        event,
+        ...(owner !== undefined ? { owner } : {}),
+        deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
+        note,
+      };
+      switch (event.requestContext.http.method.toUpperCase()) {
+        case 'POST': response = await createItem(services, req); break;
+        case 'PUT': response = await replaceItem(services, req, match.id!); break;
+        case 'PATCH': response = await patchItem(services, req, match.id!); break;
+        case 'DELETE': response = await deleteItem(services, req, match.id!); break;
+        default: response = match.id !== undefined ? await readItem(services, req, match.id) : await listItems(services, req);
+      }
+    } catch (e) {
+      const mapped = toHttpError(e);
+      // Only failures the handler did not decide itself are worth a stack in the log.
+      if (!(e instanceof HttpError)) error = e;
+      problem = mapped.problem.slug;
+      response = problemResponse(mapped, requestId);
+    }
+    logRequest(write, {
+      requestId,
+      ...(context?.awsRequestId ? { awsRequestId: context.awsRequestId } : {}),
+      ...(route ? { route } : {}),
+      ...(operation ? { operation } : {}),
+      status: response.statusCode,
+      latencyMs: Date.now() - started,
+      ...note,
+      ...(problem ? { problem } : {}),
+      ...(error !== undefined ? { error } : {}),
+    });
+    return response;
+  };
+}
+
+/** The owner id of an owner-scoped request: the JWT `sub`; 401 without one. */
+function requireOwner(event: APIGatewayProxyEventV2): string {
+  const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
+  const sub = authorizer?.jwt?.claims?.sub;
+  if (typeof sub !== 'string' || sub.length === 0 || Buffer.byteLength(sub, 'utf8') > 1024) {
+    throw new HttpError(PROBLEMS.UNAUTHORIZED, 'This API keeps items per owner and needs a JWT with a subject (sub) claim.', {
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  return sub;
+}
+
+/** DynamoDB's throttling errors, after the SDK's own retries. */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException',
+]);
+
+/**
+ * Maps anything thrown to the problem answered. HttpErrors are themselves; throttling and DynamoDB/network failures
+ * are 503; DynamoDB's refusals of values the checks should have caught are the client's 413/422; the rest is a bug.
+ */
+function toHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  const err = e as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const unavailable = (detail: string) => new HttpError(PROBLEMS.SERVICE_UNAVAILABLE, detail, { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
+  let error: HttpError;
+  if (err?.name && THROTTLING.has(err.name)) {
+    error = unavailable('The database is throttling requests; retry after the time in Retry-After.');
+  } else if (err?.name === 'TransactionConflictException') {
+    error = new HttpError(PROBLEMS.WRITE_CONFLICT, 'A concurrent transaction touched the same item; retry the request.', {
+      headers: { 'retry-after': RETRY_AFTER_SECONDS },
+    });
+  } else if (err?.$fault === 'server' || (err?.$metadata?.httpStatusCode ?? 0) >= 500 || isNetworkError(err)) {
+    error = unavailable('The database is unavailable; retry after the time in Retry-After.');
+  } else if (err?.name === 'ValidationException' && /item size|size limit/i.test(err.message ?? '')) {
+    error = new HttpError(PROBLEMS.PAYLOAD_TOO_LARGE, 'The item exceeds what DynamoDB stores per item (400 KB).');
+  } else if (err?.name === 'ValidationException' && /nesting|number|empty attribute name|numeric/i.test(err.message ?? '')) {
+    error = new HttpError(PROBLEMS.VALIDATION_FAILED, `DynamoDB cannot store the item: ${err.message}`);
+  } else {
+    error = new HttpError(PROBLEMS.INTERNAL_ERROR, 'The request failed because of an error in the service; it is logged under this request id.');
+  }
+  return error;
+}
+
+function isNetworkError(err: { name?: string } & { code?: string }): boolean {
+  return err?.name === 'TimeoutError' || err?.name === 'AbortError'
+    || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(err?.code ?? '');
+}

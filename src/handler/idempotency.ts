@@ -1,0 +1,66 @@
+/**
+ * `Idempotency-Key` on POST, without an in-progress state.
+ *
+ * The item and an idempotency record are written in one TransactWriteItems, each `attribute_not_exists` (the record
+ * also when expired, since TTL deletion lags). So exactly one of any number of concurrent requests with one key
+ * creates; the others find the record (DynamoDB returns it with the cancellation) and answer from it.
+ *
+ * The record holds no response: the original 201 is rebuilt from the record (item id, creation time) and the
+ * request body, which the request hash proves identical. That keeps records tiny, whatever the item's size.
+ */
+import { createHash } from 'crypto';
+import { HttpError } from './http';
+import { canonical } from './item';
+import type { JsonObject } from './json';
+import { PROBLEMS } from '../shared/problems';
+
+/** Longest key accepted (as Stripe and the IETF draft's examples use). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/**
+ * The key from the header: printable ASCII, 1-255 characters. The IETF draft (httpapi-idempotency-key-header) sends
+ * it as a structured-field string (`"abc"`), most clients bare (`abc`); both mean the same key.
+ */
+export function parseIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let key = value.trim();
+  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) key = key.slice(1, -1);
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
+    throw new HttpError(
+      PROBLEMS.INVALID_HEADER,
+      `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.`,
+    );
+  }
+  return key;
+}
+
+/**
+ * The record's partition key: a hash of the resource, the owner and the key, so keys are per caller (one owner can
+ * never replay another's response) and any key length fits.
+ */
+export function recordKey(resourceName: string, owner: string | undefined, key: string): string {
+  return 'v1#' + createHash('sha256').update(JSON.stringify([resourceName, owner ?? null, key])).digest('base64url');
+}
+
+/** Hash of the request: the body in canonical form, so member order and whitespace do not make a new request. */
+export function requestHash(body: JsonObject): string {
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('base64url');
+}
+
+/** What the idempotency table stores per key. */
+export interface IdempotencyRecord {
+  readonly pk: string;
+  readonly requestHash: string;
+  readonly itemId: string;
+  readonly createdAt: string;
+  /** Epoch seconds; DynamoDB TTL deletes the record some time after. */
+  readonly expiresAt: number;
+}
+
+/** The 422 for a key reused with another body. */
+export function keyReused(): HttpError {
+  return new HttpError(
+    PROBLEMS.IDEMPOTENCY_KEY_REUSED,
+    'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
+  );
+}

@@ -1,0 +1,218 @@
+/**
+ * What an item is: which attributes the server manages, what DynamoDB can store, how big an item is, and how an item
+ * is presented to clients.
+ */
+import { escapePointer, isStorableNumber, JsonObject, JsonValue, MAX_REPORTED_VIOLATIONS } from './json';
+import { setOwn } from './marshal';
+import { HandlerConfig, MANAGED_ATTRIBUTES } from '../shared/config';
+import type { ProblemViolation } from '../shared/problems';
+
+/** DynamoDB's item size limit (names and values, server-managed attributes included). */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/**
+ * Longest attribute name, at any depth, in UTF-8 bytes. DynamoDB allows 64 KB, but 255 is its limit for names used as
+ * index keys or projected attributes, so every attribute can later be indexed without a migration (and DynamoDB Local
+ * fails with an internal error on names of a few KB).
+ */
+export const MAX_ATTRIBUTE_NAME_BYTES = 255;
+
+/** Longest id, in UTF-8 bytes (DynamoDB allows 2048 for a partition key; ids also travel in URLs). */
+export const MAX_ID_BYTES = 1024;
+
+/** Index key limits of DynamoDB, in UTF-8 bytes. */
+const MAX_PARTITION_KEY_BYTES = 2048;
+const MAX_SORT_KEY_BYTES = 1024;
+
+/** The item shape one API works with, derived from its config. */
+export interface ItemModel {
+  readonly idAttribute: string;
+  readonly ownerAttribute?: string;
+  /** Attributes the server sets: version, createdAt, updatedAt and the owner attribute. */
+  readonly managed: ReadonlySet<string>;
+  /** Attributes that are index keys, with DynamoDB's size limit and the index that needs them. */
+  readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number }>;
+}
+
+/** Builds the {@link ItemModel} of a config. */
+export function itemModel(config: HandlerConfig): ItemModel {
+  const managed = new Set<string>(Object.values(MANAGED_ATTRIBUTES));
+  if (config.ownerScoping) managed.add(config.ownerScoping.attribute);
+  const indexKeys = new Map<string, { indexName: string; maxBytes: number }>();
+  for (const ix of config.indexes) {
+    indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
+    if (ix.sortKey && ix.sortKey !== config.idAttribute && !managed.has(ix.sortKey)) {
+      indexKeys.set(ix.sortKey, { indexName: ix.indexName, maxBytes: MAX_SORT_KEY_BYTES });
+    }
+  }
+  return {
+    idAttribute: config.idAttribute,
+    ...(config.ownerScoping ? { ownerAttribute: config.ownerScoping.attribute } : {}),
+    managed,
+    indexKeys,
+  };
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Why `value` cannot be an item id, or undefined when it can. */
+export function checkId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'the id must be a string';
+  if (value.length === 0) return 'the id must not be empty';
+  if (LONE_SURROGATE.test(value)) return 'the id is not valid Unicode';
+  if (Buffer.byteLength(value, 'utf8') > MAX_ID_BYTES) return `the id is longer than ${MAX_ID_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * Checks the client-written attributes of an item (everything but the id attribute, which the caller checks):
+ * no server-managed attribute, names DynamoDB stores, well-formed Unicode, storable numbers, and index keys that are
+ * non-empty strings within DynamoDB's key size. The value's depth is bounded already (see json.ts).
+ */
+export function checkAttributes(doc: JsonObject, model: ItemModel): ProblemViolation[] {
+  const violations: ProblemViolation[] = [];
+  const add = (path: string, message: string) => {
+    if (violations.length < MAX_REPORTED_VIOLATIONS) violations.push({ path, message });
+  };
+  for (const key of Object.keys(doc)) {
+    const path = '/' + escapePointer(key);
+    if (model.managed.has(key)) {
+      add(path, `'${key}' is managed by the server and cannot be set`);
+      continue;
+    }
+    const nameProblem = checkName(key);
+    if (nameProblem) {
+      add(path, nameProblem);
+      continue;
+    }
+    const indexKey = model.indexKeys.get(key);
+    if (indexKey) {
+      const v = doc[key];
+      if (typeof v !== 'string' || v.length === 0) {
+        add(path, `must be a non-empty string: it is a key of the index '${indexKey.indexName}'`);
+        continue;
+      }
+      if (Buffer.byteLength(v, 'utf8') > indexKey.maxBytes) {
+        add(path, `must be at most ${indexKey.maxBytes} bytes: it is a key of the index '${indexKey.indexName}'`);
+        continue;
+      }
+    }
+    walk(doc[key], path, add);
+  }
+  return violations;
+}
+
+function walk(value: JsonValue, path: string, add: (path: string, message: string) => void): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) add(path, 'string is not valid Unicode (it holds an unpaired surrogate)');
+  } else if (typeof value === 'number') {
+    if (!isStorableNumber(value)) add(path, `number ${value} cannot be stored by DynamoDB`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => walk(v, `${path}/${i}`, add));
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const p = `${path}/${escapePointer(key)}`;
+      const nameProblem = checkName(key);
+      if (nameProblem) add(p, nameProblem);
+      else walk(value[key], p, add);
+    }
+  }
+}
+
+function checkName(name: string): string | undefined {
+  if (name.length === 0) return 'attribute names must not be empty';
+  if (name === '__proto__') return "'__proto__' is not allowed as an attribute name";
+  if (LONE_SURROGATE.test(name)) return 'attribute name is not valid Unicode (it holds an unpaired surrogate)';
+  if (Buffer.byteLength(name, 'utf8') > MAX_ATTRIBUTE_NAME_BYTES) {
+    return `attribute names must be at most ${MAX_ATTRIBUTE_NAME_BYTES} bytes (UTF-8)`;
+  }
+  return undefined;
+}
+
+/**
+ * The size DynamoDB will count for this item, per its documented rules: names and string values by UTF-8 length,
+ * numbers by significant digits, 3 bytes plus 1 per element for maps and lists. Slightly conservative.
+ */
+export function itemSize(item: JsonObject): number {
+  let size = 0;
+  for (const key of Object.keys(item)) size += Buffer.byteLength(key, 'utf8') + valueSize(item[key]);
+  return size;
+}
+
+function valueSize(value: JsonValue): number {
+  if (value === null || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') {
+    const digits = String(Math.abs(value)).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').length;
+    return Math.ceil(digits / 2) + 2;
+  }
+  let size = 3;
+  if (Array.isArray(value)) {
+    for (const v of value) size += 1 + valueSize(v);
+  } else {
+    for (const key of Object.keys(value)) size += 1 + Buffer.byteLength(key, 'utf8') + valueSize(value[key]);
+  }
+  return size;
+}
+
+/** The server-managed part of a stored item. */
+export interface ItemMeta {
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly owner?: string;
+}
+
+/** Builds a stored item: the client's attributes, the id, and the server-managed attributes. */
+export function buildItem(model: ItemModel, content: JsonObject, id: string, meta: ItemMeta): JsonObject {
+  const item: JsonObject = {};
+  for (const key of Object.keys(content)) {
+    if (key !== model.idAttribute && !model.managed.has(key)) setOwn(item, key, content[key]);
+  }
+  setOwn(item, model.idAttribute, id);
+  item[MANAGED_ATTRIBUTES.VERSION] = meta.version;
+  item[MANAGED_ATTRIBUTES.CREATED_AT] = meta.createdAt;
+  item[MANAGED_ATTRIBUTES.UPDATED_AT] = meta.updatedAt;
+  if (model.ownerAttribute && meta.owner !== undefined) setOwn(item, model.ownerAttribute, meta.owner);
+  return item;
+}
+
+/** The client-written attributes of a stored item (no id, nothing server-managed): what the JSON Schema sees. */
+export function clientContent(model: ItemModel, item: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(item)) {
+    if (key !== model.idAttribute && !model.managed.has(key)) setOwn(out, key, item[key]);
+  }
+  return out;
+}
+
+/** The item's version: 0 for an item written by another tool without one. */
+export function versionOf(item: JsonObject): number {
+  const v = item[MANAGED_ATTRIBUTES.VERSION];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0;
+}
+
+/**
+ * The representation clients get: id first, then the client's attributes, then the server-managed ones, with object
+ * members in code-point order at every level, so one version of an item always serialises to the same bytes (which
+ * the strong ETag promises).
+ */
+export function presentItem(model: ItemModel, item: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  if (Object.prototype.hasOwnProperty.call(item, model.idAttribute)) setOwn(out, model.idAttribute, item[model.idAttribute]);
+  const rest = Object.keys(item).filter((k) => k !== model.idAttribute && !model.managed.has(k)).sort();
+  for (const key of rest) setOwn(out, key, canonical(item[key]));
+  for (const key of [MANAGED_ATTRIBUTES.VERSION, MANAGED_ATTRIBUTES.CREATED_AT, MANAGED_ATTRIBUTES.UPDATED_AT, model.ownerAttribute]) {
+    if (key !== undefined && Object.prototype.hasOwnProperty.call(item, key)) setOwn(out, key, item[key]);
+  }
+  return out;
+}
+
+/** The value with object members sorted by code point, at every level. */
+export function canonical(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) setOwn(out, key, canonical(value[key]));
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * Which operation a request is for: from API Gateway's `routeKey` (`GET /items/{id}`), or, for the `$default` route
+ * (the local runner, a catch-all integration), from `rawPath`.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { HttpError } from './http';
+import { checkId } from './item';
+import type { OperationName } from '../shared/config';
+import { PROBLEMS } from '../shared/problems';
+
+/** A request's place in the API. */
+export interface RouteMatch {
+  readonly operation: OperationName;
+  /** The route as logged and as API Gateway names it, e.g. `PATCH /items/{id}`. */
+  readonly route: string;
+  /** The decoded item id for item routes. */
+  readonly id?: string;
+}
+
+const COLLECTION_METHODS: Record<string, OperationName> = { GET: 'list', POST: 'create' };
+const ITEM_METHODS: Record<string, OperationName> = { GET: 'read', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
+
+/**
+ * Resolves the request to an operation; 404 (route-not-found) for paths outside the resource, 405 with `Allow` for
+ * a method the path does not take, 400 (invalid-id) for an unusable id. Whether this function serves the operation
+ * is the caller's check.
+ */
+export function matchRoute(event: APIGatewayProxyEventV2, resourceName: string): RouteMatch {
+  const method = (event.requestContext?.http?.method ?? '').toUpperCase();
+  const collectionPath = `/${resourceName}`;
+  const itemTemplate = `/${resourceName}/{id}`;
+  let target: 'collection' | 'item';
+  let rawId: string | undefined;
+
+  const routeKey = event.routeKey ?? '$default';
+  if (routeKey !== '$default') {
+    // "METHOD /path" (METHOD may be ANY); the method that counts is the request's.
+    const path = routeKey.slice(routeKey.indexOf(' ') + 1);
+    if (path === collectionPath) {
+      target = 'collection';
+    } else if (path === itemTemplate) {
+      target = 'item';
+      rawId = event.pathParameters?.id;
+    } else {
+      throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `No route ${routeKey} in this API.`);
+    }
+  } else {
+    const path = stripStage(event.rawPath ?? '/', event.requestContext?.stage);
+    if (path === collectionPath || path === `${collectionPath}/`) {
+      target = 'collection';
+    } else if (path.startsWith(`${collectionPath}/`) && !path.slice(collectionPath.length + 1).includes('/')) {
+      target = 'item';
+      rawId = path.slice(collectionPath.length + 1);
+    } else {
+      throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `No resource at ${path}.`);
+    }
+  }
+
+  const methods = target === 'collection' ? COLLECTION_METHODS : ITEM_METHODS;
+  const operation = methods[method];
+  const template = target === 'collection' ? collectionPath : itemTemplate;
+  if (!operation) {
+    throw new HttpError(PROBLEMS.METHOD_NOT_ALLOWED, `${template} does not take ${method || 'this method'}.`, {
+      headers: { allow: Object.keys(methods).join(', ') },
+    });
+  }
+  const route = `${method} ${template}`;
+  return target === 'item' ? { operation, route, id: decodeId(rawId) } : { operation, route };
+}
+
+/** Removes a named stage's prefix (`/prod/items` → `/items`); the `$default` stage has none. */
+function stripStage(path: string, stage: string | undefined): string {
+  if (stage && stage !== '$default' && (path === `/${stage}` || path.startsWith(`/${stage}/`))) {
+    return path.slice(stage.length + 1) || '/';
+  }
+  return path;
+}
+
+/** The id of an item route: percent-decoded, non-empty, at most 1024 bytes of UTF-8. */
+function decodeId(raw: string | undefined): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw ?? '');
+  } catch {
+    throw new HttpError(PROBLEMS.INVALID_ID, 'The id in the path is not valid percent-encoded UTF-8.');
+  }
+  const problem = checkId(id);
+  if (problem) throw new HttpError(PROBLEMS.INVALID_ID, `Bad id in the path: ${problem}.`);
+  return id;
+}

@@ -1,0 +1,209 @@
+/**
+ * A CRUD API under test: its own uniquely named tables on DynamoDB Local, a handler built for its config, and helpers
+ * to call it and to look at the tables directly.
+ */
+import {
+  AttributeDefinition, BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DynamoDBClient, GlobalSecondaryIndex,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { apiEvent, RequestOptions } from './events';
+import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
+import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
+import { ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig } from '../../../src/shared/config';
+
+/** One shared client for table setup and direct reads. */
+export const ddb = new DynamoDBClient({});
+
+let tableCounter = 0;
+
+/** A response as tests look at it. */
+export interface TestResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** Parsed JSON body (undefined when there is none). */
+  readonly body: any;
+  readonly rawBody?: string;
+}
+
+/** Options for {@link createTestApi}. */
+export interface TestApiOptions {
+  /** Overrides of the default config (resource `items`, id `id`, every operation, no index, no schema). */
+  readonly config?: Partial<HandlerConfig>;
+  /** Extra environment (e.g. CRUD_OPERATIONS). */
+  readonly env?: Record<string, string>;
+  /** Create the idempotency table and pass its name. @default true */
+  readonly idempotencyTable?: boolean;
+  /** Replace the handler's DynamoDB client (fault injection). */
+  readonly dynamodb?: DynamoDBClient;
+  readonly deps?: Partial<HandlerDependencies>;
+}
+
+/** A running API under test. */
+export interface TestApi {
+  readonly config: HandlerConfig;
+  readonly tableName: string;
+  readonly idempotencyTableName?: string;
+  readonly handler: CrudHandler;
+  /** Log lines the handler wrote, parsed. */
+  readonly logs: any[];
+  /** Calls the handler with an event built by {@link apiEvent}. */
+  call(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
+  /** Calls the handler with a ready event. */
+  send(event: APIGatewayProxyEventV2): Promise<TestResponse>;
+  /** Every item in the items table (unmarshalled), sorted by id. */
+  scanItems(): Promise<any[]>;
+  /** Every raw item of both tables, for "unchanged" assertions. */
+  snapshot(): Promise<string>;
+  /** Writes items directly (BatchWriteItem, 25 at a time). */
+  seed(items: any[]): Promise<void>;
+  /** Deletes every item of the items table. */
+  clear(): Promise<void>;
+  /** Builds another handler on the same tables (other env or deps). */
+  handlerWith(env: Record<string, string>, deps?: Partial<HandlerDependencies>): CrudHandler;
+  destroy(): Promise<void>;
+}
+
+/** Creates the tables for a config and a handler on them. */
+export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const config: HandlerConfig = {
+    version: CONFIG_VERSION,
+    resourceName: 'items',
+    idAttribute: 'id',
+    operations: [...ALL_OPERATIONS],
+    indexes: [],
+    defaultPageSize: DEFAULTS.defaultPageSize,
+    maxPageSize: DEFAULTS.maxPageSize,
+    idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
+    ...options.config,
+  };
+  const suffix = `${process.pid}-${Date.now()}-${++tableCounter}`;
+  const tableName = `crud-${suffix}`;
+  const idempotencyTableName = options.idempotencyTable === false ? undefined : `crud-idem-${suffix}`;
+
+  const attributes = new Map<string, AttributeDefinition>();
+  const addAttr = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
+  addAttr(config.idAttribute);
+  const gsis: GlobalSecondaryIndex[] = [];
+  const allIndexes = [
+    ...config.indexes,
+    ...(config.ownerScoping
+      ? [{ indexName: config.ownerScoping.indexName, partitionKey: config.ownerScoping.attribute, sortKey: config.idAttribute }]
+      : []),
+  ];
+  for (const ix of allIndexes) {
+    addAttr(ix.partitionKey);
+    if (ix.sortKey) addAttr(ix.sortKey);
+    gsis.push({
+      IndexName: ix.indexName,
+      KeySchema: [
+        { AttributeName: ix.partitionKey, KeyType: 'HASH' },
+        ...(ix.sortKey ? [{ AttributeName: ix.sortKey, KeyType: 'RANGE' as const }] : []),
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+  }
+  await ddb.send(new CreateTableCommand({
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes.values()],
+    KeySchema: [{ AttributeName: config.idAttribute, KeyType: 'HASH' }],
+    ...(gsis.length ? { GlobalSecondaryIndexes: gsis } : {}),
+  }));
+  if (idempotencyTableName) {
+    await ddb.send(new CreateTableCommand({
+      TableName: idempotencyTableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }));
+  }
+
+  const logs: any[] = [];
+  const baseEnv: Record<string, string> = {
+    [ENV.TABLE_NAME]: tableName,
+    ...(idempotencyTableName ? { [ENV.IDEMPOTENCY_TABLE_NAME]: idempotencyTableName } : {}),
+  };
+  const build = (env: Record<string, string>, deps: Partial<HandlerDependencies> = {}) => createHandler(config, { ...baseEnv, ...env }, {
+    dynamodb: options.dynamodb ?? ddb,
+    log: (line) => logs.push(JSON.parse(line)),
+    ...options.deps,
+    ...deps,
+  });
+  const handler = build(options.env ?? {});
+  const send = async (event: APIGatewayProxyEventV2) => toTestResponse(await handler(event));
+
+  const scanRaw = async (table: string): Promise<DynamoItem[]> => {
+    const out: DynamoItem[] = [];
+    let start: DynamoItem | undefined;
+    do {
+      const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  };
+  const batchWrite = async (table: string, requests: any[]) => {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: any = { [table]: requests.slice(i, i + 25) };
+      while (pending && Object.keys(pending).length) {
+        const out = await ddb.send(new BatchWriteItemCommand({ RequestItems: pending }));
+        pending = out.UnprocessedItems;
+      }
+    }
+  };
+
+  return {
+    config,
+    tableName,
+    ...(idempotencyTableName ? { idempotencyTableName } : {}),
+    handler,
+    logs,
+    call: (method, path, opts) => send(apiEvent(method, path, opts)),
+    send,
+    scanItems: async () => (await scanRaw(tableName)).map(fromItem)
+      .sort((a, b) => String(a[config.idAttribute]).localeCompare(String(b[config.idAttribute]))),
+    snapshot: async () => {
+      const canon = (items: DynamoItem[]) => items.map((i) => JSON.stringify(sortKeys(i))).sort();
+      return JSON.stringify({
+        items: canon(await scanRaw(tableName)),
+        idempotency: idempotencyTableName ? canon(await scanRaw(idempotencyTableName)) : [],
+      });
+    },
+    seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(it) } }))),
+    clear: async () => {
+      const keys = (await scanRaw(tableName)).map((it) => ({ DeleteRequest: { Key: { [config.idAttribute]: it[config.idAttribute] } } }));
+      await batchWrite(tableName, keys);
+    },
+    handlerWith: build,
+    destroy: async () => {
+      await ddb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+      if (idempotencyTableName) await ddb.send(new DeleteTableCommand({ TableName: idempotencyTableName })).catch(() => undefined);
+    },
+  };
+}
+
+/** A handler result as a {@link TestResponse}. */
+export function toTestResponse(r: { statusCode: number; headers: Record<string, string>; body?: string }): TestResponse {
+  let body: any;
+  if (r.body !== undefined && r.body !== '') body = JSON.parse(r.body);
+  return { status: r.statusCode, headers: r.headers, body, ...(r.body !== undefined ? { rawBody: r.body } : {}) };
+}
+
+function sortKeys(v: any): any {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  }
+  return v;
+}
+
+/** The problem `type` URI for a slug. */
+export function problemType(slug: string): string {
+  return `https://cdk-serverless-crud-api.dev/problems/${slug}`;
+}
+
+/** An item as the handler would have created it (for seeding). */
+export function handlerLikeItem(id: string, attrs: Record<string, unknown>, createdAt = new Date().toISOString()): any {
+  return { ...attrs, id, version: 1, createdAt, updatedAt: createdAt };
+}
