@@ -125,6 +125,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/cdk.out', '*.cdk.out', '/examples/**/cdk.out/', '/.dynamodb-local/'],
 });
 
+// unrs-resolver 1.13.0 (via eslint-import-resolver-typescript) lists platform bindings that were never published;
+// npm then writes a lockfile that `npm ci` rejects ("Missing: @unrs/resolver-binding-…"). 1.12.2 is complete.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // ---- npm package contents: the bundled handler ships in the tarball (projen's bundler emits into assets/).
 project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/test/', '*.meta.json');
 project.npmignore?.include('/assets/');
