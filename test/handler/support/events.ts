@@ -11,6 +11,8 @@ export interface RequestOptions {
   readonly body?: string;
   /** Send the body base64-encoded (`isBase64Encoded: true`). */
   readonly base64?: boolean;
+  /** Raw bytes to send base64-encoded (for bodies that are not UTF-8). */
+  readonly bytes?: Buffer;
   /** Content-Type; `null` sends none. @default 'application/json' when there is a body */
   readonly contentType?: string | null;
   readonly headers?: Record<string, string>;
@@ -38,6 +40,7 @@ export function apiEvent(method: string, path: string, opts: RequestOptions = {}
   const rawPath = stage === '$default' ? path : `/${stage}${path}`;
   let body: string | undefined = opts.body ?? (opts.json !== undefined ? JSON.stringify(opts.json) : undefined);
   if (body !== undefined && opts.base64) body = Buffer.from(body, 'utf8').toString('base64');
+  if (opts.bytes) body = opts.bytes.toString('base64');
   const headers: Record<string, string> = {};
   if (body !== undefined && opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
   if (opts.contentType && body === undefined) headers['content-type'] = opts.contentType;
@@ -73,6 +76,6 @@ export function apiEvent(method: string, path: string, opts: RequestOptions = {}
       ...(opts.sub !== undefined ? { authorizer: { jwt: { claims: { sub: opts.sub }, scopes: [] } } } : {}),
     } as APIGatewayProxyEventV2['requestContext'],
     ...(body !== undefined ? { body } : {}),
-    isBase64Encoded: !!opts.base64,
+    isBase64Encoded: !!opts.base64 || !!opts.bytes,
   };
 }
