@@ -99,7 +99,7 @@ export abstract class ApiAuthorization {
           scopes: props.scopes,
           providesJwtSubject: true,
           kind: 'cognito',
-          jwtIssuer: props.userPool.userPoolProviderUrl,
+          jwtIssuer: `https://${props.userPool.userPoolProviderName}`,
           jwtAudience: props.userPoolClients.map((c) => c.userPoolClientId),
         };
       }
