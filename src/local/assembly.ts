@@ -1,0 +1,196 @@
+/**
+ * Reads a cloud assembly: synthesizes it from cdk.json's `app` the way the CDK CLI does (or takes an existing one),
+ * and finds every ServerlessCrudApi in it through the manifest the construct records as metadata.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest } from '../shared/local-manifest';
+
+/** A function of an API, ready to be run locally. */
+export interface LocalFunctionSpec {
+  readonly logicalId: string;
+  /** Absolute path of the function's code asset folder in the assembly. */
+  readonly assetDir: string;
+  readonly handler: string;
+  /** Environment from the template, still with intrinsics ({ Ref } …) where the template has them. */
+  readonly environment: Record<string, unknown>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly operations: string[];
+}
+
+/** A table to create locally, as the template defines it. */
+export interface LocalTableSpec {
+  readonly logicalId?: string;
+  readonly tableName: string;
+  readonly keySchema: { AttributeName: string; KeyType: string }[];
+  readonly attributeDefinitions: { AttributeName: string; AttributeType: string }[];
+  readonly globalSecondaryIndexes: { IndexName: string; KeySchema: { AttributeName: string; KeyType: string }[]; Projection: any }[];
+  readonly ttlAttribute?: string;
+}
+
+/** One ServerlessCrudApi found in the assembly. */
+export interface LocalApi {
+  readonly stackName: string;
+  readonly manifest: LocalManifest;
+  readonly functions: Map<string, LocalFunctionSpec>;
+  readonly tables: LocalTableSpec[];
+}
+
+export class AssemblyError extends Error {}
+
+/** Synthesizes the app in `cdk.json` (in `dir`) into a fresh folder, like `cdk synth`, and returns that folder. */
+export async function synthesize(dir: string, log: (line: string) => void): Promise<string> {
+  const cdkJsonPath = path.join(dir, 'cdk.json');
+  if (!fs.existsSync(cdkJsonPath)) {
+    throw new AssemblyError(`No cdk.json in ${dir}: run from your CDK app's folder, or pass --assembly <cdk.out>`);
+  }
+  const cdkJson = JSON.parse(fs.readFileSync(cdkJsonPath, 'utf8'));
+  if (typeof cdkJson.app !== 'string') {
+    throw new AssemblyError(`${cdkJsonPath} has no "app" command`);
+  }
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'crud-api-local-'));
+  // The CLI hands the app its output folder and context through these variables; asset metadata tells us where
+  // each function's code is staged.
+  const context = {
+    ...cdkJson.context,
+    'aws:cdk:enable-asset-metadata': true,
+    'aws:cdk:enable-path-metadata': true,
+  };
+  const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), JSII_DEPRECATED: 'quiet' };
+  log(`synthesizing: ${cdkJson.app}`);
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(cdkJson.app, { cwd: dir, env, shell: true, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr = (stderr + String(d)).slice(-8000); });
+    child.on('error', reject);
+    child.on('exit', (code) => code === 0 ? resolve() : reject(new AssemblyError(`'${cdkJson.app}' failed (exit ${code}):\n${stderr}`)));
+  });
+  if (!fs.existsSync(path.join(outdir, 'manifest.json'))) {
+    throw new AssemblyError(`'${cdkJson.app}' wrote no cloud assembly to ${outdir}`);
+  }
+  return outdir;
+}
+
+/** Finds every ServerlessCrudApi in an assembly (optionally only in one stack). */
+export function loadApis(assemblyDir: string, stackFilter?: string): LocalApi[] {
+  const manifestPath = path.join(assemblyDir, 'manifest.json');
+  if (!fs.existsSync(manifestPath)) throw new AssemblyError(`${assemblyDir} is not a cloud assembly (no manifest.json)`);
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  const apis: LocalApi[] = [];
+  const stacks = Object.entries<any>(manifest.artifacts ?? {}).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+  if (stackFilter && !stacks.some(([id, a]) => id === stackFilter || a.displayName === stackFilter || a.properties?.stackName === stackFilter)) {
+    throw new AssemblyError(`No stack '${stackFilter}' in the assembly; stacks: ${stacks.map(([id]) => id).join(', ') || '(none)'}`);
+  }
+  for (const [id, artifact] of stacks) {
+    const stackName = artifact.properties?.stackName ?? id;
+    if (stackFilter && ![id, artifact.displayName, stackName].includes(stackFilter)) continue;
+    const metadata = readStackMetadata(assemblyDir, artifact);
+    const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, artifact.properties.templateFile), 'utf8'));
+    for (const entries of Object.values<any[]>(metadata)) {
+      for (const entry of entries) {
+        if (entry.type !== LOCAL_MANIFEST_METADATA_TYPE) continue;
+        apis.push(toLocalApi(assemblyDir, stackName, entry.data as LocalManifest, template));
+      }
+    }
+  }
+  return apis;
+}
+
+function readStackMetadata(assemblyDir: string, artifact: any): Record<string, any[]> {
+  const inline = artifact.metadata ?? {};
+  const file = artifact.additionalMetadataFile ?? artifact.properties?.additionalMetadataFile;
+  if (!file) return inline;
+  const extra = JSON.parse(fs.readFileSync(path.join(assemblyDir, file), 'utf8'));
+  return { ...inline, ...extra };
+}
+
+function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManifest, template: any): LocalApi {
+  if (manifest.version !== LOCAL_MANIFEST_VERSION) {
+    throw new AssemblyError(`${manifest.path}: manifest version ${manifest.version} is not supported by this runner (${LOCAL_MANIFEST_VERSION}); use the same cdk-serverless-crud-api version for the app and the runner`);
+  }
+  const resources = template.Resources ?? {};
+  const functions = new Map<string, LocalFunctionSpec>();
+  for (const fn of manifest.functions) {
+    const res = resources[fn.logicalId];
+    if (!res) throw new AssemblyError(`${manifest.path}: function ${fn.logicalId} is not in the template`);
+    const assetPath = res.Metadata?.['aws:asset:path'];
+    if (!assetPath) {
+      throw new AssemblyError(`${manifest.path}: function ${fn.logicalId} has no asset metadata; synthesize with asset metadata on ` +
+        "(the CDK CLI's default; do not pass --no-asset-metadata), or let this runner synthesize from cdk.json");
+    }
+    const assetDir = path.resolve(assemblyDir, assetPath);
+    if (!fs.existsSync(assetDir)) throw new AssemblyError(`${manifest.path}: asset ${assetDir} of ${fn.logicalId} is missing`);
+    functions.set(fn.logicalId, {
+      logicalId: fn.logicalId, assetDir, handler: fn.handler, environment: res.Properties?.Environment?.Variables ?? {},
+      timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb, operations: fn.operations,
+    });
+  }
+  const tables: LocalTableSpec[] = [];
+  for (const t of [manifest.table, manifest.idempotencyTable]) {
+    if (!t) continue;
+    if (t.logicalId) {
+      const res = resources[t.logicalId];
+      if (!res) throw new AssemblyError(`${manifest.path}: table ${t.logicalId} is not in the template`);
+      const p = res.Properties;
+      tables.push({
+        logicalId: t.logicalId,
+        tableName: localTableName(stackName, t.logicalId),
+        keySchema: p.KeySchema,
+        attributeDefinitions: p.AttributeDefinitions,
+        globalSecondaryIndexes: (p.GlobalSecondaryIndexes ?? []).map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
+        ttlAttribute: p.TimeToLiveSpecification?.Enabled ? p.TimeToLiveSpecification.AttributeName : undefined,
+      });
+    } else {
+      // An existing table: create it locally from what the construct knows of it.
+      const name = typeof t.tableName === 'string' ? t.tableName : `${stackName}-${manifest.path.split('/').pop()}-ExistingTable`;
+      const attrs = new Map<string, string>([[t.partitionKey, 'S']]);
+      for (const ix of t.indexes) { attrs.set(ix.partitionKey, 'S'); if (ix.sortKey) attrs.set(ix.sortKey, 'S'); }
+      tables.push({
+        tableName: name,
+        keySchema: [{ AttributeName: t.partitionKey, KeyType: 'HASH' }],
+        attributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        globalSecondaryIndexes: t.indexes.map((ix) => ({
+          IndexName: ix.indexName,
+          KeySchema: [{ AttributeName: ix.partitionKey, KeyType: 'HASH' }, ...(ix.sortKey ? [{ AttributeName: ix.sortKey, KeyType: 'RANGE' }] : [])],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        ttlAttribute: t.ttlAttribute,
+      });
+    }
+  }
+  return { stackName, manifest, functions, tables };
+}
+
+/** The local name of a table the template creates: stable across runs, so `--persist` keeps working. */
+export function localTableName(stackName: string, logicalId: string): string {
+  return `${stackName}-${logicalId}`.slice(0, 255);
+}
+
+/**
+ * Resolves a template value of a function's environment for local use: strings stay, `{ Ref }` to a table becomes
+ * its local name, pseudo parameters get local values. Anything else cannot be known locally: undefined.
+ */
+export function resolveLocalValue(value: unknown, refs: Map<string, string>, region: string): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, any>;
+    if (typeof v.Ref === 'string') {
+      if (refs.has(v.Ref)) return refs.get(v.Ref);
+      if (v.Ref === 'AWS::Region') return region;
+      if (v.Ref === 'AWS::AccountId') return '123456789012';
+      if (v.Ref === 'AWS::Partition') return 'aws';
+      if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
+      return undefined;
+    }
+    if (Array.isArray(v['Fn::Join'])) {
+      const [sep, parts] = v['Fn::Join'];
+      const resolved = (parts as unknown[]).map((p) => resolveLocalValue(p, refs, region));
+      return resolved.some((p) => p === undefined) ? undefined : resolved.join(sep);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,268 @@
+/**
+ * `cdk-serverless-crud-api local`: serves every ServerlessCrudApi of a CDK app on localhost — the exact bundled
+ * handlers from the cloud assembly, DynamoDB Local underneath, API Gateway's routing, CORS, throttling and JWT
+ * checks in front. No Docker, no AWS account.
+ *
+ * Bundled by esbuild into assets/local/cli/index.js (the package's `bin`); the same file is the worker that hosts
+ * each function (see function-host.ts).
+ */
+import * as path from 'path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AssemblyError, loadApis, LocalApi, localTableName, resolveLocalValue, synthesize } from './assembly';
+import { DynamoDbLocal, DynamoDbLocalUnavailableError, startDynamoDbLocal } from './dynamodb-local';
+import { FunctionHost, isFunctionHostThread, runFunctionHost } from './function-host';
+import { loadJwks } from './jwt';
+import { RunningApi, startApiServer } from './server';
+import { ensureTable } from './tables';
+
+export const USAGE = `Usage: cdk-serverless-crud-api local [options]
+
+Serves every ServerlessCrudApi in your CDK app on localhost: the exact bundled handlers from the cloud assembly,
+with DynamoDB Local, and API Gateway's routing, CORS, throttling and JWT authorization in front.
+No Docker and no AWS account needed.
+
+Options:
+  --app-dir <dir>       Folder of the CDK app (with cdk.json); the app is synthesized first.   [default: .]
+  --assembly <dir>      Use an already synthesized cloud assembly (e.g. cdk.out) instead.
+  --stack <name>        Only serve the APIs of this stack.
+  --port <n>            Port of the first API; further APIs get the next ports. 0 picks free ports. [default: 3000]
+  --host <addr>         Address to listen on.                                                   [default: 127.0.0.1]
+  --endpoint <url>      Use this DynamoDB endpoint (local or real) instead of starting DynamoDB Local.
+  --region <region>     Region for the DynamoDB client and the functions.                      [default: us-east-1]
+  --persist <dir>       Keep DynamoDB Local's data in this folder between runs.               [default: in memory]
+  --jwks <file|url>     JSON Web Key Set that JWT/Cognito tokens are verified against (required for such APIs).
+  --issuer <url>        Expected token issuer when the template only knows it at deploy time (Cognito).
+  --no-auth             Turn authorization off entirely (JWT is not checked; IAM is never checked locally).
+  --function-logs       Print every log line of the functions (default: only their errors).
+  -h, --help            Show this help.
+
+IAM authorization (the construct's default) cannot be checked locally: the runner says so at start-up and serves
+the API unauthenticated. Ctrl-C stops everything, DynamoDB Local included.`;
+
+export interface CliOptions {
+  appDir: string;
+  assembly?: string;
+  stack?: string;
+  port: number;
+  host: string;
+  endpoint?: string;
+  region: string;
+  persist?: string;
+  jwks?: string;
+  issuer?: string;
+  noAuth: boolean;
+  functionLogs: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): CliOptions | 'help' {
+  const args = [...argv];
+  if (args[0] === 'local') args.shift();
+  const o: CliOptions = { appDir: '.', port: 3000, host: '127.0.0.1', region: 'us-east-1', noAuth: false, functionLogs: false };
+  const value = (flag: string) => {
+    const v = args.shift();
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  while (args.length) {
+    const a = args.shift()!;
+    switch (a) {
+      case '-h': case '--help': return 'help';
+      case '--app-dir': o.appDir = value(a); break;
+      case '--assembly': o.assembly = value(a); break;
+      case '--stack': o.stack = value(a); break;
+      case '--port': {
+        const p = Number(value(a));
+        if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
+        o.port = p;
+        break;
+      }
+      case '--host': o.host = value(a); break;
+      case '--endpoint': o.endpoint = value(a); break;
+      case '--region': o.region = value(a); break;
+      case '--persist': o.persist = value(a); break;
+      case '--jwks': o.jwks = value(a); break;
+      case '--issuer': o.issuer = value(a); break;
+      case '--no-auth': o.noAuth = true; break;
+      case '--function-logs': o.functionLogs = true; break;
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  if (o.endpoint && o.persist) throw new UsageError('--persist applies to the DynamoDB Local the runner starts; it cannot be combined with --endpoint');
+  return o;
+}
+
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const warn = (s: string) => (process.stderr.isTTY ? `\x1b[33m${s}\x1b[0m` : s);
+
+/** Starts everything; resolves to a stop function. Cleans up after itself when start-up fails. */
+export async function startLocal(o: CliOptions, out: (line: string) => void = (l) => console.log(l)): Promise<() => Promise<void>> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const step = (n: number, text: string) => out(`${dim(`[${n}/4]`)} ${text}`);
+
+    step(1, o.assembly ? `reading cloud assembly ${o.assembly}` : `synthesizing ${path.resolve(o.appDir)}`);
+    const assemblyDir = o.assembly ? path.resolve(o.assembly) : await synthesize(path.resolve(o.appDir), (l) => out(dim(`      ${l}`)));
+    const apis = loadApis(assemblyDir, o.stack);
+    if (apis.length === 0) {
+      throw new AssemblyError(`no ServerlessCrudApi found in ${assemblyDir}${o.stack ? ` (stack ${o.stack})` : ''}`);
+    }
+    out(dim(`      found ${apis.map((a) => a.manifest.path).join(', ')}`));
+
+    let endpoint = o.endpoint;
+    if (!endpoint) {
+      step(2, `starting DynamoDB Local${o.persist ? ` (data in ${o.persist})` : ' (in memory)'}`);
+      const ddb: DynamoDbLocal = await startDynamoDbLocal({ persistDir: o.persist });
+      cleanups.push(() => ddb.stop());
+      endpoint = ddb.endpoint;
+      out(dim(`      ${endpoint} (pid ${ddb.pid})`));
+    } else {
+      step(2, `using DynamoDB at ${endpoint}`);
+    }
+    const local = !o.endpoint;
+    const credentials = local ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
+    const client = new DynamoDBClient({ endpoint, region: o.region, credentials });
+    cleanups.push(async () => client.destroy());
+
+    step(3, 'creating tables');
+    for (const api of apis) {
+      for (const t of api.tables) {
+        const r = await ensureTable(client, t);
+        out(dim(`      ${t.tableName}: ${r}`));
+      }
+    }
+
+    step(4, 'starting functions and servers');
+    const jwks = o.jwks ? await loadJwks(o.jwks) : undefined;
+    const entry = __filename;
+    const running: { api: LocalApi; server: RunningApi }[] = [];
+    let port = o.port;
+    for (const api of apis) {
+      const needsJwt = api.manifest.auth.kind === 'jwt' || api.manifest.auth.kind === 'cognito';
+      if (!o.noAuth && needsJwt && !jwks) {
+        throw new UsageError(`${api.manifest.path} uses ${api.manifest.auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
+      }
+      if (!o.noAuth && api.manifest.auth.kind === 'cognito' && typeof api.manifest.auth.issuer !== 'string' && !o.issuer) {
+        throw new UsageError(`${api.manifest.path} uses Cognito, whose issuer is only known at deploy time: pass --issuer https://cognito-idp.<region>.amazonaws.com/<pool id>`);
+      }
+      const refs = new Map<string, string>();
+      for (const t of api.tables) if (t.logicalId) refs.set(t.logicalId, localTableName(api.stackName, t.logicalId));
+      const hosts = new Map<string, FunctionHost>();
+      for (const fn of api.functions.values()) {
+        const env: Record<string, string> = {};
+        for (const [k, v] of Object.entries(fn.environment)) {
+          const resolved = resolveLocalValue(v, refs, o.region);
+          if (resolved === undefined) out(warn(`      ${fn.logicalId}: environment ${k} is only known at deploy time; left unset`));
+          else env[k] = resolved;
+        }
+        const functionName = `${api.stackName}-${fn.logicalId}`.slice(0, 64);
+        Object.assign(env, {
+          AWS_REGION: o.region, AWS_DEFAULT_REGION: o.region, AWS_ENDPOINT_URL_DYNAMODB: endpoint!,
+          AWS_LAMBDA_FUNCTION_NAME: functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST', AWS_LAMBDA_LOG_FORMAT: 'JSON', TZ: 'UTC',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : pickAwsCredentials()),
+        });
+        const host = new FunctionHost(entry, {
+          functionName, assetDir: fn.assetDir, handler: fn.handler, environment: env, timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb,
+        }, (line, stream) => {
+          if (o.functionLogs || stream === 'stderr' || /"level"\s*:\s*"(ERROR|FATAL)"/.test(line)) out(dim(`      [${fn.logicalId}] `) + line);
+        });
+        cleanups.push(() => host.stop());
+        hosts.set(fn.logicalId, host);
+      }
+      const server = await startApiServer({
+        api, hosts, port, hostname: o.host,
+        auth: { enforce: !o.noAuth, jwks, issuer: o.issuer },
+        log: (line) => out(line),
+        onFunctionError: (fn, id, e) => out(warn(`      [${fn}] ${id} ${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`)),
+      });
+      cleanups.push(() => server.close());
+      running.push({ api, server });
+      if (port !== 0) port++;
+    }
+
+    out('');
+    for (const { api, server } of running) {
+      const m = api.manifest;
+      out(`${bold(m.path)}  ${bold(server.url)}`);
+      for (const r of m.routes) out(`  ${r.method.padEnd(6)} ${server.url}${r.path}  ${dim(`→ ${r.functionLogicalId}`)}`);
+      out(dim(`  throttle ${m.throttle.rateLimit}/s burst ${m.throttle.burstLimit}${m.cors ? `, CORS for ${(m.cors.allowOrigins ?? []).join(' ')}` : ''}`));
+      if (o.noAuth) {
+        out(warn(`  ! AUTHORIZATION OFF (--no-auth): ${m.auth.kind} is not checked`));
+      } else if (m.auth.kind === 'iam') {
+        out(warn('  ! IAM AUTHORIZATION IS NOT ENFORCED LOCALLY: every request is served unauthenticated (SigV4 is not checked)'));
+      } else if (m.auth.kind === 'custom') {
+        out(warn('  ! CUSTOM AUTHORIZER IS NOT RUN LOCALLY: every request is served unauthenticated'));
+      } else if (m.auth.kind === 'jwt' || m.auth.kind === 'cognito') {
+        out(`  JWT verified against ${o.jwks} (issuer ${typeof m.auth.issuer === 'string' ? m.auth.issuer : o.issuer})`);
+      }
+    }
+    out('');
+    out(dim('Ctrl-C to stop.'));
+    return stop;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function pickAwsCredentials(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+    if (process.env[k]) out[k] = process.env[k]!;
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(dim('\nstopping…'));
+    await stop?.();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  try {
+    stop = await startLocal(options);
+    if (stopping) await stop();
+    return -1; // keep running
+  } catch (e) {
+    const known = e instanceof AssemblyError || e instanceof UsageError || e instanceof DynamoDbLocalUnavailableError;
+    console.error(warn(`error: ${(e as Error).message}`));
+    if (!known) console.error((e as Error).stack);
+    return 1;
+  }
+}
+
+// The AWS SDK warns once per process about Node 20's end of support; in a local tool that would drown the log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+if (isFunctionHostThread()) {
+  runFunctionHost();
+} else if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    if (code >= 0) process.exit(code);
+  });
+}
+

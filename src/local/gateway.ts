@@ -1,0 +1,297 @@
+/**
+ * What API Gateway (HTTP API, payload format 2.0) does around a Lambda integration, as pure functions: build the
+ * event from an HTTP request, map the function's result to an HTTP response, CORS, throttling, route matching.
+ */
+import { randomBytes } from 'crypto';
+
+/** The parts of an incoming HTTP request the gateway looks at. */
+export interface GatewayRequest {
+  readonly method: string;
+  /** The request target as received: path and query string, percent-encoded. */
+  readonly url: string;
+  /** Raw header list as Node gives it: [name, value, name, value, …]. */
+  readonly rawHeaders: string[];
+  readonly body: Buffer;
+  readonly sourceIp: string;
+}
+
+/** An HTTP response to send. */
+export interface GatewayResponse {
+  readonly statusCode: number;
+  /** Header name → values (several values become several header lines, e.g. set-cookie). */
+  readonly headers: Record<string, string[]>;
+  readonly body: Buffer;
+}
+
+export interface RouteMatch {
+  readonly routeKey: string;
+  readonly pathParameters?: Record<string, string>;
+}
+
+/** Content types API Gateway passes as text; everything else reaches the function base64-encoded. */
+export function isTextContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const t = contentType.split(';')[0].trim().toLowerCase();
+  return t.startsWith('text/') || t === 'application/json' || t.endsWith('+json') || t === 'application/xml' ||
+    t.endsWith('+xml') || t === 'application/javascript' || t === 'application/x-www-form-urlencoded' || t === 'application/graphql';
+}
+
+/** Matches `METHOD /path` against route keys like `GET /items/{id}`; path parameters are single segments. */
+export function matchRoute(routeKeys: string[], method: string, rawPath: string): RouteMatch | undefined {
+  const segments = rawPath.split('/');
+  for (const routeKey of routeKeys) {
+    const [m, template] = routeKey.split(' ');
+    if (m !== method && m !== 'ANY') continue;
+    const tpl = template.split('/');
+    if (tpl.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < tpl.length && ok; i++) {
+      const p = /^\{([^}+]+)\}$/.exec(tpl[i]);
+      if (p) {
+        if (segments[i] === '') { ok = false; break; }
+        try {
+          params[p[1]] = decodeURIComponent(segments[i]);
+        } catch {
+          ok = false;
+        }
+      } else if (tpl[i] !== segments[i]) {
+        ok = false;
+      }
+    }
+    if (ok) return { routeKey, pathParameters: Object.keys(params).length ? params : undefined };
+  }
+  return undefined;
+}
+
+/** True when some route has this path with another method (for CORS preflight on known paths). */
+export function pathExists(routeKeys: string[], rawPath: string): boolean {
+  return routeKeys.some((k) => matchRoute([k], k.split(' ')[0], rawPath) !== undefined);
+}
+
+/** Headers lower-cased with repeats comma-joined, and the cookies split out, as payload 2.0 has them. */
+export function collectHeaders(rawHeaders: string[]): { headers: Record<string, string>; cookies?: string[] } {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    const value = rawHeaders[i + 1];
+    if (name === 'cookie') {
+      cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+      continue;
+    }
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  return { headers, cookies: cookies.length ? cookies : undefined };
+}
+
+/** Query parameters decoded, repeats comma-joined. */
+export function parseQuery(rawQueryString: string): Record<string, string> | undefined {
+  if (!rawQueryString) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of rawQueryString.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+    const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+    const key = safeDecode(rawKey);
+    const value = safeDecode(rawValue);
+    out[key] = key in out ? `${out[key]},${value}` : value;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** API Gateway's request time format: `12/Mar/2020:19:03:58 +0000`. */
+export function requestTime(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())} +0000`;
+}
+
+/** An id shaped like API Gateway's (base64, 16 characters). */
+export function newRequestId(): string {
+  return randomBytes(12).toString('base64').replace(/\//g, '_').replace(/\+/g, '-').slice(0, 15) + '=';
+}
+
+/** JWT claims as API Gateway hands them to the function: strings, arrays as `[a b]`. */
+export function flattenClaims(claims: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(claims)) {
+    out[k] = Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+export interface EventOptions {
+  readonly routeKey: string;
+  readonly pathParameters?: Record<string, string>;
+  readonly apiId: string;
+  readonly stage: string;
+  readonly requestId: string;
+  readonly now: Date;
+  readonly authorizer?: Record<string, unknown>;
+}
+
+/** Builds the payload 2.0 event API Gateway sends for a request. */
+export function buildEvent(req: GatewayRequest, o: EventOptions): Record<string, unknown> {
+  const q = req.url.indexOf('?');
+  const rawPath = q < 0 ? req.url : req.url.slice(0, q);
+  const rawQueryString = q < 0 ? '' : req.url.slice(q + 1);
+  const { headers, cookies } = collectHeaders(req.rawHeaders);
+  const host = headers.host ?? 'localhost';
+  const hasBody = req.body.length > 0;
+  const text = isTextContentType(headers['content-type']);
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: o.routeKey,
+    rawPath,
+    rawQueryString,
+    ...(cookies ? { cookies } : {}),
+    headers,
+    ...(parseQuery(rawQueryString) ? { queryStringParameters: parseQuery(rawQueryString) } : {}),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: o.apiId,
+      ...(o.authorizer ? { authorizer: o.authorizer } : {}),
+      domainName: host,
+      domainPrefix: host.split('.')[0].split(':')[0],
+      http: {
+        method: req.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: o.requestId,
+      routeKey: o.routeKey,
+      stage: o.stage,
+      time: requestTime(o.now),
+      timeEpoch: o.now.getTime(),
+    },
+    ...(hasBody ? { body: text ? req.body.toString('utf8') : req.body.toString('base64') } : {}),
+    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
+    isBase64Encoded: hasBody && !text,
+  };
+  return event;
+}
+
+const json = (statusCode: number, message: string, extra: Record<string, string[]> = {}): GatewayResponse => ({
+  statusCode,
+  headers: { 'content-type': ['application/json'], ...extra },
+  body: Buffer.from(JSON.stringify({ message })),
+});
+
+/** API Gateway's own error responses. */
+export const GATEWAY_ERRORS = {
+  notFound: () => json(404, 'Not Found'),
+  unauthorized: (description?: string) => json(401, 'Unauthorized', description
+    ? { 'www-authenticate': [`Bearer scope="" error="invalid_token" error_description="${description.replace(/"/g, "'")}"`] }
+    : {}),
+  forbidden: () => json(403, 'Forbidden'),
+  tooManyRequests: () => json(429, 'Too Many Requests'),
+  tooLarge: () => json(413, 'Request Entity Too Large'),
+  internal: () => json(500, 'Internal Server Error'),
+  serviceUnavailable: () => json(503, 'Service Unavailable'),
+};
+
+/**
+ * Maps a function's result to the HTTP response, as API Gateway does for payload 2.0: a result with `statusCode`
+ * is taken as a response; any other valid JSON is sent as a 200 `application/json` body.
+ */
+export function mapResult(result: unknown): GatewayResponse {
+  if (result !== null && typeof result === 'object' && !Array.isArray(result) && 'statusCode' in (result as object)) {
+    const r = result as Record<string, any>;
+    if (!Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) return GATEWAY_ERRORS.internal();
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = [String(v)];
+    for (const [k, vs] of Object.entries(r.multiValueHeaders ?? {})) headers[k.toLowerCase()] = [...(headers[k.toLowerCase()] ?? []), ...[vs].flat().map(String)];
+    if (Array.isArray(r.cookies) && r.cookies.length) headers['set-cookie'] = [...(headers['set-cookie'] ?? []), ...r.cookies.map(String)];
+    let body = Buffer.alloc(0);
+    if (r.body !== undefined && r.body !== null) {
+      if (typeof r.body !== 'string') return GATEWAY_ERRORS.internal();
+      body = r.isBase64Encoded ? Buffer.from(r.body, 'base64') : Buffer.from(r.body, 'utf8');
+    }
+    return { statusCode: r.statusCode, headers, body };
+  }
+  const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+  return { statusCode: 200, headers: { 'content-type': ['application/json'] }, body: Buffer.from(body) };
+}
+
+/** The CORS configuration of an API (from the construct's manifest). */
+export interface CorsConfig {
+  readonly allowOrigins?: string[];
+  readonly allowMethods?: string[];
+  readonly allowHeaders?: string[];
+  readonly exposeHeaders?: string[];
+  readonly allowCredentials?: boolean;
+  readonly maxAgeSeconds?: number;
+}
+
+function allowedOrigin(cors: CorsConfig, origin: string): string | undefined {
+  const origins = cors.allowOrigins ?? [];
+  if (origins.includes('*')) return cors.allowCredentials ? origin : '*';
+  return origins.some((o) => o.toLowerCase() === origin.toLowerCase()) ? origin : undefined;
+}
+
+/** Answers a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) the way API Gateway does. */
+export function preflight(cors: CorsConfig, headers: Record<string, string>): GatewayResponse {
+  const out: Record<string, string[]> = {};
+  const origin = headers.origin;
+  const allowOrigin = origin ? allowedOrigin(cors, origin) : undefined;
+  const method = headers['access-control-request-method']?.toUpperCase();
+  const methods = (cors.allowMethods ?? []).map((m) => m.toUpperCase());
+  const methodOk = method !== undefined && (methods.includes('*') || methods.includes(method));
+  const requested = (headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const allowHeaders = (cors.allowHeaders ?? []).map((h) => h.toLowerCase());
+  const headersOk = requested.every((h) => allowHeaders.includes('*') || allowHeaders.includes(h));
+  if (allowOrigin && methodOk && headersOk) {
+    out['access-control-allow-origin'] = [allowOrigin];
+    out['access-control-allow-methods'] = [methods.includes('*') ? '*' : methods.join(',')];
+    if (allowHeaders.length) out['access-control-allow-headers'] = [allowHeaders.join(',')];
+    if (cors.allowCredentials) out['access-control-allow-credentials'] = ['true'];
+    if (cors.maxAgeSeconds !== undefined) out['access-control-max-age'] = [String(cors.maxAgeSeconds)];
+    if (allowOrigin !== '*') out.vary = ['Origin'];
+  }
+  return { statusCode: 204, headers: out, body: Buffer.alloc(0) };
+}
+
+/** Adds the CORS response headers for an allowed origin (API Gateway overrides the function's own). */
+export function withCors(cors: CorsConfig, headers: Record<string, string>, res: GatewayResponse): GatewayResponse {
+  const origin = headers.origin;
+  const allowOrigin = origin ? allowedOrigin(cors, origin) : undefined;
+  if (!allowOrigin) return res;
+  const h: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (!k.startsWith('access-control-')) h[k] = v;
+  h['access-control-allow-origin'] = [allowOrigin];
+  if (cors.exposeHeaders?.length) h['access-control-expose-headers'] = [cors.exposeHeaders.join(',')];
+  if (cors.allowCredentials) h['access-control-allow-credentials'] = ['true'];
+  if (allowOrigin !== '*') h.vary = [...(h.vary ?? []), 'Origin'];
+  return { ...res, headers: h };
+}
+
+/** Stage throttling: a token bucket of `burst` tokens refilled at `rate` per second. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(private readonly rate: number, private readonly burst: number, now = Date.now()) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  /** Takes a token; false when the request must be throttled. */
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * End to end: synthesize an app with several ServerlessCrudApis, start the bundled CLI (assets/local/cli/index.js,
+ * built by `npx projen bundle`) on that assembly, and drive it over real HTTP. DynamoDB Local underneath.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { generateKeyPairSync } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
+import { signJwt } from './jwt.test';
+
+const CLI = path.join(__dirname, '..', '..', 'assets', 'local', 'cli', 'index.js');
+const ISSUER = 'https://issuer.example.com/';
+
+interface Runner {
+  child: ChildProcess;
+  output: () => string;
+  urls: Record<string, string>;
+  exited: Promise<number | null>;
+}
+
+/** Starts the CLI and resolves once it prints the route table. */
+async function startRunner(args: string[]): Promise<Runner> {
+  const child = spawn(process.execPath, [CLI, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  child.stderr!.on('data', (d) => { out += String(d); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('Ctrl-C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`runner exited ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`runner did not start:\n${out}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const urls: Record<string, string> = {};
+  for (const m of out.matchAll(/^(\S+\/\S+)\s+(http:\/\/127\.0\.0\.1:\d+)$/gm)) urls[m[1]] = m[2];
+  return { child, output: () => out, urls, exited };
+}
+
+describe('local runner (bundled CLI) against a synthesized assembly', () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-e2e-'));
+  const jwksFile = path.join(work, 'jwks.json');
+  const assemblyDir = path.join(work, 'cdk.out');
+  const now = () => Math.floor(Date.now() / 1000);
+  const token = (sub: string, claims: Record<string, unknown> = {}) =>
+    signJwt({ iss: ISSUER, aud: 'api', sub, exp: now() + 600, ...claims }, rsa.privateKey, 'k1');
+  let runner: Runner;
+  let pub: string; let priv: string; let echo: string; let throttled: string;
+
+  beforeAll(async () => {
+    expect(fs.existsSync(CLI)).toBe(true); // built by `npx projen bundle` (pre-compile)
+    fs.writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
+    const echoDir = path.join(work, 'echo');
+    fs.mkdirSync(echoDir);
+    // Returns the event it received; POST returns a plain object so API Gateway's response inference shows.
+    fs.writeFileSync(path.join(echoDir, 'index.js'), `
+      exports.handler = async (event, context) => {
+        if (event.requestContext.http.method === 'POST') return { echoed: true, requestId: context.awsRequestId };
+        return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-echo': '1' }, cookies: ['a=1; Path=/', 'b=2'], body: JSON.stringify(event) };
+      };`);
+
+    const app = new App({ outdir: assemblyDir, context: { 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'E2E');
+    new ServerlessCrudApi(stack, 'Public', {
+      authorization: ApiAuthorization.none(),
+      indexes: [{ partitionKey: 'status', sortKey: 'updatedAt' }],
+      cors: { allowOrigins: ['http://localhost:5173'], allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST], allowHeaders: ['content-type'], exposeHeaders: ['etag'] },
+      throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+    });
+    new ServerlessCrudApi(stack, 'Private', {
+      resourceName: 'notes',
+      authorization: ApiAuthorization.jwt({ issuer: ISSUER, audience: ['api'] }),
+      ownerScoping: true,
+      throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+    });
+    new ServerlessCrudApi(stack, 'Echo', {
+      resourceName: 'echo', authorization: ApiAuthorization.none(), operations: [Operation.CREATE, Operation.READ, Operation.LIST],
+      handlerCode: lambda.Code.fromAsset(echoDir), throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+    });
+    new ServerlessCrudApi(stack, 'Throttled', {
+      resourceName: 'slow', authorization: ApiAuthorization.none(), operations: [Operation.LIST], throttle: { rateLimit: 1, burstLimit: 2 },
+    });
+    app.synth();
+
+    runner = await startRunner(['--assembly', assemblyDir, '--port', '0', '--endpoint', process.env.AWS_ENDPOINT_URL_DYNAMODB!, '--jwks', jwksFile]);
+    ({ 'E2E/Public': pub, 'E2E/Private': priv, 'E2E/Echo': echo, 'E2E/Throttled': throttled } = runner.urls);
+    expect([pub, priv, echo, throttled].every(Boolean)).toBe(true);
+  });
+
+  afterAll(async () => {
+    if (runner && runner.child.exitCode === null) {
+      runner.child.kill('SIGINT');
+      await runner.exited;
+    }
+  });
+
+  test('start-up output: progress, URL and route table, and loud notes on what is not enforced', () => {
+    const out = runner.output();
+    expect(out).toMatch(/\[1\/4\] reading cloud assembly/);
+    expect(out).toMatch(/\[3\/4\] creating tables/);
+    expect(out).toMatch(/POST\s+http:\/\/127\.0\.0\.1:\d+\/items\s+→ PublicCreateHandler/);
+    expect(out).toMatch(/JWT verified against .*jwks\.json \(issuer https:\/\/issuer\.example\.com\/\)/);
+    expect(out).not.toMatch(/NodeVersionSupportWarning/);
+  });
+
+  test('every route of the built-in handler, with ETags and problem+json passing through unchanged', async () => {
+    const created = await fetch(`${pub}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'a', status: 'open' }) });
+    expect(created.status).toBe(201);
+    const item = (await created.json()) as any;
+    expect(created.headers.get('location')).toBe(`/items/${item.id}`);
+    expect(created.headers.get('apigw-requestid')).toBeTruthy();
+
+    const got = await fetch(`${pub}/items/${item.id}`);
+    expect(got.status).toBe(200);
+    const etag = got.headers.get('etag')!;
+    expect((await fetch(`${pub}/items/${item.id}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+
+    const put = await fetch(`${pub}/items/${item.id}`, { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ title: 'b', status: 'open' }) });
+    expect(put.status).toBe(200);
+    const stale = await fetch(`${pub}/items/${item.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json', 'if-match': etag }, body: '{"title":"c"}' });
+    expect(stale.status).toBe(412);
+    const patched = await fetch(`${pub}/items/${item.id}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: '{"title":"c"}' });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as any).version).toBe(3);
+
+    const byIndex = (await (await fetch(`${pub}/items?status=open`)).json()) as any;
+    expect(byIndex.items.map((i: any) => i.id)).toContain(item.id);
+
+    expect((await fetch(`${pub}/items/${item.id}`, { method: 'DELETE' })).status).toBe(204);
+    const gone = await fetch(`${pub}/items/${item.id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await gone.json()).toMatchObject({ status: 404, title: expect.any(String), type: expect.any(String) });
+
+    const bad = await fetch(`${pub}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  test('unknown routes answer as HTTP API does', async () => {
+    for (const [method, p] of [['GET', '/nope'], ['POST', '/items/x'], ['GET', '/items/a/b'], ['PATCH', '/items']] as const) {
+      const r = await fetch(`${pub}${p}`, { method });
+      expect([method, p, r.status]).toEqual([method, p, 404]);
+      expect(await r.json()).toEqual({ message: 'Not Found' });
+    }
+  });
+
+  test('CORS: preflight for an allowed origin, none for another, allow-origin on actual responses', async () => {
+    const ok = await fetch(`${pub}/items`, { method: 'OPTIONS', headers: { 'origin': 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(ok.headers.get('access-control-allow-methods')).toBe('GET,POST');
+    const evil = await fetch(`${pub}/items`, { method: 'OPTIONS', headers: { 'origin': 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const actual = await fetch(`${pub}/items`, { headers: { origin: 'http://localhost:5173' } });
+    expect(actual.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(actual.headers.get('access-control-expose-headers')).toBe('etag');
+  });
+
+  test('JWT: accepted, missing, expired, wrong audience, wrong issuer, forged', async () => {
+    const post = (auth?: string) => fetch(`${priv}/notes`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: '{"t":1}',
+    });
+    expect((await post(`Bearer ${token('alice')}`)).status).toBe(201);
+    expect((await post()).status).toBe(401);
+    const expired = await post(`Bearer ${token('alice', { exp: now() - 5 })}`);
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ message: 'Unauthorized' });
+    expect(expired.headers.get('www-authenticate')).toMatch(/invalid_token/);
+    expect((await post(`Bearer ${token('alice', { aud: 'someone-else' })}`)).status).toBe(401);
+    expect((await post(`Bearer ${token('alice', { iss: 'https://evil.example.com/' })}`)).status).toBe(401);
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect((await post(`Bearer ${signJwt({ iss: ISSUER, aud: 'api', sub: 'alice', exp: now() + 60 }, other.privateKey, 'k1')}`)).status).toBe(401);
+  });
+
+  test('owner isolation through the runner: another caller can neither see nor change an item', async () => {
+    const alice = { 'authorization': `Bearer ${token('alice')}`, 'content-type': 'application/json' };
+    const bob = { 'authorization': `Bearer ${token('bob')}`, 'content-type': 'application/json' };
+    const created = (await (await fetch(`${priv}/notes`, { method: "POST", headers: alice, body: "{\"secret\":true}" })).json()) as any;
+    expect((await fetch(`${priv}/notes/${created.id}`, { headers: alice })).status).toBe(200);
+    expect((await fetch(`${priv}/notes/${created.id}`, { headers: bob })).status).toBe(404);
+    expect((await fetch(`${priv}/notes/${created.id}`, { method: 'PATCH', headers: bob, body: '{"secret":false}' })).status).toBe(404);
+    expect((await fetch(`${priv}/notes/${created.id}`, { method: 'DELETE', headers: bob })).status).toBe(404);
+    const bobsList = (await (await fetch(`${priv}/notes`, { headers: bob })).json()) as any;
+    expect(bobsList.items.map((i: any) => i.id)).not.toContain(created.id);
+    const alicesList = (await (await fetch(`${priv}/notes`, { headers: alice })).json()) as any;
+    expect(alicesList.items.map((i: any) => i.id)).toContain(created.id);
+  });
+
+  test('payload 2.0 fidelity: the event the function receives for repeated params, cookies, encoded path, binary body', async () => {
+    const r = await fetch(`${echo}/echo/a%20b%2Fc?tag=x&tag=y&q=%C3%A9`, { headers: { 'Cookie': 'session=1; theme=dark', 'X-Trace': 'T1', 'User-Agent': 'e2e' } });
+    expect(r.status).toBe(200);
+    const event = (await r.json()) as any;
+    expect(event).toMatchObject({
+      version: '2.0', routeKey: 'GET /echo/{id}', rawPath: '/echo/a%20b%2Fc', rawQueryString: 'tag=x&tag=y&q=%C3%A9',
+      cookies: ['session=1', 'theme=dark'], queryStringParameters: { tag: 'x,y', q: 'é' }, pathParameters: { id: 'a b/c' },
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'GET', path: '/echo/a%20b%2Fc', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'e2e' }, routeKey: 'GET /echo/{id}', stage: '$default' },
+    });
+    expect(event.headers['x-trace']).toBe('T1');
+    expect(event.headers.cookie).toBeUndefined();
+    expect(event.requestContext.requestId).toBe(r.headers.get('apigw-requestid'));
+    expect(r.headers.get('x-echo')).toBe('1');
+    expect(r.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
+
+    const list = (await (await fetch(`${echo}/echo?a=1`, { method: 'GET' })).json()) as any;
+    expect(list).toMatchObject({ routeKey: 'GET /echo', queryStringParameters: { a: '1' } });
+    expect(list.pathParameters).toBeUndefined();
+  });
+
+  test('a function result without statusCode is inferred as a 200 application/json response', async () => {
+    const r = await fetch(`${echo}/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 1, 2]) });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/json');
+    expect(await r.json()).toMatchObject({ echoed: true, requestId: r.headers.get('apigw-requestid') });
+  });
+
+  test('stage throttling answers 429 beyond the burst', async () => {
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => fetch(`${throttled}/slow`).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a bad flag prints the usage and exits 2; --help documents every flag', async () => {
+    const bad = spawn(process.execPath, [CLI, 'local', '--bogus'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    bad.stderr!.on('data', (d) => { err += String(d); });
+    expect(await new Promise((r) => bad.on('exit', r))).toBe(2);
+    expect(err).toMatch(/unknown option --bogus/);
+    const help = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    help.stdout!.on('data', (d) => { out += String(d); });
+    expect(await new Promise((r) => help.on('exit', r))).toBe(0);
+    for (const flag of ['--app-dir', '--assembly', '--stack', '--port', '--host', '--endpoint', '--region', '--persist', '--jwks', '--issuer', '--no-auth', '--function-logs', '--help']) {
+      expect(out).toContain(flag);
+    }
+  });
+
+  test('its own DynamoDB Local: started, and stopped with everything else on Ctrl-C (no orphaned Java)', async () => {
+    const own = await startRunner(['--assembly', assemblyDir, '--stack', 'E2E', '--port', '0', '--no-auth']);
+    const pid = Number(/\(pid (\d+)\)/.exec(own.output())![1]);
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    expect(own.output()).toMatch(/AUTHORIZATION OFF \(--no-auth\)/);
+    const r = await fetch(`${own.urls['E2E/Public']}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(r.status).toBe(201);
+    own.child.kill('SIGINT');
+    expect(await own.exited).toBe(0);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
