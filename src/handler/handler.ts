@@ -160,7 +160,10 @@ function toHttpError(e: unknown): HttpError {
   return error;
 }
 
-function isNetworkError(err: { name?: string } & { code?: string }): boolean {
+const NETWORK_ERROR_CODES = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up)\b/;
+
+/** Connection-level failures (after the SDK's retries), by code or, when the SDK re-wrapped the error, by message. */
+function isNetworkError(err: { name?: string; code?: string; message?: string }): boolean {
   return err?.name === 'TimeoutError' || err?.name === 'AbortError'
-    || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(err?.code ?? '');
+    || NETWORK_ERROR_CODES.test(err?.code ?? '') || NETWORK_ERROR_CODES.test(err?.message ?? '');
 }
