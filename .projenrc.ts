@@ -144,6 +144,8 @@ project.deps.addDependency('@aws-cdk/integ-runner@^2.197.10', DependencyType.DEV
 
 // ---- npm package contents: the bundled handler ships in the tarball (projen's bundler emits into assets/).
 project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/test/', '*.meta.json');
+// The handler and the runner reach users as bundles in assets/; their tsc output in lib/ is dead weight.
+project.npmignore?.exclude('/lib/handler/', '/lib/local/');
 project.npmignore?.include('/assets/');
 
 // ---- packaging: the default `package` task packages JS only, so `npx projen build` passes on a machine without
