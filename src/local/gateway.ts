@@ -3,6 +3,7 @@
  * event from an HTTP request, map the function's result to an HTTP response, CORS, throttling, route matching.
  */
 import { randomBytes } from 'crypto';
+import type { LocalCors } from '../shared/local-manifest';
 
 /** The parts of an incoming HTTP request the gateway looks at. */
 export interface GatewayRequest {
@@ -225,15 +226,8 @@ export function mapResult(result: unknown): GatewayResponse {
   return { statusCode: 200, headers: { 'content-type': ['application/json'] }, body: Buffer.from(body) };
 }
 
-/** The CORS configuration of an API (from the construct's manifest). */
-export interface CorsConfig {
-  readonly allowOrigins?: string[];
-  readonly allowMethods?: string[];
-  readonly allowHeaders?: string[];
-  readonly exposeHeaders?: string[];
-  readonly allowCredentials?: boolean;
-  readonly maxAgeSeconds?: number;
-}
+/** The CORS configuration of an API, as the construct records it. */
+export type CorsConfig = LocalCors;
 
 function allowedOrigin(cors: CorsConfig, origin: string): string | undefined {
   const origins = cors.allowOrigins ?? [];
