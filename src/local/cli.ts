@@ -68,6 +68,7 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
   while (args.length) {
     const a = args.shift()!;
     switch (a) {
+      case '--': break; // `npx projen local -- --port 4000` passes the separator through
       case '-h': case '--help': return 'help';
       case '--app-dir': o.appDir = value(a); break;
       case '--assembly': o.assembly = value(a); break;
