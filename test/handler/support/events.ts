@@ -47,7 +47,7 @@ export function apiEvent(method: string, path: string, opts: RequestOptions = {}
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
   const rawQueryString = typeof opts.query === 'string'
     ? opts.query
-    : new URLSearchParams(Object.entries(opts.query ?? {}).map(([k, v]) => [k, String(v)])).toString();
+    : new URLSearchParams(Object.entries(opts.query ?? {}).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const queryStringParameters = rawQueryString
     ? Object.fromEntries(new URLSearchParams(rawQueryString))
     : undefined;
