@@ -57,8 +57,8 @@ export const TABLE_ACTIONS: Record<OperationName, string[]> = {
   create: ['dynamodb:PutItem'],
   // GetItem (consistent read) — owner scoping is checked on the item itself.
   read: ['dynamodb:GetItem'],
-  // Scan without a filter; Query on a secondary index or on the owner index.
-  list: ['dynamodb:Scan', 'dynamodb:Query'],
+  // Scan of the table; queries go to a secondary index or the owner index only (INDEX_ACTIONS).
+  list: ['dynamodb:Scan'],
   // PUT reads the current version then writes conditionally; PATCH applies an UpdateItem conditioned on version.
   update: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   // DeleteItem conditioned on existence (and version / owner when asked).
@@ -70,5 +70,9 @@ export const INDEX_ACTIONS: Partial<Record<OperationName, string[]>> = {
   list: ['dynamodb:Query'],
 };
 
-/** Actions on the idempotency table (create only): read a stored response, write the record in the transaction. */
-export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+/**
+ * Actions on the idempotency table (create only): the record is put in the same transaction as the item; a replay
+ * reads the stored record back from the transaction's cancellation reason (ReturnValuesOnConditionCheckFailure), so
+ * no GetItem is needed.
+ */
+export const IDEMPOTENCY_ACTIONS = ['dynamodb:PutItem'];

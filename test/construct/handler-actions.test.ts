@@ -1,0 +1,103 @@
+/**
+ * Least privilege that works: the DynamoDB actions each operation's function really calls (recorded from the SDK
+ * while the handler serves that operation's requests against DynamoDB Local) must be exactly the actions the
+ * construct grants that function — none missing (it would fail in AWS with AccessDenied), none unused.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, TABLE_ACTIONS } from '../../src/operations';
+import { OperationName } from '../../src/shared/config';
+import { createTestApi, TestApi } from '../handler/support/api';
+import { apiEvent } from '../handler/support/events';
+
+type Call = { action: string; resource: 'table' | 'index' | 'idempotency' };
+
+/** An SDK client that records every DynamoDB action (transactions expanded) and the resource it touches. */
+function recordingClient(calls: Call[], names: () => { table: string; idempotency?: string }): DynamoDBClient {
+  const client = new DynamoDBClient({});
+  client.middlewareStack.add((next, context) => async (args: any) => {
+    const input = args.input ?? {};
+    const where = (tableName: string, indexName?: string): Call['resource'] =>
+      tableName === names().idempotency ? 'idempotency' : indexName ? 'index' : 'table';
+    const command = String(context.commandName).replace(/Command$/, '');
+    if (command === 'TransactWriteItems') {
+      for (const item of input.TransactItems ?? []) {
+        const [kind, body] = Object.entries(item)[0] as [string, any];
+        const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind]!;
+        calls.push({ action: `dynamodb:${action}`, resource: where(body.TableName) });
+      }
+    } else if (command === 'TransactGetItems') {
+      for (const item of input.TransactItems ?? []) calls.push({ action: 'dynamodb:GetItem', resource: where(item.Get.TableName) });
+    } else {
+      calls.push({ action: `dynamodb:${command}`, resource: where(input.TableName, input.IndexName) });
+    }
+    return next(args);
+  }, { step: 'initialize', name: 'recordActions' });
+  return client;
+}
+
+/** What the construct grants one operation's function, in the same terms. */
+function granted(op: OperationName): Call[] {
+  return [
+    ...TABLE_ACTIONS[op].map((action) => ({ action, resource: 'table' as const })),
+    ...(INDEX_ACTIONS[op] ?? []).map((action) => ({ action, resource: 'index' as const })),
+    ...(op === 'create' ? IDEMPOTENCY_ACTIONS.map((action) => ({ action, resource: 'idempotency' as const })) : []),
+  ];
+}
+
+const key = (c: Call) => `${c.action} on ${c.resource}`;
+const patch = 'application/merge-patch+json';
+
+describe('the handler uses exactly the DynamoDB actions the construct grants each operation', () => {
+  let api: TestApi;
+  let calls: Call[] = [];
+  const handlers: Partial<Record<OperationName, TestApi['handler']>> = {};
+
+  beforeAll(async () => {
+    let names = { table: '', idempotency: undefined as string | undefined };
+    const client = recordingClient(calls, () => names);
+    api = await createTestApi({
+      config: { indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'updatedAt' }] },
+      dynamodb: client,
+    });
+    names = { table: api.tableName, idempotency: api.idempotencyTableName };
+    for (const op of ['create', 'read', 'list', 'update', 'delete'] as OperationName[]) {
+      handlers[op] = api.handlerWith({ CRUD_OPERATIONS: op }, { dynamodb: client });
+    }
+  });
+  afterAll(async () => api?.destroy());
+
+  /** Runs requests through the one-operation function and returns the distinct actions it used. */
+  async function used(op: OperationName, requests: [string, string, any?][]): Promise<string[]> {
+    calls.length = 0;
+    for (const [method, path, opts] of requests) {
+      const res = await handlers[op]!(apiEvent(method, path, opts));
+      expect([method, path, res.statusCode < 500]).toEqual([method, path, true]);
+    }
+    return [...new Set(calls.map(key))].sort();
+  }
+
+  test.each([
+    ['create', [
+      ['POST', '/items', { json: { title: 'a' } }],
+      ['POST', '/items', { json: { id: 'fixed', title: 'b' } }],
+      ['POST', '/items', { json: { id: 'fixed', title: 'b' } }], // 409
+      ['POST', '/items', { json: { title: 'c' }, headers: { 'idempotency-key': 'k1' } }],
+      ['POST', '/items', { json: { title: 'c' }, headers: { 'idempotency-key': 'k1' } }], // replay
+      ['POST', '/items', { json: { title: 'other' }, headers: { 'idempotency-key': 'k1' } }], // 422
+    ]],
+    ['read', [['GET', '/items/fixed'], ['GET', '/items/missing'], ['GET', '/items/fixed', { headers: { 'if-none-match': '"1"' } }]]],
+    ['list', [['GET', '/items', { query: 'limit=1' }], ['GET', '/items', { query: 'status=open&order=desc' }], ['GET', '/items']]],
+    ['update', [
+      ['PUT', '/items/fixed', { json: { title: 'put', status: 'open' } }],
+      ['PUT', '/items/new-one', { json: { title: 'created by put' } }],
+      ['PATCH', '/items/fixed', { json: { title: 'patched', extra: null }, contentType: patch }],
+      ['PATCH', '/items/fixed', { json: { title: 'stale' }, contentType: patch, headers: { 'if-match': '"1"' } }],
+      ['PUT', '/items/fixed', { json: { title: 'stale' }, headers: { 'if-match': '"99"' } }],
+      ['PATCH', '/items/missing', { json: { a: 1 }, contentType: patch }],
+    ]],
+    ['delete', [['DELETE', '/items/new-one', { headers: { 'if-match': '"1"' } }], ['DELETE', '/items/fixed'], ['DELETE', '/items/missing']]],
+  ] as [OperationName, [string, string, any?][]][])('%s', async (op, requests) => {
+    const actions = await used(op, requests);
+    expect(actions).toEqual(granted(op).map(key).sort());
+  });
+});
