@@ -492,7 +492,8 @@ export class ServerlessCrudApi extends Construct {
       }
 
       const fn = new lambda.Function(fnScope, 'Resource', {
-        description: `${group.join(', ')} — ${this.node.path} (cdk-serverless-crud-api)`,
+        // Lambda caps descriptions at 256 characters; a deep construct path must not break the deploy.
+        description: `${group.join(', ')} — ${this.node.path} (cdk-serverless-crud-api)`.slice(0, 256),
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: props.architecture ?? lambda.Architecture.ARM_64,
         code,
