@@ -194,8 +194,8 @@ export function versionOf(item: JsonObject): number {
 
 /**
  * The representation clients get: id first, then the client's attributes, then the server-managed ones, with object
- * members in code-point order at every level, so one version of an item always serialises to the same bytes (which
- * the strong ETag promises).
+ * members sorted (by UTF-16 code units) at every level, so one version of an item always serialises to the same bytes
+ * (which the strong ETag promises), whatever order DynamoDB returns them in.
  */
 export function presentItem(model: ItemModel, item: JsonObject): JsonObject {
   const out: JsonObject = {};
@@ -208,7 +208,7 @@ export function presentItem(model: ItemModel, item: JsonObject): JsonObject {
   return out;
 }
 
-/** The value with object members sorted by code point, at every level. */
+/** The value with object members sorted (UTF-16 code unit order), at every level. */
 export function canonical(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(canonical);
   if (value === null || typeof value !== 'object') return value;

@@ -249,7 +249,7 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
   for (const k of indexParams) {
     if (!config.indexes.some((ix) => ix.partitionKey === k)) {
       const known = ['limit', 'cursor', 'order', ...config.indexes.map((ix) => ix.partitionKey)];
-      throw new HttpError(PROBLEMS.INVALID_QUERY, `Unknown query parameter '${k}'; this API takes ${known.join(', ')}.`);
+      throw new HttpError(PROBLEMS.INVALID_QUERY, `Unknown query parameter ${JSON.stringify(k.slice(0, 64))}; this API takes ${known.join(', ')}.`);
     }
   }
   if (indexParams.length > 1) {

@@ -60,8 +60,8 @@ export function hasPreconditions(p: Preconditions): boolean {
 }
 
 /**
- * Evaluates the conditions against the current state (`undefined`: no item) in RFC 9110's order. `fail` is what a
- * false If-None-Match means: 304 for GET, 412 for writes.
+ * Evaluates the conditions against the current state (`undefined`: no item) in RFC 9110's order (If-Match first).
+ * 'not-modified' means If-None-Match matched: the caller answers 304 for GET and 412 for writes.
  */
 export function evaluate(p: Preconditions, currentVersion: number | undefined): 'pass' | 'precondition-failed' | 'not-modified' {
   if (p.ifMatch !== undefined) {

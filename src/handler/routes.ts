@@ -32,18 +32,15 @@ export function matchRoute(event: APIGatewayProxyEventV2, resourceName: string):
   let target: 'collection' | 'item';
   let rawId: string | undefined;
 
+  // "METHOD /path" (METHOD may be ANY: the method that counts is the request's). A route key naming one of our two
+  // templates decides; anything else ($default, a greedy proxy route) falls back to matching rawPath.
   const routeKey = event.routeKey ?? '$default';
-  if (routeKey !== '$default') {
-    // "METHOD /path" (METHOD may be ANY); the method that counts is the request's.
-    const path = routeKey.slice(routeKey.indexOf(' ') + 1);
-    if (path === collectionPath) {
-      target = 'collection';
-    } else if (path === itemTemplate) {
-      target = 'item';
-      rawId = event.pathParameters?.id;
-    } else {
-      throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `No route ${routeKey} in this API.`);
-    }
+  const routePath = routeKey.slice(routeKey.indexOf(' ') + 1);
+  if (routeKey !== '$default' && routePath === collectionPath) {
+    target = 'collection';
+  } else if (routeKey !== '$default' && routePath === itemTemplate) {
+    target = 'item';
+    rawId = event.pathParameters?.id;
   } else {
     const path = stripStage(event.rawPath ?? '/', event.requestContext?.stage);
     if (path === collectionPath || path === `${collectionPath}/`) {
@@ -52,7 +49,7 @@ export function matchRoute(event: APIGatewayProxyEventV2, resourceName: string):
       target = 'item';
       rawId = path.slice(collectionPath.length + 1);
     } else {
-      throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `No resource at ${path}.`);
+      throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `No resource at ${JSON.stringify(path.slice(0, 200))}.`);
     }
   }
 

@@ -18,6 +18,9 @@ import type { JsonObject, JsonValue } from './json';
 import { DynamoItem, fromItem, toAttributeValue, toItem } from './marshal';
 import { IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../shared/config';
 
+/** Cancellation reasons of a transaction that mean DynamoDB throttled it. */
+const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
 /** DynamoDB's limit on one expression string. */
 const MAX_EXPRESSION_LENGTH = 4096;
 
@@ -183,6 +186,10 @@ export class ItemStore {
         return existing ? { kind: 'record-exists', record: existing } : { kind: 'conflict' };
       }
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return { kind: 'conflict' };
+      if (reasons.some((r) => THROTTLING_REASONS.has(r.Code ?? ''))) {
+        // Surface as the throttling it is (a 503), not as an unexplained cancellation.
+        throw Object.assign(new Error(`transaction throttled: ${(err as Error).message}`), { name: 'ThrottlingException' });
+      }
       if (itemReason?.Code === 'ConditionalCheckFailed') return { kind: 'item-exists' };
       throw err;
     }

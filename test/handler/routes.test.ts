@@ -261,6 +261,14 @@ describe('basic API (scan listing)', () => {
       expect((await api.call('GET', '/items', { viaDefaultRoute: true })).status).toBe(200);
     });
 
+    test('a greedy proxy route (ANY /{proxy+}) is matched by rawPath too', async () => {
+      const created = await api.call('PUT', '/items/proxied', { json: { via: 'proxy' }, routeKey: 'ANY /{proxy+}' });
+      expect(created.status).toBe(201);
+      const got = await api.call('GET', '/items/proxied', { routeKey: 'ANY /{proxy+}' });
+      expect(got.body.via).toBe('proxy');
+      expect(api.logs[api.logs.length - 1].route).toBe('GET /items/{id}');
+    });
+
     test('unknown paths → 404 route-not-found; a method the path does not take → 405 with Allow', async () => {
       expectProblem(await api.call('GET', '/other', { viaDefaultRoute: true }), 404, 'route-not-found');
       expectProblem(await api.call('GET', '/items/a/b', { viaDefaultRoute: true }), 404, 'route-not-found');
