@@ -3,8 +3,8 @@
  * (the caller decides 404, 409, 412 or a retry), every other error is thrown as the SDK raised it.
  *
  * Actions used, by operation (the construct grants exactly these, see src/operations.ts):
- * create: PutItem (or TransactWriteItems of PutItem on both tables); read: GetItem; list: Scan, Query;
- * update: GetItem, PutItem, UpdateItem; delete: DeleteItem. Idempotency table: GetItem, PutItem.
+ * create: PutItem (or TransactWriteItems of PutItem on both tables); read: GetItem; list: Scan on the table, Query on
+ * indexes only; update: GetItem, PutItem, UpdateItem; delete: DeleteItem. Idempotency table: PutItem only.
  */
 // The SDK is bundled into the handler asset by esbuild (see .projenrc.ts), so it is a devDependency of the package.
 // eslint-disable-next-line import/no-extraneous-dependencies
@@ -182,7 +182,9 @@ export class ItemStore {
       const reasons = (err as { CancellationReasons?: { Code?: string; Item?: DynamoItem }[] }).CancellationReasons ?? [];
       const [itemReason, recordReason] = reasons;
       if (recordReason?.Code === 'ConditionalCheckFailed') {
-        const existing = recordReason.Item ? recordFromItem(recordReason.Item) : await this.getRecord(record.pk);
+        // The record comes back with the cancellation (ReturnValuesOnConditionCheckFailure), so a replay needs no
+        // read and the function no GetItem on the idempotency table. Without it (never seen), try again.
+        const existing = recordReason.Item ? recordFromItem(recordReason.Item) : undefined;
         return existing ? { kind: 'record-exists', record: existing } : { kind: 'conflict' };
       }
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return { kind: 'conflict' };
@@ -193,16 +195,6 @@ export class ItemStore {
       if (itemReason?.Code === 'ConditionalCheckFailed') return { kind: 'item-exists' };
       throw err;
     }
-  }
-
-  /** An idempotency record, read strongly consistent. */
-  public async getRecord(pk: string): Promise<IdempotencyRecord | undefined> {
-    const out = await this.client.send(new GetItemCommand({
-      TableName: this.requireIdempotencyTable(),
-      Key: { [IDEMPOTENCY_TABLE.PARTITION_KEY]: { S: pk } },
-      ConsistentRead: true,
-    }));
-    return out.Item ? recordFromItem(out.Item) : undefined;
   }
 
   /** Writes the whole item if the stored one is as expected; false when it is not. */
