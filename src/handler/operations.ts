@@ -12,7 +12,7 @@ import {
 import { escapePointer, JsonObject, JsonValue } from './json';
 import { isObject, mergePatch } from './merge-patch';
 import { anyVersions, etagOf, evaluate, hasPreconditions, parseTagList, Preconditions, strongVersions } from './preconditions';
-import { ItemStore, PageRequest, UpdatePlan } from './store';
+import { ItemStore, PageRequest, ReplaceExpectation, UpdatePlan } from './store';
 import type { SchemaValidator } from './validation';
 import { HandlerConfig, MANAGED_ATTRIBUTES } from '../shared/config';
 import { PROBLEMS, ProblemViolation } from '../shared/problems';
@@ -153,7 +153,7 @@ export async function replaceItem(s: Services, req: OperationRequest, id: string
       : now;
     const item = buildItem(s.model, content, id, { version: version + 1, createdAt, updatedAt: now, owner: req.owner });
     checkSize(item);
-    const ok = await s.store.replace(item, current ? { kind: 'version', version, owner: req.owner } : { kind: 'absent' });
+    const ok = await s.store.replace(item, current ? versionExpectation(current, req) : { kind: 'absent' });
     if (!ok) return RETRY;
     if (current) return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version + 1) });
     return created(s, req, item);
@@ -178,7 +178,7 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
     throw invalidItem(managed.map((k) => ({ path: '/' + escapePointer(k), message: `'${k}' is managed by the server and cannot be set` })));
   }
   const pre = preconditions(req.event);
-  const snapshotWrite = hasPreconditions(pre) || s.validator !== undefined;
+  const conditional = hasPreconditions(pre) || s.validator !== undefined;
 
   return retrying(req, async () => {
     const current = visible(s, req, await s.store.get(id));
@@ -194,12 +194,14 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
     const item = buildItem(s.model, merged, id, { version: version + 1, createdAt, updatedAt: now, owner: req.owner });
     checkSize(item);
 
-    if (!snapshotWrite) {
+    // An attribute-wise write increments the stored version in place, which needs it to be a number (or absent).
+    const rawVersion = current[MANAGED_ATTRIBUTES.VERSION];
+    if (!conditional && (rawVersion === undefined || typeof rawVersion === 'number')) {
       const updated = await s.store.update(id, updatePlan(patchContent, before, merged, req.owner, now));
       if (updated === undefined) return RETRY;
       if (updated !== 'too-large') return jsonResponse(200, presentItem(s.model, updated), { etag: etagOf(versionOf(updated)) });
     }
-    if (!(await s.store.replace(item, { kind: 'version', version, owner: req.owner }))) return RETRY;
+    if (!(await s.store.replace(item, versionExpectation(current, req)))) return RETRY;
     return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version + 1) });
   });
 }
@@ -376,6 +378,12 @@ function preconditions(event: APIGatewayProxyEventV2): Preconditions {
   const ifMatch = parseTagList(header(event, 'if-match'), 'If-Match');
   const ifNoneMatch = parseTagList(header(event, 'if-none-match'), 'If-None-Match');
   return { ...(ifMatch ? { ifMatch } : {}), ...(ifNoneMatch ? { ifNoneMatch } : {}) };
+}
+
+/** A replace conditioned on the item being exactly as read (its version attribute, and its owner when scoped). */
+function versionExpectation(current: JsonObject, req: OperationRequest): ReplaceExpectation {
+  const version = Object.prototype.hasOwnProperty.call(current, MANAGED_ATTRIBUTES.VERSION) ? current[MANAGED_ATTRIBUTES.VERSION] : undefined;
+  return { kind: 'version', version, ...(req.owner !== undefined ? { owner: req.owner } : {}) };
 }
 
 /** The item if the caller may see it: any item when not owner-scoped, else only the caller's. */

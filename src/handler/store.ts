@@ -58,8 +58,11 @@ class Expression {
 /** What a replace (PutItem) expects of the stored item. */
 export type ReplaceExpectation =
   | { readonly kind: 'absent' }
-  /** Present, at this version (0: an item without a version attribute), owned by `owner` when scoped. */
-  | { readonly kind: 'version'; readonly version: number; readonly owner?: string };
+  /**
+   * Present, with exactly this version attribute as read (undefined: none, as on items written by other tools), owned
+   * by `owner` when scoped.
+   */
+  | { readonly kind: 'version'; readonly version: JsonValue | undefined; readonly owner?: string };
 
 /** An attribute-wise update (PATCH without a snapshot condition). */
 export interface UpdatePlan {
@@ -207,7 +210,7 @@ export class ItemStore {
     } else {
       const v = e.name(MANAGED_ATTRIBUTES.VERSION);
       condition = `attribute_exists(${id}) AND `
-        + (expect.version === 0 ? `attribute_not_exists(${v})` : `${v} = ${e.value({ N: String(expect.version) })}`);
+        + (expect.version === undefined ? `attribute_not_exists(${v})` : `${v} = ${e.value(toAttributeValue(expect.version))}`);
       if (expect.owner !== undefined) condition += ` AND ${this.ownerCondition(e, expect.owner)}`;
     }
     try {
