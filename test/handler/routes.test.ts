@@ -1,7 +1,8 @@
 /**
  * Every route and status of the handler, against DynamoDB Local, in each listing mode.
  */
-import { createTestApi, handlerLikeItem, problemType, TestApi, TestResponse } from './support/api';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createTestApi, ddb, handlerLikeItem, problemType, TestApi, TestResponse } from './support/api';
 import { apiEvent } from './support/events';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -465,6 +466,38 @@ describe('schema validation', () => {
   });
 });
 
+describe('schema drafts', () => {
+  test('draft-07 is used when $schema says so (tuple items), 2020-12 otherwise (prefixItems)', async () => {
+    const d7 = await createTestApi({
+      config: { schema: { $schema: 'http://json-schema.org/draft-07/schema#', properties: { pair: { items: [{ type: 'string' }, { type: 'number' }] } } } },
+    });
+    const d2020 = await createTestApi({
+      config: { schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', properties: { pair: { prefixItems: [{ type: 'string' }, { type: 'number' }] } } } },
+    });
+    try {
+      for (const api of [d7, d2020]) {
+        expect((await api.call('POST', '/items', { json: { pair: ['a', 1] } })).status).toBe(201);
+        const bad = await api.call('POST', '/items', { json: { pair: [1, 'a'] } });
+        expectProblem(bad, 422, 'validation-failed');
+        expect(bad.body.errors.map((e: any) => e.path)).toEqual(['/pair/0', '/pair/1']);
+      }
+    } finally {
+      await d7.destroy();
+      await d2020.destroy();
+    }
+  });
+
+  test('an unsupported $schema is a logged server error on writes, not a silent pass', async () => {
+    const api = await createTestApi({ config: { schema: { $schema: 'https://json-schema.org/draft/2019-09/schema' } } });
+    try {
+      expect((await api.call('POST', '/items', { json: { a: 1 } })).status).toBe(500);
+      expect(api.logs[api.logs.length - 1].error.message).toMatch(/supported are draft 2020-12 and draft-07/);
+    } finally {
+      await api.destroy();
+    }
+  });
+});
+
 describe('operations served by this function', () => {
   let api: TestApi;
   beforeAll(async () => {
@@ -579,6 +612,12 @@ describe('existing items written by other tools', () => {
       expect(p.body.version).toBe(1);
       expect((await api.call('PUT', '/items/odd', { json: { name: 'put' } })).body.version).toBe(2);
       expect(Date.now() - started).toBeLessThan(2000);
+      // Sets and binary written by other tools read as JSON arrays and base64.
+      await ddb.send(new PutItemCommand({
+        TableName: api.tableName,
+        Item: { id: { S: 'typed' }, ss: { SS: ['a', 'b'] }, ns: { NS: ['1', '2.5'] }, b: { B: Buffer.from('hi') }, bs: { BS: [Buffer.from('x')] } },
+      }));
+      expect((await api.call('GET', '/items/typed')).body).toEqual({ id: 'typed', ss: ['a', 'b'], ns: [1, 2.5], b: 'aGk=', bs: ['eA=='] });
       await api.seed([handlerLikeItem('legacy2', { a: 1 })]);
       expect((await api.call('PUT', '/items/legacy2', { json: { a: 2 }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     } finally {
