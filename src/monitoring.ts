@@ -165,7 +165,10 @@ export function createMonitoring(scope: Construct, inputs: MonitoringInputs): Mo
     d.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'DynamoDB consumed capacity',
-        left: [inputs.table.metricConsumedReadCapacityUnits({ period: Duration.minutes(1) }), inputs.table.metricConsumedWriteCapacityUnits({ period: Duration.minutes(1) })],
+        left: [
+          inputs.table.metricConsumedReadCapacityUnits({ period: Duration.minutes(1) }),
+          inputs.table.metricConsumedWriteCapacityUnits({ period: Duration.minutes(1) }),
+        ],
         width: 12,
       }),
       // Each metric-math sum in its own widget: both use the per-operation ids, which must be unique per graph.

@@ -240,7 +240,7 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     const envBytes = Object.entries(props.environment ?? {}).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
     const configBytes = Buffer.byteLength(JSON.stringify({ schema: props.schema ?? null, indexes }), 'utf8');
     if (envBytes + configBytes > LAMBDA_ENV_LIMIT_BYTES - 1024) {
-      fail(`'handlerCode' receives its config (incl. 'schema') in the CRUD_CONFIG environment variable, which would exceed Lambda's 4 KB limit ` +
+      fail('\'handlerCode\' receives its config (incl. \'schema\') in the CRUD_CONFIG environment variable, which would exceed Lambda\'s 4 KB limit ' +
         `(${envBytes + configBytes} bytes); shrink 'schema' or use the built-in handler, which ships the config in its code asset`);
     }
   }
@@ -277,8 +277,17 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
   }
 
   return {
-    resourceName, idAttribute, operations: ops, indexes, ownerScoping, ownerAttribute,
-    defaultPageSize, maxPageSize, idempotencyTtlSeconds: Math.round(ttl.toSeconds()), throttleRate, throttleBurst,
+    resourceName,
+    idAttribute,
+    operations: ops,
+    indexes,
+    ownerScoping,
+    ownerAttribute,
+    defaultPageSize,
+    maxPageSize,
+    idempotencyTtlSeconds: Math.round(ttl.toSeconds()),
+    throttleRate,
+    throttleBurst,
   };
 }
 
@@ -307,7 +316,8 @@ function checkExistingTable(table: dynamodb.ITableV2, idAttribute: string, index
   }
   scope.node.addValidation({
     validate: () => {
-      const gsis = (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as { indexName: string; keySchema: { attributeName: string; keyType: string }[] }[];
+      type Gsi = { indexName: string; keySchema: { attributeName: string; keyType: string }[] };
+      const gsis = (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as Gsi[];
       return indexes
         .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && g.keySchema.find((k) => k.keyType === 'HASH')?.attributeName === ix.partitionKey))
         .map((ix) => `ServerlessCrudApi: 'existingTable' has no GSI '${ix.indexName}' with partition key '${ix.partitionKey}'; ` +

@@ -431,7 +431,7 @@ export class ServerlessCrudApi extends Construct {
         timeToLiveAttribute: IDEMPOTENCY_TABLE.TTL_ATTRIBUTE,
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        encryption: props.existingTable ? dynamodb.TableEncryptionV2.dynamoOwnedKey() : props.encryption ?? dynamodb.TableEncryptionV2.dynamoOwnedKey(),
+        encryption: (props.existingTable ? undefined : props.encryption) ?? dynamodb.TableEncryptionV2.dynamoOwnedKey(),
         // Holds only 24 h replay records: nothing to keep when the API goes away.
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -668,8 +668,12 @@ export class ServerlessCrudApi extends Construct {
 
   /** What the local runner needs to serve this API (see src/shared/local-manifest.ts). */
   private localManifest(x: {
-    resolved: ReturnType<typeof validateProps>; auth: AuthorizationBinding; props: ServerlessCrudApiProps;
-    targets: { [op: string]: lambda.Function }; ownerIndex?: IndexConfig; localRoutes: LocalRoute[];
+    resolved: ReturnType<typeof validateProps>;
+    auth: AuthorizationBinding;
+    props: ServerlessCrudApiProps;
+    targets: { [op: string]: lambda.Function };
+    ownerIndex?: IndexConfig;
+    localRoutes: LocalRoute[];
   }): LocalManifest {
     const { resolved, auth, props } = x;
     const tableCfn = this.table.node.defaultChild;

@@ -6,8 +6,8 @@
  * Authorization is none() so that the assertion provider can call the API without SigV4; the construct acknowledges
  * the cdk-nag finding for that choice.
  */
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ApiAuthorization, ServerlessCrudApi } from '../src';
 
 const app = new App();

@@ -124,8 +124,13 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
     const assetDir = path.resolve(assemblyDir, assetPath);
     if (!fs.existsSync(assetDir)) throw new AssemblyError(`${manifest.path}: asset ${assetDir} of ${fn.logicalId} is missing`);
     functions.set(fn.logicalId, {
-      logicalId: fn.logicalId, assetDir, handler: fn.handler, environment: res.Properties?.Environment?.Variables ?? {},
-      timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb, operations: fn.operations,
+      logicalId: fn.logicalId,
+      assetDir,
+      handler: fn.handler,
+      environment: res.Properties?.Environment?.Variables ?? {},
+      timeoutSeconds: fn.timeoutSeconds,
+      memoryMb: fn.memoryMb,
+      operations: fn.operations,
     });
   }
   const tables: LocalTableSpec[] = [];
@@ -140,7 +145,8 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
         tableName: localTableName(stackName, t.logicalId),
         keySchema: p.KeySchema,
         attributeDefinitions: p.AttributeDefinitions,
-        globalSecondaryIndexes: (p.GlobalSecondaryIndexes ?? []).map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
+        globalSecondaryIndexes: (p.GlobalSecondaryIndexes ?? [])
+          .map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
         ttlAttribute: p.TimeToLiveSpecification?.Enabled ? p.TimeToLiveSpecification.AttributeName : undefined,
       });
     } else {

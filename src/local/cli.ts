@@ -164,9 +164,14 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = (l
         }
         const functionName = `${api.stackName}-${fn.logicalId}`.slice(0, 64);
         Object.assign(env, {
-          AWS_REGION: o.region, AWS_DEFAULT_REGION: o.region, AWS_ENDPOINT_URL_DYNAMODB: endpoint!,
-          AWS_LAMBDA_FUNCTION_NAME: functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST', AWS_LAMBDA_LOG_FORMAT: 'JSON', TZ: 'UTC',
+          AWS_REGION: o.region,
+          AWS_DEFAULT_REGION: o.region,
+          AWS_ENDPOINT_URL_DYNAMODB: endpoint!,
+          AWS_LAMBDA_FUNCTION_NAME: functionName,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+          AWS_LAMBDA_LOG_FORMAT: 'JSON',
+          TZ: 'UTC',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : pickAwsCredentials()),
         });
@@ -179,7 +184,10 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = (l
         hosts.set(fn.logicalId, host);
       }
       const server = await startApiServer({
-        api, hosts, port, hostname: o.host,
+        api,
+        hosts,
+        port,
+        hostname: o.host,
         auth: { enforce: !o.noAuth, jwks, issuer: o.issuer },
         log: (line) => out(line),
         onFunctionError: (fn, id, e) => out(warn(`      [${fn}] ${id} ${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`)),

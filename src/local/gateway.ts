@@ -213,7 +213,9 @@ export function mapResult(result: unknown): GatewayResponse {
     if (!Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) return GATEWAY_ERRORS.internal();
     const headers: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = [String(v)];
-    for (const [k, vs] of Object.entries(r.multiValueHeaders ?? {})) headers[k.toLowerCase()] = [...(headers[k.toLowerCase()] ?? []), ...[vs].flat().map(String)];
+    for (const [k, vs] of Object.entries(r.multiValueHeaders ?? {})) {
+      headers[k.toLowerCase()] = [...(headers[k.toLowerCase()] ?? []), ...[vs].flat().map(String)];
+    }
     if (Array.isArray(r.cookies) && r.cookies.length) headers['set-cookie'] = [...(headers['set-cookie'] ?? []), ...r.cookies.map(String)];
     let body = Buffer.alloc(0);
     if (r.body !== undefined && r.body !== null) {

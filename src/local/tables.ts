@@ -10,7 +10,8 @@ import type { LocalTableSpec } from './assembly';
 export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Promise<'created' | 'exists'> {
   try {
     const existing = await client.send(new DescribeTableCommand({ TableName: t.tableName }));
-    const key = (ks: { AttributeName?: string; KeyType?: string }[] | undefined) => JSON.stringify((ks ?? []).map((k) => [k.AttributeName, k.KeyType]));
+    const key = (ks: { AttributeName?: string; KeyType?: string }[] | undefined) =>
+      JSON.stringify((ks ?? []).map((k) => [k.AttributeName, k.KeyType]));
     if (key(existing.Table?.KeySchema) !== key(t.keySchema)) {
       throw new Error(`table ${t.tableName} exists with another key schema (${key(existing.Table?.KeySchema)} vs ${key(t.keySchema)}); ` +
         'delete it, or use a fresh --persist folder');
@@ -37,7 +38,10 @@ export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
   if (t.ttlAttribute) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: t.tableName, TimeToLiveSpecification: { AttributeName: t.ttlAttribute, Enabled: true } }));
+    await client.send(new UpdateTimeToLiveCommand({
+      TableName: t.tableName,
+      TimeToLiveSpecification: { AttributeName: t.ttlAttribute, Enabled: true },
+    }));
   }
   return 'created';
 }

@@ -36,7 +36,11 @@ describe('new ServerlessCrudApi(this, "Todos") — the one-liner', () => {
     const logGroupRefs = new Set<string>();
     for (const p of fns) {
       expect(p).toMatchObject({
-        Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 10, Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 1024,
+        Timeout: 10,
+        Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
       });

@@ -5,8 +5,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ApiAuthorization, HandlerMode } from '../../src';
 import { nagFindings, synth } from './util';
+import { ApiAuthorization, HandlerMode } from '../../src';
 
 /** Every acknowledgement the construct makes, with its reason: the list a reviewer has to agree with. */
 function acknowledgements(s: ReturnType<typeof synth>): string[] {
@@ -40,8 +40,10 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     }, (stack) => {
       const pool = new cognito.UserPool(stack, 'Pool', {
         passwordPolicy: { minLength: 12, requireSymbols: true, requireDigits: true, requireLowercase: true, requireUppercase: true },
-        mfa: cognito.Mfa.REQUIRED, mfaSecondFactor: { otp: true, sms: false },
-        featurePlan: cognito.FeaturePlan.PLUS, standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        mfa: cognito.Mfa.REQUIRED,
+        mfaSecondFactor: { otp: true, sms: false },
+        featurePlan: cognito.FeaturePlan.PLUS,
+        standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
       });
       const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
       vpc.addGatewayEndpoint('Ddb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });

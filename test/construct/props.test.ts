@@ -7,11 +7,12 @@ import { HttpLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ApiAuthorization, HandlerMode, Operation } from '../../src';
 import { synth } from './util';
+import { ApiAuthorization, HandlerMode, Operation } from '../../src';
 
 const fnProps = (s: ReturnType<typeof synth>) => Object.values(s.template.findResources('AWS::Lambda::Function')).map((r) => r.Properties);
 const routes = (s: ReturnType<typeof synth>) => Object.values(s.template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
@@ -136,13 +137,22 @@ describe('props', () => {
 
   test('Lambda knobs: memory, timeout, architecture, reserved concurrency, tracing, log level, environment, layers', () => {
     const s = synth({
-      memorySize: 512, timeout: Duration.seconds(5), architecture: lambda.Architecture.X86_64, reservedConcurrency: 20,
-      tracing: lambda.Tracing.DISABLED, logLevel: lambda.ApplicationLogLevel.DEBUG, environment: { STAGE: 'prod' },
+      memorySize: 512,
+      timeout: Duration.seconds(5),
+      architecture: lambda.Architecture.X86_64,
+      reservedConcurrency: 20,
+      tracing: lambda.Tracing.DISABLED,
+      logLevel: lambda.ApplicationLogLevel.DEBUG,
+      environment: { STAGE: 'prod' },
     }, (stack) => ({ layers: [lambda.LayerVersion.fromLayerVersionArn(stack, 'L', 'arn:aws:lambda:eu-west-1:123456789012:layer:ext:1')] }));
     for (const p of fnProps(s)) {
       expect(p).toMatchObject({
-        MemorySize: 512, Timeout: 5, Architectures: ['x86_64'], ReservedConcurrentExecutions: 20,
-        LoggingConfig: { ApplicationLogLevel: 'DEBUG' }, Layers: ['arn:aws:lambda:eu-west-1:123456789012:layer:ext:1'],
+        MemorySize: 512,
+        Timeout: 5,
+        Architectures: ['x86_64'],
+        ReservedConcurrentExecutions: 20,
+        LoggingConfig: { ApplicationLogLevel: 'DEBUG' },
+        Layers: ['arn:aws:lambda:eu-west-1:123456789012:layer:ext:1'],
       });
       expect(p.TracingConfig).toBeUndefined();
       expect(p.Environment.Variables.STAGE).toBe('prod');
@@ -177,10 +187,16 @@ describe('props', () => {
 
   test('table knobs: provisioned billing, PITR off, deletion protection, removal policy, customer KMS key, TTL, stream', () => {
     const s = synth({
-      billing: dynamodb.Billing.provisioned({ readCapacity: dynamodb.Capacity.fixed(5), writeCapacity: dynamodb.Capacity.autoscaled({ maxCapacity: 10 }) }),
-      pointInTimeRecovery: false, deletionProtection: true, removalPolicy: RemovalPolicy.DESTROY,
-      timeToLiveAttribute: 'expiresAt', stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-    }, (stack) => ({ encryption: dynamodb.TableEncryptionV2.customerManagedKey(new (require('aws-cdk-lib/aws-kms').Key)(stack, 'K')) }));
+      billing: dynamodb.Billing.provisioned({
+        readCapacity: dynamodb.Capacity.fixed(5),
+        writeCapacity: dynamodb.Capacity.autoscaled({ maxCapacity: 10 }),
+      }),
+      pointInTimeRecovery: false,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      timeToLiveAttribute: 'expiresAt',
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+    }, (stack) => ({ encryption: dynamodb.TableEncryptionV2.customerManagedKey(new kms.Key(stack, 'K')) }));
     const table = s.template.toJSON().Resources[s.stack.getLogicalId((s.api.table as any).node.defaultChild)];
     expect(table.DeletionPolicy).toBe('Delete');
     expect(table.Properties).toMatchObject({
@@ -189,7 +205,10 @@ describe('props', () => {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
     });
-    expect(table.Properties.Replicas[0]).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } });
+    expect(table.Properties.Replicas[0]).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+    });
   });
 
   test('an existing table is used as is: no new items table, grants on its ARN', () => {
@@ -200,8 +219,11 @@ describe('props', () => {
   });
 
   test('monitoring: thresholds, SNS actions on ALARM and OK, dashboard; alarms off', () => {
-    const s = synth({ alarmThresholds: { api5xxErrors: 5, apiLatencyP99: Duration.millis(300), lambdaDurationPercentOfTimeout: 50 }, dashboard: true },
-      (stack) => ({ alarmTopic: new sns.Topic(stack, 'Topic') }));
+    const s = synth({
+      alarmThresholds: { api5xxErrors: 5, apiLatencyP99: Duration.millis(300), lambdaDurationPercentOfTimeout: 50 },
+      dashboard: true,
+    },
+    (stack) => ({ alarmTopic: new sns.Topic(stack, 'Topic') }));
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     expect(alarms.find((a) => a.MetricName === '5xx')!.Threshold).toBe(5);
     expect(alarms.find((a) => a.MetricName === 'Latency')!.Threshold).toBe(300);
@@ -253,7 +275,9 @@ describe('local runner manifest (construct metadata in the cloud assembly)', () 
     const manifest = entries[0].data as any;
     const fnIds = Object.keys(s.template.findResources('AWS::Lambda::Function'));
     expect(manifest).toMatchObject({
-      version: 1, path: 'TestStack/Todos', stageName: '$default',
+      version: 1,
+      path: 'TestStack/Todos',
+      stageName: '$default',
       auth: { kind: 'jwt', issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] },
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], maxAgeSeconds: 600 },
       throttle: { rateLimit: 5, burstLimit: 10 },

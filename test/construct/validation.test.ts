@@ -1,4 +1,5 @@
 import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -74,7 +75,10 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['throttle rate zero', { throttle: { rateLimit: 0 } }, /'throttle.rateLimit' must be above 0/],
   ['throttle burst negative', { throttle: { burstLimit: -5 } }, /'throttle.burstLimit' must be a positive integer \(got -5\)/],
   ['custom domain mapping key invalid', (stack) => ({
-    customDomain: { domainName: require('aws-cdk-lib/aws-apigatewayv2').DomainName.fromDomainNameAttributes(stack, 'D', { name: 'api.example.com', regionalDomainName: 'x', regionalHostedZoneId: 'Z' }), mappingKey: 'a b' },
+    customDomain: {
+      domainName: apigwv2.DomainName.fromDomainNameAttributes(stack, 'D', { name: 'api.example.com', regionalDomainName: 'x', regionalHostedZoneId: 'Z' }),
+      mappingKey: 'a b',
+    },
   }), /'customDomain.mappingKey' 'a b' is not a valid path/],
   ['alarm options with alarms off', (stack) => ({ alarms: false, alarmTopic: new sns.Topic(stack, 'T'), alarmThresholds: { api5xxErrors: 3 } }), /'alarmThresholds' and 'alarmTopic' set while 'alarms' is false/],
   ['duration percent out of range', { alarmThresholds: { lambdaDurationPercentOfTimeout: 150 } }, /'alarmThresholds.lambdaDurationPercentOfTimeout' must be in \(0, 100\] \(got 150\)/],

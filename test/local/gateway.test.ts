@@ -16,7 +16,11 @@ describe('payload 2.0 events match fixtures written from AWS\'s documented forma
     const route = matchRoute([f.route.routeKey], f.request.method, f.request.url.split('?')[0]);
     expect(route).toEqual({ routeKey: f.route.routeKey, pathParameters: f.route.pathParameters });
     const event = buildEvent({ method: f.request.method, url: f.request.url, rawHeaders: f.request.rawHeaders, body, sourceIp: '192.0.2.1' }, {
-      routeKey: route!.routeKey, pathParameters: route!.pathParameters, apiId: 'fixture', stage: '$default', requestId: 'REQUEST-ID',
+      routeKey: route!.routeKey,
+      pathParameters: route!.pathParameters,
+      apiId: 'fixture',
+      stage: '$default',
+      requestId: 'REQUEST-ID',
       now: new Date(Date.UTC(2020, 2, 12, 19, 3, 58)),
     });
     expect(event).toEqual(f.expected);
@@ -52,7 +56,7 @@ describe('gateway pieces', () => {
   });
 
   test('response mapping: a statusCode result is a response; other JSON is a 200 application/json body', () => {
-    const r = mapResult({ statusCode: 201, headers: { 'Content-Type': 'application/json', ETag: '"1"' }, cookies: ['a=1', 'b=2'], body: '{"x":1}' });
+    const r = mapResult({ statusCode: 201, headers: { 'Content-Type': 'application/json', 'ETag': '"1"' }, cookies: ['a=1', 'b=2'], body: '{"x":1}' });
     expect(r.statusCode).toBe(201);
     expect(r.headers).toEqual({ 'content-type': ['application/json'], 'etag': ['"1"'], 'set-cookie': ['a=1', 'b=2'] });
     expect(r.body.toString()).toBe('{"x":1}');

@@ -17,10 +17,12 @@ describe('JWT verification against a local JWKS', () => {
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jwks-')), 'jwks.json');
-  fs.writeFileSync(file, JSON.stringify({ keys: [
-    { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa1', alg: 'RS256', use: 'sig' },
-    { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec1', alg: 'ES256', use: 'sig' },
-  ] }));
+  fs.writeFileSync(file, JSON.stringify({
+    keys: [
+      { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa1', alg: 'RS256', use: 'sig' },
+      { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec1', alg: 'ES256', use: 'sig' },
+    ],
+  }));
   const now = Math.floor(Date.now() / 1000);
   const base = { iss: 'https://issuer.example.com/', aud: 'api', sub: 'user-1', exp: now + 300, scope: 'items/read items/write' };
   const expect_ = { issuer: 'https://issuer.example.com/', audience: ['api'] };

@@ -10,8 +10,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
 import { signJwt } from './jwt.test';
+import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
 
 const CLI = path.join(__dirname, '..', '..', 'assets', 'local', 'cli', 'index.js');
 const ISSUER = 'https://issuer.example.com/';
@@ -79,8 +79,11 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
       throttle: { rateLimit: 10_000, burstLimit: 10_000 },
     });
     new ServerlessCrudApi(stack, 'Echo', {
-      resourceName: 'echo', authorization: ApiAuthorization.none(), operations: [Operation.CREATE, Operation.READ, Operation.LIST],
-      handlerCode: lambda.Code.fromAsset(echoDir), throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+      resourceName: 'echo',
+      authorization: ApiAuthorization.none(),
+      operations: [Operation.CREATE, Operation.READ, Operation.LIST],
+      handlerCode: lambda.Code.fromAsset(echoDir),
+      throttle: { rateLimit: 10_000, burstLimit: 10_000 },
     });
     new ServerlessCrudApi(stack, 'Throttled', {
       resourceName: 'slow', authorization: ApiAuthorization.none(), operations: [Operation.LIST], throttle: { rateLimit: 1, burstLimit: 2 },
@@ -181,7 +184,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
   test('owner isolation through the runner: another caller can neither see nor change an item', async () => {
     const alice = { 'authorization': `Bearer ${token('alice')}`, 'content-type': 'application/json' };
     const bob = { 'authorization': `Bearer ${token('bob')}`, 'content-type': 'application/json' };
-    const created = (await (await fetch(`${priv}/notes`, { method: "POST", headers: alice, body: "{\"secret\":true}" })).json()) as any;
+    const created = (await (await fetch(`${priv}/notes`, { method: 'POST', headers: alice, body: '{"secret":true}' })).json()) as any;
     expect((await fetch(`${priv}/notes/${created.id}`, { headers: alice })).status).toBe(200);
     expect((await fetch(`${priv}/notes/${created.id}`, { headers: bob })).status).toBe(404);
     expect((await fetch(`${priv}/notes/${created.id}`, { method: 'PATCH', headers: bob, body: '{"secret":false}' })).status).toBe(404);
@@ -197,8 +200,13 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect(r.status).toBe(200);
     const event = (await r.json()) as any;
     expect(event).toMatchObject({
-      version: '2.0', routeKey: 'GET /echo/{id}', rawPath: '/echo/a%20b%2Fc', rawQueryString: 'tag=x&tag=y&q=%C3%A9',
-      cookies: ['session=1', 'theme=dark'], queryStringParameters: { tag: 'x,y', q: 'é' }, pathParameters: { id: 'a b/c' },
+      version: '2.0',
+      routeKey: 'GET /echo/{id}',
+      rawPath: '/echo/a%20b%2Fc',
+      rawQueryString: 'tag=x&tag=y&q=%C3%A9',
+      cookies: ['session=1', 'theme=dark'],
+      queryStringParameters: { tag: 'x,y', q: 'é' },
+      pathParameters: { id: 'a b/c' },
       isBase64Encoded: false,
       requestContext: { http: { method: 'GET', path: '/echo/a%20b%2Fc', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'e2e' }, routeKey: 'GET /echo/{id}', stage: '$default' },
     });
