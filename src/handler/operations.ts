@@ -12,7 +12,7 @@ import {
 import { escapePointer, JsonObject, JsonValue } from './json';
 import { isObject, mergePatch } from './merge-patch';
 import { anyVersions, etagOf, evaluate, hasPreconditions, parseTagList, Preconditions, strongVersions } from './preconditions';
-import { ItemStore, PageRequest, ReplaceExpectation, UpdatePlan } from './store';
+import { ItemStore, PageRequest, ReplaceExpectation, UpdatePlan, WriteConflict } from './store';
 import type { SchemaValidator } from './validation';
 import { HandlerConfig, MANAGED_ATTRIBUTES } from '../shared/config';
 import { PROBLEMS, ProblemViolation } from '../shared/problems';
@@ -138,8 +138,9 @@ export async function replaceItem(s: Services, req: OperationRequest, id: string
   const violations = [...checkAttributes(withoutId(body, s.model), s.model), ...(s.validator ? s.validator.check(content) : [])];
   if (violations.length) throw invalidItem(violations);
 
+  const reader = new ItemReader(s, id);
   return retrying(req, async () => {
-    const stored = await s.store.get(id);
+    const stored = await reader.read();
     const current = visible(s, req, stored);
     if (stored && !current) {
       // Another owner's item: not ours to replace, and the id cannot be created either.
@@ -148,13 +149,10 @@ export async function replaceItem(s: Services, req: OperationRequest, id: string
     if (evaluate(pre, current ? versionOf(current) : undefined) !== 'pass') throw preconditionFailed();
     const now = s.clock().toISOString();
     const version = current ? versionOf(current) : 0;
-    const createdAt = current && typeof current[MANAGED_ATTRIBUTES.CREATED_AT] === 'string'
-      ? current[MANAGED_ATTRIBUTES.CREATED_AT] as string
-      : now;
-    const item = buildItem(s.model, content, id, { version: version + 1, createdAt, updatedAt: now, owner: req.owner });
+    const item = buildItem(s.model, content, id, { version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner });
     checkSize(item);
-    const ok = await s.store.replace(item, current ? versionExpectation(current, req) : { kind: 'absent' });
-    if (!ok) return RETRY;
+    const written = await s.store.replace(item, current ? versionExpectation(current, req) : { kind: 'absent' });
+    if (written.kind === 'conflict') return reader.retryWith(written);
     if (current) return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version + 1) });
     return created(s, req, item);
   });
@@ -163,11 +161,12 @@ export async function replaceItem(s: Services, req: OperationRequest, id: string
 // ---------------------------------------------------------------- merge patch (PATCH)
 
 /**
- * `PATCH /items/{id}` (RFC 7396). Without conditions and schema, the write is attribute-wise (UpdateItem touching
- * only the patched attributes, each nested merge conditioned on the value it was computed from), so concurrent
- * patches of different attributes never conflict. With `If-Match`/`If-None-Match` or a schema (which may relate
- * attributes to each other), the whole merged item is written conditioned on the version it was computed from.
- * Either way a lost race is retried from a fresh read, so no update is ever lost.
+ * `PATCH /items/{id}` (RFC 7396). Without conditions and schema, the write is path-wise: one UpdateItem setting and
+ * removing exactly the patched document paths, each merge into a nested map conditioned only on that map still being
+ * a map, so concurrent patches of different attributes, or of different members of one map, never conflict. With
+ * `If-Match`/`If-None-Match` or a schema (which may relate attributes to each other), the whole merged item is
+ * written conditioned on the version it was computed from. Either way a lost race is retried from the item DynamoDB
+ * returns with the failed condition, so no update is ever lost.
  */
 export async function patchItem(s: Services, req: OperationRequest, id: string): Promise<HttpResponse> {
   const patch = readJsonObject(req.event, 'merge-patch');
@@ -180,8 +179,9 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
   const pre = preconditions(req.event);
   const conditional = hasPreconditions(pre) || s.validator !== undefined;
 
+  const reader = new ItemReader(s, id);
   return retrying(req, async () => {
-    const current = visible(s, req, await s.store.get(id));
+    const current = visible(s, req, await reader.read());
     if (!current) throw notFound(id);
     if (evaluate(pre, versionOf(current)) !== 'pass') throw preconditionFailed();
     const before = clientContent(s.model, current);
@@ -190,38 +190,78 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
     if (violations.length) throw invalidItem(violations);
     const now = s.clock().toISOString();
     const version = versionOf(current);
-    const createdAt = typeof current[MANAGED_ATTRIBUTES.CREATED_AT] === 'string' ? current[MANAGED_ATTRIBUTES.CREATED_AT] as string : now;
-    const item = buildItem(s.model, merged, id, { version: version + 1, createdAt, updatedAt: now, owner: req.owner });
+    const item = buildItem(s.model, merged, id, { version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner });
     checkSize(item);
 
-    // An attribute-wise write increments the stored version in place, which needs it to be a number (or absent).
+    // A path-wise write increments the stored version in place, which needs it to be a number (or absent).
     const rawVersion = current[MANAGED_ATTRIBUTES.VERSION];
     if (!conditional && (rawVersion === undefined || typeof rawVersion === 'number')) {
-      const updated = await s.store.update(id, updatePlan(patchContent, before, merged, req.owner, now));
-      if (updated === undefined) return RETRY;
-      if (updated !== 'too-large') return jsonResponse(200, presentItem(s.model, updated), { etag: etagOf(versionOf(updated)) });
+      const plan: UpdatePlan = { ...updatePlan(patchContent, before), now, ...(req.owner !== undefined ? { owner: req.owner } : {}) };
+      const updated = await s.store.update(id, plan);
+      if (updated.kind === 'conflict') return reader.retryWith(updated);
+      if (updated.kind === 'updated') return jsonResponse(200, presentItem(s.model, updated.item), { etag: etagOf(versionOf(updated.item)) });
     }
-    if (!(await s.store.replace(item, versionExpectation(current, req)))) return RETRY;
+    const written = await s.store.replace(item, versionExpectation(current, req));
+    if (written.kind === 'conflict') return reader.retryWith(written);
     return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version + 1) });
   });
 }
 
-/** The attribute-wise form of a patch: what to set, what to remove, and which old values it depends on. */
-function updatePlan(patch: JsonObject, before: JsonObject, merged: JsonObject, owner: string | undefined, now: string): UpdatePlan {
-  const set: JsonObject = {};
-  const remove: string[] = [];
-  const expect = new Map<string, JsonValue | undefined>();
-  for (const key of Object.keys(patch)) {
-    const value = patch[key];
-    if (value === null) {
-      remove.push(key);
-    } else {
-      set[key] = merged[key];
-      // A nested merge depends on the old value; a plain replacement does not.
-      if (isObject(value)) expect.set(key, Object.prototype.hasOwnProperty.call(before, key) ? before[key] : undefined);
+/**
+ * The document-path form of a merge patch (RFC 7396 section 2, unrolled): `null` removes the path; an object merges
+ * into the map at the path when there is one (required to still be a map) and replaces anything else (required to
+ * still not be a map); any other value replaces. Only the patched paths are touched.
+ */
+export function updatePlan(patch: JsonObject, before: JsonObject): Pick<UpdatePlan, 'set' | 'remove' | 'maps'> {
+  const set: { path: string[]; value: JsonValue }[] = [];
+  const remove: string[][] = [];
+  const maps: { path: string[]; isMap: boolean }[] = [];
+  const walk = (p: JsonObject, target: JsonObject, parent: string[]) => {
+    for (const key of Object.keys(p)) {
+      const value = p[key];
+      const path = [...parent, key];
+      const old = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
+      if (value === null) {
+        remove.push(path);
+      } else if (isObject(value) && isObject(old)) {
+        maps.push({ path, isMap: true });
+        walk(value, old, path);
+      } else if (isObject(value)) {
+        maps.push({ path, isMap: false });
+        set.push({ path, value: mergePatch(undefined, value) });
+      } else {
+        set.push({ path, value });
+      }
     }
+  };
+  walk(patch, before, []);
+  return { set, remove, maps };
+}
+
+/**
+ * Reads the item for a write attempt: from DynamoDB on the first attempt, then from the item a failed condition
+ * returned, which is what DynamoDB held at that moment (saving a read per retry under contention).
+ */
+class ItemReader {
+  private known?: { item: JsonObject | undefined };
+
+  constructor(private readonly s: Services, private readonly id: string) {}
+
+  public async read(): Promise<JsonObject | undefined> {
+    const known = this.known;
+    this.known = undefined;
+    return known ? known.item : this.s.store.get(this.id);
   }
-  return { set, remove, expect, now, ...(owner !== undefined ? { owner } : {}) };
+
+  public retryWith(conflict: WriteConflict): typeof RETRY {
+    this.known = { item: conflict.current };
+    return RETRY;
+  }
+}
+
+function createdAtOf(current: JsonObject | undefined, now: string): string {
+  const c = current?.[MANAGED_ATTRIBUTES.CREATED_AT];
+  return typeof c === 'string' ? c : now;
 }
 
 // ---------------------------------------------------------------- delete

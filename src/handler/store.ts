@@ -64,17 +64,26 @@ export type ReplaceExpectation =
    */
   | { readonly kind: 'version'; readonly version: JsonValue | undefined; readonly owner?: string };
 
-/** An attribute-wise update (PATCH without a snapshot condition). */
+/**
+ * A path-wise update (PATCH without a snapshot condition): a merge patch as DynamoDB document-path operations, so
+ * patches of different attributes, or of different members of one map, never conflict.
+ */
 export interface UpdatePlan {
-  /** Top-level attributes to set. */
-  readonly set: JsonObject;
-  /** Top-level attributes to remove. */
-  readonly remove: readonly string[];
-  /** Attributes whose current value the new value was computed from: value expected, or undefined for absent. */
-  readonly expect: ReadonlyMap<string, JsonValue | undefined>;
+  /** Document paths (attribute, then map members) to set. */
+  readonly set: readonly { readonly path: readonly string[]; readonly value: JsonValue }[];
+  /** Document paths to remove (every parent is a map the plan requires). */
+  readonly remove: readonly (readonly string[])[];
+  /** Paths that must hold a map (merged into) or must not (replaced by the patch's object) for the plan to be right. */
+  readonly maps: readonly { readonly path: readonly string[]; readonly isMap: boolean }[];
   readonly owner?: string;
   /** The new updatedAt. */
   readonly now: string;
+}
+
+/** A conditional write that did not happen, with the item as DynamoDB saw it (undefined: no item). */
+export interface WriteConflict {
+  readonly kind: 'conflict';
+  readonly current?: JsonObject;
 }
 
 /** Conditions of a delete. */
@@ -200,8 +209,11 @@ export class ItemStore {
     }
   }
 
-  /** Writes the whole item if the stored one is as expected; false when it is not. */
-  public async replace(item: JsonObject, expect: ReplaceExpectation): Promise<boolean> {
+  /**
+   * Writes the whole item if the stored one is as expected; otherwise a {@link WriteConflict} carrying the current item
+   * (so a retry needs no read).
+   */
+  public async replace(item: JsonObject, expect: ReplaceExpectation): Promise<{ kind: 'written' } | WriteConflict> {
     const e = new Expression();
     const id = e.name(this.model.idAttribute);
     let condition: string;
@@ -218,39 +230,42 @@ export class ItemStore {
         TableName: this.tableName,
         Item: toItem(item),
         ConditionExpression: condition,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ...e.params(),
       }));
-      return true;
+      return { kind: 'written' };
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return conflictOf(err);
       throw err;
     }
   }
 
   /**
-   * Applies an attribute-wise update and returns the new item; undefined when a condition failed (the item is gone,
-   * or an attribute the update was computed from changed). 'too-large' when the expression would exceed DynamoDB's
+   * Applies a path-wise update and returns the new item; a {@link WriteConflict} when a condition failed (the item is
+   * gone, or a map the update merges into changed type); 'too-large' when the expressions would exceed DynamoDB's
    * 4 KB limit (then replace the whole item instead).
    */
-  public async update(id: string, plan: UpdatePlan): Promise<JsonObject | undefined | 'too-large'> {
+  public async update(id: string, plan: UpdatePlan): Promise<{ kind: 'updated'; item: JsonObject } | WriteConflict | { kind: 'too-large' }> {
     const e = new Expression();
+    const path = (p: readonly string[]) => p.map((t) => e.name(t)).join('.');
     const v = e.name(MANAGED_ATTRIBUTES.VERSION);
     const now = e.value({ S: plan.now });
-    const sets = Object.keys(plan.set).map((k) => `${e.name(k)} = ${e.value(toAttributeValue(plan.set[k]))}`);
+    const sets = plan.set.map((s) => `${path(s.path)} = ${e.value(toAttributeValue(s.value))}`);
     sets.push(`${v} = if_not_exists(${v}, ${e.value({ N: '0' })}) + ${e.value({ N: '1' })}`);
     sets.push(`${e.name(MANAGED_ATTRIBUTES.UPDATED_AT)} = ${now}`);
     const createdAt = e.name(MANAGED_ATTRIBUTES.CREATED_AT);
     sets.push(`${createdAt} = if_not_exists(${createdAt}, ${now})`);
     let update = `SET ${sets.join(', ')}`;
-    if (plan.remove.length) update += ` REMOVE ${plan.remove.map((k) => e.name(k)).join(', ')}`;
+    if (plan.remove.length) update += ` REMOVE ${plan.remove.map(path).join(', ')}`;
 
     const conditions = [`attribute_exists(${e.name(this.model.idAttribute)})`];
     if (plan.owner !== undefined) conditions.push(this.ownerCondition(e, plan.owner));
-    for (const [attr, old] of plan.expect) {
-      conditions.push(old === undefined ? `attribute_not_exists(${e.name(attr)})` : `${e.name(attr)} = ${e.value(toAttributeValue(old))}`);
+    if (plan.maps.length) {
+      const mapType = e.value({ S: 'M' });
+      for (const m of plan.maps) conditions.push(`${m.isMap ? '' : 'NOT '}attribute_type(${path(m.path)}, ${mapType})`);
     }
     const condition = conditions.join(' AND ');
-    if (update.length > MAX_EXPRESSION_LENGTH || condition.length > MAX_EXPRESSION_LENGTH) return 'too-large';
+    if (update.length > MAX_EXPRESSION_LENGTH || condition.length > MAX_EXPRESSION_LENGTH) return { kind: 'too-large' };
     try {
       const out = await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
@@ -258,11 +273,12 @@ export class ItemStore {
         UpdateExpression: update,
         ConditionExpression: condition,
         ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ...e.params(),
       }));
-      return fromItem(out.Attributes ?? {});
+      return { kind: 'updated', item: fromItem(out.Attributes ?? {}) };
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
+      if (isConditionFailure(err)) return conflictOf(err);
       throw err;
     }
   }
@@ -346,6 +362,12 @@ export class ItemStore {
     if (!this.idempotencyTableName) throw new Error('no idempotency table configured');
     return this.idempotencyTableName;
   }
+}
+
+/** The {@link WriteConflict} of a failed condition (DynamoDB returns the item when asked to). */
+function conflictOf(err: unknown): WriteConflict {
+  const old = (err as { Item?: DynamoItem }).Item;
+  return old ? { kind: 'conflict', current: fromItem(old) } : { kind: 'conflict' };
 }
 
 /** Whether an SDK error is a failed ConditionExpression. */
