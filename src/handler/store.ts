@@ -6,8 +6,6 @@
  * create: PutItem (or TransactWriteItems of PutItem on both tables); read: GetItem; list: Scan on the table, Query on
  * indexes only; update: GetItem, PutItem, UpdateItem; delete: DeleteItem. Idempotency table: PutItem only.
  */
-// The SDK is bundled into the handler asset by esbuild (see .projenrc.ts), so it is a devDependency of the package.
-// eslint-disable-next-line import/no-extraneous-dependencies
 import {
   AttributeValue, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
   TransactWriteItemsCommand, UpdateItemCommand,

@@ -29,10 +29,10 @@ export class SchemaValidator {
     const draft = draftOf(this.schema);
     // Loaded on first use, not at import: ajv and ajv-formats take most of the handler's init time, and APIs without
     // a schema never need them. (A static import would be evaluated at init by the esbuild bundle.)
-    /* eslint-disable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies */
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const AjvClass = (draft === '2020-12' ? require('ajv/dist/2020') : require('ajv')).default as typeof import('ajv').default;
     const addFormats = require('ajv-formats').default as typeof import('ajv-formats').default;
-    /* eslint-enable @typescript-eslint/no-require-imports, import/no-extraneous-dependencies */
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const ajv = new AjvClass({ allErrors: true, strict: false, logger: false });
     addFormats(ajv);
     try {
