@@ -1,0 +1,78 @@
+// Builds every bundle the benchmarks run, in the same run and with the same esbuild options as the projen task
+// `bundle:handler/crud.lambda` (bundle, platform node, target node24, minify, AWS SDK bundled, tsconfig.dev.json).
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+/** Options of `npx projen bundle:handler/crud.lambda` (see .projen/tasks.json). */
+export const HANDLER_BUILD_OPTIONS = {
+  bundle: true, platform: 'node', target: 'node24', minify: true, tsconfig: 'tsconfig.dev.json', metafile: true, logLevel: 'error',
+};
+
+/** The handler config the construct writes for `new ServerlessCrudApi(this, 'Todos')` (defaults). */
+export const DEFAULT_CONFIG = {
+  version: 1, resourceName: 'items', idAttribute: 'id', operations: ['create', 'read', 'list', 'update', 'delete'],
+  indexes: [], defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400,
+};
+
+/** The handler bundles compared by the cold-init benchmark; `ours` is the product. */
+export const VARIANTS = {
+  ours: { entry: 'src/handler/crud.lambda.ts', label: 'ours (SDK bundled)' },
+  'ours-sdk-external': { entry: 'src/handler/crud.lambda.ts', label: 'ours, SDK external', external: ['@aws-sdk/*'] },
+  floor: { entry: 'bench/references/floor.ts', label: '(a) floor: DocumentClient + 1 GetItem' },
+  'floor-noop': { entry: 'bench/references/floor-noop.ts', label: 'floor, no call (info)' },
+  naive: { entry: 'bench/references/naive.ts', label: '(b) naive tutorial CRUD' },
+  powertools: { entry: 'bench/references/powertools.ts', label: '(c) Powertools Router + Logger' },
+};
+
+/** Groups a metafile's output bytes by npm package (or `src` for our own code). */
+export function bytesByPackage(metafile) {
+  const out = Object.values(metafile.outputs)[0];
+  const by = {};
+  for (const [file, v] of Object.entries(out.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+    const key = m ? m[1] : file.startsWith('src/') ? 'src (ours)' : file.startsWith('bench/') ? 'bench reference' : file;
+    by[key] = (by[key] ?? 0) + v.bytesInOutput;
+  }
+  return Object.fromEntries(Object.entries(by).sort((a, b) => b[1] - a[1]));
+}
+
+/** Builds everything into `outDir`; returns paths and sizes. */
+export async function buildAll(root, outDir) {
+  rmSync(join(outDir, 'bundles'), { recursive: true, force: true });
+  const bundles = {};
+  for (const [name, v] of Object.entries(VARIANTS)) {
+    const dir = join(outDir, 'bundles', name);
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, 'index.js');
+    const result = await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: [v.entry], outfile, external: v.external ?? [] });
+    if (v.entry === VARIANTS.ours.entry) writeFileSync(join(dir, 'crud-config.json'), JSON.stringify(DEFAULT_CONFIG, null, 2) + '\n');
+    const code = readFileSync(outfile);
+    bundles[name] = {
+      label: v.label,
+      dir,
+      rawBytes: code.length,
+      gzipBytes: gzipSync(code).length,
+      byPackage: bytesByPackage(result.metafile),
+    };
+  }
+  // The bare-SDK baseline of the warm and load benchmarks, built the same way.
+  const bareDir = join(outDir, 'bundles', 'bare-sdk');
+  mkdirSync(bareDir, { recursive: true });
+  await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: ['bench/references/bare-sdk.ts'], outfile: join(bareDir, 'index.js') });
+
+  // Helpers shared with the tests, transpiled rather than copied: DynamoDB Local's launcher and the event builder.
+  const libDir = join(outDir, 'lib');
+  mkdirSync(libDir, { recursive: true });
+  const helper = (entry, name) => build({
+    absWorkingDir: root, entryPoints: [entry], outfile: join(libDir, name), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error',
+  });
+  await helper('src/local/dynamodb-local.ts', 'dynamodb-local.cjs');
+  await helper('test/handler/support/events.ts', 'events.cjs');
+
+  // Is our bench bundle the one the construct ships (assets/, from `npx projen bundle`)?
+  const shipped = join(root, 'assets', 'handler', 'crud.lambda', 'index.js');
+  const sameAsShipped = existsSync(shipped) ? readFileSync(shipped).equals(readFileSync(join(bundles.ours.dir, 'index.js'))) : null;
+  return { bundles, bareSdk: join(bareDir, 'index.js'), libDir, sameAsShipped };
+}

