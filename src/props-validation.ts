@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
 import type { ServerlessCrudApiProps } from './serverless-crud-api';
 import { ALL_OPERATIONS, DEFAULTS, ENV, IndexConfig, MANAGED_ATTRIBUTES, OperationName } from './shared/config';
+import { schemaDraftOf } from './shared/schema-draft';
 
 /** Props after defaults and validation: what the construct builds from. */
 export interface ResolvedProps {
@@ -157,6 +158,10 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     }
     if (json.includes('${Token[')) {
       fail("'schema' contains unresolved tokens; a schema is checked at run time and must be plain JSON known at synth time");
+    }
+    if (!schemaDraftOf(props.schema)) {
+      fail(`'schema.$schema' is ${JSON.stringify((props.schema as any).$schema)}; the handler validates draft 2020-12 ` +
+        "('https://json-schema.org/draft/2020-12/schema', the default) or draft-07 ('http://json-schema.org/draft-07/schema#')");
     }
     const type = (props.schema as any).type;
     if (type !== undefined && type !== 'object') {

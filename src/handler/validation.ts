@@ -8,6 +8,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { escapePointer, JsonObject, MAX_REPORTED_VIOLATIONS } from './json';
 import type { ProblemViolation } from '../shared/problems';
+import { SchemaDraft, schemaDraftOf } from '../shared/schema-draft';
 
 /** The schema in the config cannot be compiled. */
 export class SchemaError extends Error {
@@ -50,13 +51,10 @@ export class SchemaValidator {
   }
 }
 
-function draftOf(schema: Record<string, unknown> | boolean): '2020-12' | 'draft-07' {
+function draftOf(schema: Record<string, unknown> | boolean): SchemaDraft {
+  const draft = schemaDraftOf(schema);
+  if (draft) return draft;
   const declared = typeof schema === 'object' ? schema.$schema : undefined;
-  if (declared === undefined) return '2020-12';
-  if (typeof declared === 'string') {
-    if (/json-schema\.org\/draft\/2020-12\/schema/.test(declared)) return '2020-12';
-    if (/json-schema\.org\/draft-0[67]\/schema/.test(declared)) return 'draft-07';
-  }
   throw new SchemaError(`the JSON Schema declares $schema ${JSON.stringify(declared)}; supported are draft 2020-12 and draft-07`);
 }
 

@@ -41,6 +41,7 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['too many indexes', { indexes: Array.from({ length: 21 }, (_, i) => ({ partitionKey: `a${i}` })) }, /'indexes' has 21 entries; DynamoDB allows 20 GSIs/],
   ['schema not an object', { schema: ['x'] as any }, /'schema' must be a JSON Schema object/],
   ['schema of a non-object type', { schema: { type: 'array' } }, /'schema.type' is '"array"', but items are JSON objects/],
+  ['schema of an unsupported dialect', { schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' } }, /'schema.\$schema' is "http:\/\/json-schema.org\/draft-04\/schema#"; the handler validates draft 2020-12/],
   ['schema with tokens', { schema: { type: 'object', title: Token.asString({ Ref: 'X' }) } }, /'schema' contains unresolved tokens/],
   ['schema not serialisable', { schema: { a: 1n } as any }, /'schema' is not JSON-serialisable/],
   ['maxPageSize zero', { maxPageSize: 0 }, /'maxPageSize' must be an integer from 1 to 1000 \(got 0\)/],
