@@ -117,8 +117,9 @@ async function startRunner(assembly, endpoint, nodeArgs) {
   let beforeHosts;
   while (!out.includes('Ctrl-C to stop.')) {
     if (child.exitCode !== null) throw new Error(out);
-    // The function hosts (worker threads) start after this line; every thread that exists now is not one of them.
-    if (!beforeHosts && out.includes('[4/4]')) beforeHosts = new Set(Object.keys(threadCpu(child.pid)));
+    // The runner's first line: node's own threads (V8 platform: GC, compiler) exist, the function hosts (worker
+    // threads, started after the tables are created) do not yet.
+    if (!beforeHosts && out.includes('[1/4]')) beforeHosts = new Set(Object.keys(threadCpu(child.pid)));
     await new Promise((r) => setTimeout(r, 5));
   }
   const url = /^\S+\/\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)[1];
@@ -156,14 +157,13 @@ async function runner(seconds) {
   rmSync(profDir, { recursive: true, force: true });
   const env = { PATH: process.env.PATH, ...awsEnv(ddbLocal.endpoint) };
   const result = {};
-  let seeded = false;
+  const seeded = new Set();
   const serve = async (asm, nodeArgs, measure) => {
     const runner = await startRunner(asm, ddbLocal.endpoint, nodeArgs);
     try {
-      if (!seeded) {
-        const table = (await listTables(ddb)).find((t) => /^BenchCrud0-ApiTable/.test(t));
+      for (const table of (await listTables(ddb)).filter((t) => /^Bench(Crud|Single)0-ApiTable/.test(t) && !seeded.has(t))) {
         await seed(ddb, table, Array.from({ length: 1000 }, (_, i) => handlerLikeItem(`seed-${i}`, `item ${i}`)));
-        seeded = true;
+        seeded.add(table);
       }
       const load = (durationS, prefix) => runJsonChild(join(ROOT, 'bench/lib/load-http.cjs'),
         { url: runner.url, connections: 8, durationS, warmupS: 0.1, poolSize: 1000, prefix, seed: 7 }, env);
@@ -186,7 +186,7 @@ async function runner(seconds) {
       const threads = Object.entries(after).map(([tid, a]) => ({
         tid: Number(tid),
         kind: Number(tid) === runner.child.pid ? 'main thread: HTTP server, gateway, postMessage to hosts'
-          : runner.beforeHosts.has(tid) ? 'started before the hosts: V8 platform (GC, compiler), libuv' : 'function hosts (worker threads): handler + SDK',
+          : runner.beforeHosts.has(tid) ? 'V8 platform threads (GC, compiler)' : 'function hosts (worker threads): handler + SDK, libuv pool',
         cpuMs: a.cpuMs - (before[tid]?.cpuMs ?? 0),
       })).filter((t) => t.cpuMs > 0).sort((a, b) => b.cpuMs - a.cpuMs);
       const byKind = {};
@@ -219,7 +219,7 @@ async function runner(seconds) {
     const mean = (list, f) => list.reduce((a, x) => a + f(x), 0) / list.length;
     printTable('Per-operation functions vs SINGLE (mean of the two passes each)', ['', 'req/s', 'runner CPU ms/req', 'function hosts', 'V8 platform threads', 'main thread'],
       Object.entries(passes).map(([k, list]) => [k, mean(list, (x) => x.rps).toFixed(0), mean(list, (x) => x.runnerCpuMsPerRequest).toFixed(3),
-        ...['function hosts (worker threads): handler + SDK', 'started before the hosts: V8 platform (GC, compiler), libuv', 'main thread: HTTP server, gateway, postMessage to hosts']
+        ...['function hosts (worker threads): handler + SDK, libuv pool', 'V8 platform threads (GC, compiler)', 'main thread: HTTP server, gateway, postMessage to hosts']
           .map((kind) => mean(list, (x) => x.cpuMsPerRequestByKind[kind] ?? 0).toFixed(3))]));
     // Pass 2, under --cpu-prof (much slower): where each thread's time goes.
     await serve(profiledAssembly, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);

@@ -73,15 +73,19 @@ if (r.warm) {
 
 if (r.load) {
   const l = r.load;
-  const names = { runner: 'local runner over HTTP (autocannon)', handler: 'our handler in-process, no HTTP (explanation)', direct: 'SDK straight to DynamoDB Local' };
+  const names = {
+    runner: 'local runner over HTTP (autocannon)', single: 'local runner, same API in HandlerMode.SINGLE (explanation)',
+    handler: 'our handler in-process, no HTTP (explanation)', direct: 'SDK straight to DynamoDB Local',
+  };
   out.push('', '### 3. Local server', '');
   out.push(`Mix: ${l.mix}; ${l.connections} concurrent closed-loop connections/workers; ${l.rounds} rounds of ${l.durationS} s per side (ABBA order), each after ${l.warmupS} s of unmeasured warm-up; ` +
     '1,000 items seeded per table. CPU per request from /proc (all threads of each process).', '');
   out.push(table(['side', 'req/s', 'per round', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req: generator', 'runner', 'DynamoDB Local'],
-    ['runner', 'handler', 'direct'].filter((k) => l[k]).map((k) => [names[k], `**${l[k].rps.toFixed(0)}**`, l[k].perRunRps.join(', '), ms(l[k].latency.p50), ms(l[k].latency.p99),
-      l[k].errors, l[k].requests, ms(l[k].cpuMsPerRequest.generator), k === 'runner' ? ms(l[k].cpuMsPerRequest.runner) : '–', ms(l[k].cpuMsPerRequest.dynamodbLocal)])));
+    ['runner', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [names[k], `**${l[k].rps.toFixed(0)}**`, l[k].perRunRps.join(', '), ms(l[k].latency.p50), ms(l[k].latency.p99),
+      l[k].errors, l[k].requests, ms(l[k].cpuMsPerRequest.generator), ['runner', 'single'].includes(k) ? ms(l[k].cpuMsPerRequest.runner) : '–', ms(l[k].cpuMsPerRequest.dynamodbLocal)])));
   out.push('', `Ratio runner/direct: throughput **${x(l.throughputRatio)}**, p50 ${x(l.p50Ratio)}, p99 ${x(l.p99Ratio)}` +
-    (l.handlerVsDirect ? `; decomposed: in-process handler/direct ${x(l.handlerVsDirect)} × runner/in-process handler ${x(l.runnerVsHandler)}.` : '.'));
+    (l.handlerVsDirect ? `; decomposed: in-process handler/direct ${x(l.handlerVsDirect)} × runner/in-process handler ${x(l.runnerVsHandler)}` : '') +
+    (l.singleVsDirect ? `; the runner serving the API in HandlerMode.SINGLE/direct: ${x(l.singleVsDirect)}.` : '.'));
   out.push('', 'No acknowledged write lost (consistent scan after the run: every create answered 201 is in the table, and every item\'s version went up at least once per update answered 200):', '');
   out.push(table(['side', 'creates acknowledged', 'updates acknowledged', 'created items found', 'version bumps found', 'in flight at the end', 'all acknowledged writes found'],
     Object.entries(l.verification).map(([k, v]) => [names[k], v.acknowledgedCreates, v.acknowledgedUpdates, v.found.created, v.found.versionBumps, v.inFlightAtEnd, v.noLostWrites ? 'yes' : '**NO**'])));

@@ -100,6 +100,7 @@ async function main() {
   }
 
   let assembly;
+  let singleAssembly;
   if (only.includes('synth') || only.includes('load')) {
     log('bench: synth');
     const prep = await prepareSynth(ROOT, OUT);
@@ -108,6 +109,15 @@ async function main() {
     errors.push(...synth.errors);
     assembly = synth.assembly;
     if (only.includes('synth')) result.synth = synth.results;
+    if (only.includes('load') && !quick) {
+      // The same API in HandlerMode.SINGLE, for the load benchmark's explanation row (one function host).
+      const single = await runSynth({
+        root: ROOT, outDir: OUT, prep, plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0, log: () => undefined,
+        env: { BENCH_HANDLER_MODE: 'SINGLE' }, assemblyName: 'assembly-single',
+      });
+      errors.push(...single.errors);
+      singleAssembly = single.assembly;
+    }
   }
 
   log('bench: starting DynamoDB Local');
@@ -133,7 +143,7 @@ async function main() {
     }
     if (only.includes('load')) {
       log('bench: local server load');
-      const load = await runLoad({ root: ROOT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, bareSdk: built.bareSdk,
+      const load = await runLoad({ root: ROOT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, singleAssemblyDir: singleAssembly, bareSdk: built.bareSdk,
         oursDir: built.bundles.ours.dir, eventsLib: join(built.libDir, 'events.cjs'), ...COUNTS.load, log,
       });
       errors.push(...load.errors);
@@ -188,7 +198,9 @@ function evaluateTargets(r) {
   return t;
 }
 
-const LOAD_SIDES = { runner: 'local runner (HTTP)', handler: 'our handler in-process (info)', direct: 'SDK → DynamoDB Local' };
+const LOAD_SIDES = {
+  runner: 'local runner (HTTP)', single: 'local runner, HandlerMode.SINGLE (info)', handler: 'our handler in-process (info)', direct: 'SDK → DynamoDB Local',
+};
 
 function print(r) {
   console.log(`\nBenchmarks (${r.mode}) — ${r.date}, ${r.machine.cpu}, ${r.machine.memoryGiB} GiB, node ${r.machine.node}, commit ${r.machine.commit}`);
@@ -215,11 +227,12 @@ function print(r) {
     const l = r.load;
     printTable(`Local server: ${l.mix}, ${l.connections} connections, ${l.rounds}×${l.durationS} s per side (ABBA), after ${l.warmupS} s warm-up each`,
       ['side', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req (gen / runner / DDB Local)'],
-      ['runner', 'handler', 'direct'].map((k) => [LOAD_SIDES[k], l[k].rps.toFixed(0), fmtMs(l[k].latency.p50), fmtMs(l[k].latency.p99),
+      ['runner', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [LOAD_SIDES[k], l[k].rps.toFixed(0), fmtMs(l[k].latency.p50), fmtMs(l[k].latency.p99),
         l[k].errors, l[k].requests, `${fmtMs(l[k].cpuMsPerRequest.generator)} / ${fmtMs(l[k].cpuMsPerRequest.runner)} / ${fmtMs(l[k].cpuMsPerRequest.dynamodbLocal)}`]));
     console.log(`ratio runner/direct: throughput ${l.throughputRatio.toFixed(2)}×, p50 ${l.p50Ratio.toFixed(2)}×, p99 ${l.p99Ratio.toFixed(2)}× ` +
       `(= in-process handler/direct ${l.handlerVsDirect.toFixed(2)}× × runner/in-process handler ${l.runnerVsHandler.toFixed(2)}×)`);
-    for (const k of ['runner', 'handler', 'direct']) {
+    if (l.single) console.log(`runner in HandlerMode.SINGLE (one function host)/direct: throughput ${l.singleVsDirect.toFixed(2)}×`);
+    for (const k of Object.keys(l.verification)) {
       const v = l.verification[k];
       console.log(`writes (${k}): ${v.acknowledgedCreates} creates and ${v.acknowledgedUpdates} updates acknowledged; found every one: ` +
         `${v.noLostWrites ? 'yes' : 'NO — LOST WRITES'} (${v.found.created} created items, ${v.found.versionBumps} version bumps; ${v.inFlightAtEnd} in flight at the end)`);

@@ -97,39 +97,51 @@ function verify(items, prefix, runs) {
   };
 }
 
-export async function runLoad({ root, ddb, endpoint, ddbPid, assemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, connections, log }) {
-  const runner = await startRunner(root, assemblyDir, endpoint);
+/**
+ * @param assemblyDir the assembly served by the local runner (default per-operation functions)
+ * @param singleAssemblyDir optional: the same API in HandlerMode.SINGLE, served by a second runner (an explanation)
+ */
+export async function runLoad({
+  root, ddb, endpoint, ddbPid, assemblyDir, singleAssemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, connections, log,
+}) {
+  const runners = { runner: await startRunner(root, assemblyDir, endpoint) };
   const errors = [];
   try {
-    // The runner created its tables from the template; find the items table (not the idempotency one).
-    const runnerTable = (await listTables(ddb)).find((t) => /^BenchCrud0-ApiTable[0-9A-F]{8}$/.test(t));
-    if (!runnerTable) throw new Error('the local runner created no BenchCrud0-ApiTable… table');
+    if (singleAssemblyDir) runners.single = await startRunner(root, singleAssemblyDir, endpoint);
+    // Each runner created its tables from its template; find the items tables (not the idempotency ones).
+    const tables = await listTables(ddb);
+    const runnerTable = tables.find((t) => /^BenchCrud0-ApiTable[0-9A-F]{8}$/.test(t));
+    const singleTable = tables.find((t) => /^BenchSingle0-ApiTable[0-9A-F]{8}$/.test(t));
+    if (!runnerTable || (singleAssemblyDir && !singleTable)) throw new Error(`the local runner created no items table (tables: ${tables.join(', ')})`);
     await createItemsTable(ddb, DIRECT_TABLE);
     await createItemsTable(ddb, HANDLER_TABLE);
     await createIdempotencyTable(ddb, `${HANDLER_TABLE}-idempotency`);
     const pool = Array.from({ length: POOL }, (_, i) => handlerLikeItem(`seed-${i}`, `item ${i}`));
-    for (const t of [runnerTable, DIRECT_TABLE, HANDLER_TABLE]) await seed(ddb, t, pool);
+    for (const t of [runnerTable, singleTable, DIRECT_TABLE, HANDLER_TABLE].filter(Boolean)) await seed(ddb, t, pool);
 
     const env = { PATH: process.env.PATH, ...awsEnv(endpoint) };
     const common = { connections, durationS, warmupS, poolSize: POOL };
-    const runs = { runner: [], direct: [], handler: [] };
+    const runs = { runner: [], direct: [], handler: [], ...(runners.single ? { single: [] } : {}) };
     const inputs = {
-      runner: (r) => [HTTP, { ...common, url: runner.url, prefix: `ld-http-r${r}`, seed: 1000 + r }],
+      runner: (r) => [HTTP, { ...common, url: runners.runner.url, prefix: `ld-http-r${r}`, seed: 1000 + r }],
+      single: (r) => [HTTP, { ...common, url: runners.single.url, prefix: `ld-single-r${r}`, seed: 1000 + r }],
       direct: (r) => [SDK, { ...common, table: DIRECT_TABLE, bareSdk, prefix: `ld-sdk-r${r}`, seed: 1000 + r }],
       handler: (r) => [HANDLER, {
         ...common, table: HANDLER_TABLE, idempotencyTable: `${HANDLER_TABLE}-idempotency`, oursDir, eventsLib, prefix: `ld-fn-r${r}`, seed: 1000 + r,
       }],
     };
+    // The two sides of the target alternate (ABBA); the explanations (in-process handler, SINGLE mode) run between.
+    const middle = ['handler', ...(runners.single ? ['single'] : [])];
     for (let r = 0; r < rounds; r++) {
-      // The two sides of the target alternate (ABBA); the in-process handler, an explanation, runs between them.
-      const order = r % 2 === 0 ? ['runner', 'handler', 'direct'] : ['direct', 'handler', 'runner'];
+      const order = r % 2 === 0 ? ['runner', ...middle, 'direct'] : ['direct', ...[...middle].reverse(), 'runner'];
       for (const side of order) {
-        const before = { runner: cpuMs(runner.pid), ddb: cpuMs(ddbPid) };
+        const served = runners[side];
+        const before = { runner: served ? cpuMs(served.pid) : 0, ddb: cpuMs(ddbPid) };
         const [file, input] = inputs[side](r);
         const res = await runJsonChild(file, input, env);
         res.cpuMs = {
           generator: res.generatorCpuMs,
-          runner: side === 'runner' ? cpuMs(runner.pid) - before.runner : 0,
+          runner: served ? cpuMs(served.pid) - before.runner : 0,
           dynamodbLocal: cpuMs(ddbPid) - before.ddb,
         };
         runs[side].push(res);
@@ -141,6 +153,7 @@ export async function runLoad({ root, ddb, endpoint, ddbPid, assemblyDir, bareSd
       runner: { table: runnerTable, seeded: POOL, ...verify(await scanAll(ddb, runnerTable), 'ld-http', runs.runner) },
       direct: { table: DIRECT_TABLE, seeded: POOL, ...verify(await scanAll(ddb, DIRECT_TABLE), 'ld-sdk', runs.direct) },
       handler: { table: HANDLER_TABLE, seeded: POOL, ...verify(await scanAll(ddb, HANDLER_TABLE), 'ld-fn', runs.handler) },
+      ...(runs.single ? { single: { table: singleTable, seeded: POOL, ...verify(await scanAll(ddb, singleTable), 'ld-single', runs.single) } } : {}),
     };
     for (const v of Object.values(verification)) {
       if (v.unacknowledgedExtra < 0 || v.unacknowledgedExtra > v.inFlightAtEnd) errors.push(`load: ${v.table} holds ${v.unacknowledgedExtra} writes nobody acknowledged, ${v.inFlightAtEnd} were in flight`);
@@ -165,22 +178,24 @@ export async function runLoad({ root, ddb, endpoint, ddbPid, assemblyDir, bareSd
         errorSamples: list.flatMap((x) => (Array.isArray(x.errors) ? x.errors : [])).slice(0, 5),
       };
     };
-    const result = { connections, durationS, warmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%', runner: side(runs.runner), direct: side(runs.direct), handler: side(runs.handler), verification };
+    const result = { connections, durationS, warmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%', runner: side(runs.runner), direct: side(runs.direct), handler: side(runs.handler), ...(runs.single ? { single: side(runs.single) } : {}), verification };
     result.throughputRatio = ratio(result.runner.rps, result.direct.rps);
     result.p50Ratio = ratio(result.runner.latency.p50, result.direct.latency.p50);
     result.p99Ratio = ratio(result.runner.latency.p99, result.direct.latency.p99);
     result.handlerVsDirect = ratio(result.handler.rps, result.direct.rps);
     result.runnerVsHandler = ratio(result.runner.rps, result.handler.rps);
-    result.runnerLogLines = runner.logLines();
-    if (result.runner.errors || result.direct.errors || result.handler.errors) {
-      errors.push(`load: errors: runner ${result.runner.errors}, direct ${result.direct.errors}, in-process handler ${result.handler.errors} ` +
-        `(${JSON.stringify([...result.direct.errorSamples, ...result.handler.errorSamples])}); runner log tail:\n${runner.tail()}`);
+    if (result.single) result.singleVsDirect = ratio(result.single.rps, result.direct.rps);
+    result.runnerLogLines = runners.runner.logLines();
+    const sides = Object.keys(runs);
+    if (sides.some((k) => result[k].errors)) {
+      errors.push(`load: errors: ${sides.map((k) => `${k} ${result[k].errors}`).join(', ')} ` +
+        `(${JSON.stringify(sides.flatMap((k) => result[k].errorSamples))}); runner log tail:\n${runners.runner.tail()}${runners.single ? `\n${runners.single.tail()}` : ''}`);
     }
     for (const [k, v] of Object.entries(verification)) {
       if (!v.noLostWrites) errors.push(`load (${k}): acknowledged writes missing: ${JSON.stringify(v)}`);
     }
     return { ...result, errors };
   } finally {
-    await runner.stop();
+    for (const r of Object.values(runners)) await r.stop();
   }
 }

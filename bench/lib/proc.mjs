@@ -17,16 +17,23 @@ export function cpuMs(pid) {
 export function runJsonChild(file, input, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [file, JSON.stringify(input)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Keep only the result line: handlers may log a line per request to stdout.
     let out = '';
+    let partial = '';
     let err = '';
     let cpu = NaN;
     const timer = setInterval(() => { const c = cpuMs(child.pid); if (Number.isFinite(c)) cpu = c; }, 200);
-    child.stdout.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop();
+      for (const l of lines) if (l.startsWith('@@BENCH ')) out = l;
+    });
     child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has all of stdout been read.
+    child.on('close', (code) => {
       clearInterval(timer);
-      const line = out.split('\n').find((l) => l.startsWith('@@BENCH '));
+      const line = partial.startsWith('@@BENCH ') ? partial : out;
       if (!line) return reject(new Error(`${file} exited ${code} without a result:\n${err}`));
       let result;
       try {

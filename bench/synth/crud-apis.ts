@@ -7,12 +7,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { BENCH_THROTTLE, benchApiCount } from './shared';
 import { HandlerMode, ServerlessCrudApi } from '../../src';
 
-// BENCH_HANDLER_MODE=SINGLE: one function for every operation (bench/diagnose.mjs compares the local runner with both).
-const handlerMode = process.env.BENCH_HANDLER_MODE === 'SINGLE' ? HandlerMode.SINGLE : HandlerMode.PER_OPERATION;
+// BENCH_HANDLER_MODE=SINGLE: one function for every operation, in stacks named BenchSingle<i> (the local-runner
+// benchmark serves both modes side by side).
+const single = process.env.BENCH_HANDLER_MODE === 'SINGLE';
+const handlerMode = single ? HandlerMode.SINGLE : HandlerMode.PER_OPERATION;
 
 const app = new App();
 for (let i = 0; i < benchApiCount(); i++) {
-  const stack = new Stack(app, `BenchCrud${i}`);
+  const stack = new Stack(app, `${single ? 'BenchSingle' : 'BenchCrud'}${i}`);
   new ServerlessCrudApi(stack, 'Api', { throttle: BENCH_THROTTLE, handlerMode });
 }
 app.synth();
