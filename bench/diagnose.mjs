@@ -4,6 +4,7 @@
 //   node bench/diagnose.mjs cold [runs=10]      cold starts of ours, the floor and Powertools under --cpu-prof
 //   node bench/diagnose.mjs runner [seconds=15] the local runner under the load mix: CPU per thread, and profiles
 //   node bench/diagnose.mjs synth [runs=3]      synth of 1 API, ours and hand-written, ts-node and compiled
+//   node bench/diagnose.mjs ajv [runs=30]       cold starts of ours as shipped vs ours with ajv left out of the bundle
 //
 // Profiles are written to bench/.out/diagnose/<command>/; a JSON summary to bench/results/diagnose-<command>.json.
 // Profiled code runs slower than unprofiled; compare the groups with each other, not with the benchmark's times.
@@ -278,9 +279,51 @@ async function synthDiag(runs) {
   return result;
 }
 
-const commands = { cold: () => cold(Number(arg ?? 10)), runner: () => runner(Number(arg ?? 15)), synth: () => synthDiag(Number(arg ?? 3)) };
+/** What the lazily required JSON Schema validator (ajv, ajv-formats, fast-uri) costs an API without a schema. */
+async function ajv(runs) {
+  const built = await buildAll(ROOT, OUT);
+  const without = join(dir, 'ours-without-ajv');
+  mkdirSync(without, { recursive: true });
+  // Left external, ajv is never loaded by an API without a schema (validation.ts requires it on first use only).
+  const result = await build({
+    ...HANDLER_BUILD_OPTIONS, absWorkingDir: ROOT, entryPoints: [VARIANTS.ours.entry], outfile: join(without, 'index.js'),
+    external: ['ajv', 'ajv/*', 'ajv-formats'],
+  });
+  writeFileSync(join(without, 'crud-config.json'), JSON.stringify(DEFAULT_CONFIG));
+  const dirs = { ours: built.bundles.ours.dir, 'ours without ajv': without, floor: built.bundles.floor.dir };
+  const ddbLocal = await startDdb(built.libDir);
+  const ddb = client(ddbLocal.endpoint);
+  const times = Object.fromEntries(Object.keys(dirs).map((n) => [n, []]));
+  try {
+    await prepareCold(ddb);
+    const { apiEvent } = (await import('node:module')).createRequire(import.meta.url)(join(built.libDir, 'events.cjs'));
+    const event = apiEvent('GET', '/items/cold-item');
+    const names = Object.keys(dirs);
+    for (let i = 0; i < runs; i++) {
+      for (let k = 0; k < names.length; k++) {
+        const n = names[(k + i) % names.length];
+        const r = coldStart(dirs[n], ddbLocal.endpoint, event);
+        if (r.error) throw new Error(`${n}: ${r.error}`);
+        times[n].push(r);
+      }
+    }
+  } finally {
+    ddb.destroy();
+    await ddbLocal.stop();
+  }
+  const { summary } = await import('./lib/stats.mjs');
+  const sizes = { ours: built.bundles.ours.rawBytes, 'ours without ajv': readFileSync(join(without, 'index.js')).length, floor: built.bundles.floor.rawBytes };
+  const out = Object.fromEntries(Object.entries(times).map(([n, t]) => [n, {
+    rawBytes: sizes[n], total: summary(t.map((x) => x.total)), load: summary(t.map((x) => x.load)), invoke: summary(t.map((x) => x.invoke)),
+  }]));
+  printTable(`Cold start, ${runs} runs each, interleaved: the bundle with and without ajv (ms)`, ['bundle', 'raw KiB', 'p50', 'p10', 'p90', 'load p50', '1st call p50'],
+    Object.entries(out).map(([n, v]) => [n, (v.rawBytes / 1024).toFixed(1), v.total.p50.toFixed(1), v.total.p10.toFixed(1), v.total.p90.toFixed(1), v.load.p50.toFixed(1), v.invoke.p50.toFixed(1)]));
+  return { runs, metafileInputs: Object.keys(result.metafile.inputs).length, variants: out };
+}
+
+const commands = { cold: () => cold(Number(arg ?? 10)), runner: () => runner(Number(arg ?? 15)), synth: () => synthDiag(Number(arg ?? 3)), ajv: () => ajv(Number(arg ?? 30)) };
 if (!commands[command]) {
-  console.error('usage: node bench/diagnose.mjs cold [runs] | runner [seconds] | synth [runs]');
+  console.error('usage: node bench/diagnose.mjs cold [runs] | runner [seconds] | synth [runs] | ajv [runs]');
   process.exit(2);
 }
 mkdirSync(dir, { recursive: true });

