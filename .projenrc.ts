@@ -200,6 +200,27 @@ project.addTask('local', {
   ],
 });
 
+// ---- benchmarks (bench/, see BENCHMARKS.md): the full run prints figures and ratios against references; the quick
+// mode runs in the test task so the suite cannot rot — it fails only on errors or lost writes, never on a ratio.
+const benchQuick = project.addTask('bench:quick', {
+  description: 'Benchmarks, quick mode (~30 s): fails only on errors or lost writes, never on a missed ratio',
+  exec: 'node bench/run.mjs --quick',
+});
+project.addTask('bench', {
+  description: 'Benchmarks, full run (~8 min on 2 cores); writes bench/results/latest.json',
+  steps: [{ spawn: 'bundle' }, { exec: 'node bench/run.mjs', receiveArgs: true }],
+});
+project.addTask('bench:report', {
+  description: 'Render a benchmark result file as BENCHMARKS.md',
+  exec: 'node bench/report.mjs bench/results/full-run.json --write BENCHMARKS.md',
+});
+project.addTask('bench:diagnose', {
+  description: 'Profiles behind the benchmark explanations: cold | runner | synth | ajv',
+  exec: 'node bench/diagnose.mjs',
+  receiveArgs: true,
+});
+project.testTask.spawn(benchQuick);
+
 // ---- synthesize the example app only (to inspect its templates).
 project.addTask('synth:example', {
   description: 'Synthesize examples/todo-app (construct from this checkout, handler bundled first)',
