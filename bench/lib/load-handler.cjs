@@ -3,7 +3,7 @@
 // worker threads): separates what the handler costs from what the local runner's HTTP server and function hosts
 // cost. `connections` concurrent closed loops. Input: JSON in argv[2]. Output: `@@BENCH {...}` on stdout (the
 // handler's log lines go to stdout too, before it).
-const { picker, tally } = require('./load-mix.cjs');
+const { measureAndReport, picker } = require('./load-mix.cjs');
 
 const o = JSON.parse(process.argv[2]);
 Object.assign(process.env, { CRUD_TABLE_NAME: o.table, CRUD_IDEMPOTENCY_TABLE_NAME: o.idempotencyTable });
@@ -36,46 +36,4 @@ async function once(op) {
   if (op === 'update') ackedUpdates[id] = (ackedUpdates[id] ?? 0) + 1;
 }
 
-async function run(durationS, record) {
-  const counts = tally();
-  const latencies = [];
-  const errors = [];
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(Math.round(durationS * 1e9));
-  let requests = 0;
-  const loop = async () => {
-    while (process.hrtime.bigint() < end) {
-      const op = p.op();
-      const t0 = process.hrtime.bigint();
-      try {
-        await once(op);
-        counts[op].ok++;
-      } catch (e) {
-        counts[op].failed++;
-        if (errors.length < 20) errors.push(`${op}: ${e.message}`);
-      }
-      if (record) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      requests++;
-    }
-  };
-  await Promise.all(Array.from({ length: o.connections }, loop));
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  return { requests, elapsed, counts, latencies, errors };
-}
-
-(async () => {
-  const warm = await run(o.warmupS, false);
-  const main = await run(o.durationS, true);
-  process.stdout.write(`\n@@BENCH ${JSON.stringify({
-    warmup: { requests: warm.requests, counts: warm.counts, errors: warm.errors },
-    inFlightAtEnd: 0,
-    ackedCreates,
-    ackedUpdates,
-    requests: main.requests,
-    durationS: main.elapsed,
-    rps: main.requests / main.elapsed,
-    latencies: main.latencies.map((x) => Math.round(x * 1000) / 1000),
-    counts: main.counts,
-    errors: main.errors.length ? main.errors : 0,
-  })}\n`, () => process.exit(0)); // exit once written: the SDK's keep-alive sockets would hold the process open
-})().catch((e) => { process.stdout.write(`\n@@BENCH ${JSON.stringify({ fatal: String(e.stack || e) })}\n`); process.exit(1); });
+measureAndReport(o, p, once, { creates: ackedCreates, updates: ackedUpdates });

@@ -27,4 +27,57 @@ function tally() {
   return Object.fromEntries(MIX.map(([name]) => [name, { ok: 0, failed: 0 }]));
 }
 
-module.exports = { MIX, picker, tally };
+/**
+ * Runs `connections` concurrent closed loops of `once(op)` for `durationS` seconds, the operation drawn from `pick`.
+ * Latencies are kept only when `record` is set (warm-up runs count but do not record).
+ */
+async function closedLoops({ durationS, connections, pick, once, record }) {
+  const counts = tally();
+  const latencies = [];
+  const errors = [];
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(Math.round(durationS * 1e9));
+  let requests = 0;
+  const loop = async () => {
+    while (process.hrtime.bigint() < end) {
+      const op = pick.op();
+      const t0 = process.hrtime.bigint();
+      try {
+        await once(op);
+        counts[op].ok++;
+      } catch (e) {
+        counts[op].failed++;
+        if (errors.length < 20) errors.push(`${op}: ${e.name}: ${e.message}`);
+      }
+      if (record) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      requests++;
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  return { requests, elapsed, counts, latencies, errors };
+}
+
+/**
+ * A warm-up, then the measured run; prints the `@@BENCH {...}` line and exits once it is written (the SDK's
+ * keep-alive sockets would hold the process open). Every loop awaits its last call, so nothing is in flight.
+ */
+async function measureAndReport(o, pick, once, acked) {
+  const warm = await closedLoops({ durationS: o.warmupS, connections: o.connections, pick, once, record: false });
+  const main = await closedLoops({ durationS: o.durationS, connections: o.connections, pick, once, record: true });
+  process.stdout.write(`\n@@BENCH ${JSON.stringify({
+    warmup: { requests: warm.requests, counts: warm.counts, errors: warm.errors },
+    inFlightAtEnd: 0,
+    ackedCreates: acked.creates,
+    ackedUpdates: acked.updates,
+    requests: main.requests,
+    durationS: main.elapsed,
+    rps: main.requests / main.elapsed,
+    latencies: main.latencies.map((x) => Math.round(x * 1000) / 1000),
+    counts: main.counts,
+    errors: main.errors.length ? main.errors : 0,
+    failed: Object.values(main.counts).reduce((a, c) => a + c.failed, 0),
+  })}\n`, () => process.exit(0));
+}
+
+module.exports = { MIX, picker, tally, closedLoops, measureAndReport };
