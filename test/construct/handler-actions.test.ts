@@ -100,4 +100,17 @@ describe('the handler uses exactly the DynamoDB actions the construct grants eac
     const actions = await used(op, requests);
     expect(actions).toEqual(granted(op).map(key).sort());
   });
+
+  test('an unconditional PATCH is one round trip: a single UpdateItem, no read first', async () => {
+    await used('create', [['POST', '/items', { json: { id: 'one-trip', title: 'a', tags: { x: 1 } } }]]);
+    calls.length = 0;
+    const res = await handlers.update!(apiEvent('PATCH', '/items/one-trip', { json: { title: 'b', gone: null }, contentType: patch }));
+    expect(res.statusCode).toBe(200);
+    expect(calls.map(key)).toEqual(['dynamodb:UpdateItem on table']);
+    // Merging into an existing map needs the item: the write's failed condition returns it, still without a GetItem.
+    calls.length = 0;
+    const merged = await handlers.update!(apiEvent('PATCH', '/items/one-trip', { json: { tags: { y: 2 } }, contentType: patch }));
+    expect(JSON.parse(merged.body!)).toMatchObject({ title: 'b', tags: { x: 1, y: 2 }, version: 3 });
+    expect(calls.map(key)).toEqual(['dynamodb:UpdateItem on table', 'dynamodb:UpdateItem on table']);
+  });
 });
