@@ -221,7 +221,9 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
  * the write decided the request, undefined to continue with the read-then-write path (`reader` then holds the item
  * a failed condition returned).
  */
-async function patchWithoutRead(s: Services, req: OperationRequest, id: string, patch: JsonObject, reader: ItemReader): Promise<HttpResponse | undefined> {
+async function patchWithoutRead(
+  s: Services, req: OperationRequest, id: string, patch: JsonObject, reader: ItemReader,
+): Promise<HttpResponse | undefined> {
   // The patch's own values must be storable; what is already stored was checked when it was written.
   const violations = checkAttributes(mergePatch({}, patch) as JsonObject, s.model);
   if (violations.length) throw invalidItem(violations);
