@@ -3,15 +3,16 @@
  * handlers from the cloud assembly, DynamoDB Local underneath, API Gateway's routing, CORS, throttling and JWT
  * checks in front. No Docker, no AWS account.
  *
- * Bundled by esbuild into assets/local/cli/index.js (the package's `bin`); the same file is the worker that hosts
- * each function (see function-host.ts).
+ * Bundled by esbuild into assets/local/cli/index.js (the package's `bin`); the same file is the worker thread that
+ * hosts a function whose code is not this library's handler bundle (see function-host.ts).
  */
 import * as path from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssemblyError, loadApis, LocalApi, localTableName, resolveLocalValue, synthesize } from './assembly';
 import { DynamoDbLocal, DynamoDbLocalUnavailableError, startDynamoDbLocal } from './dynamodb-local';
-import { FunctionHost, isFunctionHostThread, runFunctionHost } from './function-host';
+import { FunctionInvoker, FunctionSpec, hostFunctions, isFunctionHostThread, runFunctionHost } from './function-host';
 import { loadJwks } from './jwt';
+import { LineBuffer } from './line-buffer';
 import { RunningApi, startApiServer } from './server';
 import { ensureTable } from './tables';
 
@@ -98,8 +99,10 @@ const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const warn = (s: string) => (process.stderr.isTTY ? `\x1b[33m${s}\x1b[0m` : s);
 
+const stdoutLines = new LineBuffer(process.stdout);
+
 /** Starts everything; resolves to a stop function. Cleans up after itself when start-up fails. */
-export async function startLocal(o: CliOptions, out: (line: string) => void = (l) => console.log(l)): Promise<() => Promise<void>> {
+export async function startLocal(o: CliOptions, out: (line: string) => void = stdoutLines.write): Promise<() => Promise<void>> {
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -154,7 +157,7 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = (l
       }
       const refs = new Map<string, string>();
       for (const t of api.tables) if (t.logicalId) refs.set(t.logicalId, localTableName(api.stackName, t.logicalId));
-      const hosts = new Map<string, FunctionHost>();
+      const specs: FunctionSpec[] = [];
       for (const fn of api.functions.values()) {
         const env: Record<string, string> = {};
         for (const [k, v] of Object.entries(fn.environment)) {
@@ -175,17 +178,28 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = (l
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : pickAwsCredentials()),
         });
-        const host = new FunctionHost(entry, {
-          functionName, assetDir: fn.assetDir, handler: fn.handler, environment: env, timeoutSeconds: fn.timeoutSeconds, memoryMb: fn.memoryMb,
-        }, (line, stream) => {
-          if (o.functionLogs || stream === 'stderr' || /"level"\s*:\s*"(ERROR|FATAL)"/.test(line)) out(dim(`      [${fn.logicalId}] `) + line);
+        specs.push({
+          functionName,
+          label: fn.logicalId,
+          assetDir: fn.assetDir,
+          handler: fn.handler,
+          environment: env,
+          timeoutSeconds: fn.timeoutSeconds,
+          memoryMb: fn.memoryMb,
         });
-        cleanups.push(() => host.stop());
-        hosts.set(fn.logicalId, host);
+      }
+      const hosted = hostFunctions(specs, {
+        allLogs: o.functionLogs, workerEntry: entry, onLog: (label, line) => out(dim(`      [${label}] `) + line),
+      });
+      const invokers = new Map<string, FunctionInvoker>();
+      for (const spec of specs) {
+        const fn = hosted.get(spec.functionName)!;
+        cleanups.push(() => fn.stop());
+        invokers.set(spec.label, fn);
       }
       const server = await startApiServer({
         api,
-        hosts,
+        functions: invokers,
         port,
         hostname: o.host,
         auth: { enforce: !o.noAuth, jwks, issuer: o.issuer },
@@ -247,8 +261,9 @@ export async function main(argv: string[]): Promise<number> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log(dim('\nstopping…'));
+    stdoutLines.write(dim('\nstopping…'));
     await stop?.();
+    stdoutLines.flush();
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
@@ -258,6 +273,7 @@ export async function main(argv: string[]): Promise<number> {
     if (stopping) await stop();
     return -1; // keep running
   } catch (e) {
+    stdoutLines.flush();
     const known = e instanceof AssemblyError || e instanceof UsageError || e instanceof DynamoDbLocalUnavailableError;
     console.error(warn(`error: ${(e as Error).message}`));
     if (!known) console.error((e as Error).stack);

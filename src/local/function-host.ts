@@ -1,13 +1,32 @@
 /**
- * Runs one Lambda function of the assembly in a worker thread, with that function's own environment — the way
- * Lambda gives each function its own execution environment. The exact bundled handler from the assembly's asset
- * folder is loaded once (its init runs once, like a cold start) and invoked per request.
+ * Runs the Lambda functions of the assembly, each with its own environment and its own module state — the way
+ * Lambda gives each function its own execution environment. The exact code from the assembly's asset folder is
+ * loaded once per function (its init runs once, like a cold start) and invoked per request.
+ *
+ * Two ways, chosen per function by what its code is:
+ * - **This library's handler bundle** (a self-contained `index.js`, SDK inside, beside its `crud-config.json`) runs
+ *   in the runner's own thread: the bundle is compiled once per asset and evaluated once per function, each
+ *   evaluation with its own `process.env`, `process.stdout`/`stderr` and `console`. Every function still has its
+ *   own clients, config and environment; what it does not get is a thread of its own, which this code, fully
+ *   asynchronous and reading its environment only through `process.env`, does not need. A worker per function
+ *   (an isolate each, with its own compiler and garbage collector, and a message hop per request) cost the runner
+ *   about half of its throughput.
+ * - **Any other code** (a custom `handlerCode`) gets a worker thread per function, with the function's environment
+ *   as the worker's own, and is loaded with `require`: nothing is assumed about it.
  */
+import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
+import { Writable } from 'stream';
+import * as vm from 'vm';
 import { parentPort, Worker, workerData } from 'worker_threads';
+import { CONFIG_FILE_NAME } from '../shared/config';
 
-export interface FunctionHostOptions {
+/** One Lambda function to run. */
+export interface FunctionSpec {
   readonly functionName: string;
+  /** How log lines of this function are labelled (its logical id). */
+  readonly label: string;
   readonly assetDir: string;
   /** `file.export`, e.g. `index.handler`. */
   readonly handler: string;
@@ -22,116 +41,309 @@ export interface InvokeResult {
   readonly durationMs: number;
 }
 
-/** Main-thread side: starts the worker and invokes it. */
-export class FunctionHost {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, (r: InvokeResult) => void>();
-  private nextId = 1;
-  private exited?: Error;
+/** What the API server calls for one function. */
+export interface FunctionInvoker {
+  invoke(event: unknown, requestId: string): Promise<InvokeResult>;
+}
 
-  constructor(entryFile: string, readonly options: FunctionHostOptions, onLog: (line: string, stream: 'stdout' | 'stderr') => void) {
-    this.worker = new Worker(entryFile, {
-      workerData: { role: 'function-host', options },
-      env: { ...options.environment },
+/** A running function, with a way to stop it. */
+export interface HostedFunction extends FunctionInvoker {
+  stop(): Promise<void>;
+}
+
+/** Receives the log lines to show: every line with `allLogs`, else only stderr and ERROR/FATAL lines. */
+export type LogListener = (label: string, line: string, stream: 'stdout' | 'stderr') => void;
+
+export interface HostOptions {
+  /** Show every log line of the functions (`--function-logs`), not only their errors. */
+  readonly allLogs: boolean;
+  readonly onLog: LogListener;
+  /** The file a worker thread starts from: the runner's own bundle (see cli.ts). */
+  readonly workerEntry: string;
+}
+
+/** The files of this library's handler asset: the bundle and its config, nothing else. */
+const BUNDLE_FILES = ['index.js', CONFIG_FILE_NAME].sort().join('\n');
+
+/**
+ * True when the function's code is this library's self-contained handler bundle: `index.handler` in a folder
+ * holding exactly `index.js` and `crud-config.json` (the construct stages its built-in handler so; a custom
+ * `handlerCode` gets its config through the environment instead).
+ */
+export function isHandlerBundle(fn: Pick<FunctionSpec, 'assetDir' | 'handler'>): boolean {
+  if (fn.handler !== 'index.handler') return false;
+  try {
+    return fs.readdirSync(fn.assetDir).sort().join('\n') === BUNDLE_FILES;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a log line is shown when not every line is (`--function-logs` off): stderr and ERROR/FATAL lines. */
+export function isErrorLogLine(line: string, stream: 'stdout' | 'stderr'): boolean {
+  return stream === 'stderr' || (line.includes('"level"') && /"level"\s*:\s*"(ERROR|FATAL)"/.test(line));
+}
+
+/**
+ * Starts the functions: this library's bundle in this thread (one compile per asset), any other code in a worker
+ * thread each. Returns an invoker per function name.
+ */
+export function hostFunctions(specs: FunctionSpec[], options: HostOptions): Map<string, HostedFunction> {
+  const compiled = new Map<string, CompiledBundle>();
+  const hosted = new Map<string, HostedFunction>();
+  for (const spec of specs) {
+    if (isHandlerBundle(spec)) {
+      const file = path.resolve(spec.assetDir, 'index.js');
+      hosted.set(spec.functionName, new InProcessFunction(spec, () => {
+        if (!compiled.has(file)) compiled.set(file, compileBundle(file));
+        return compiled.get(file)!;
+      }, options));
+    } else {
+      hosted.set(spec.functionName, new WorkerFunction(spec, options));
+    }
+  }
+  return hosted;
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** Looks up the handler export of a loaded module. */
+function handlerOf(spec: FunctionSpec, exports: unknown): Handler {
+  const name = spec.handler.slice(spec.handler.lastIndexOf('.') + 1);
+  const handler = (exports as Record<string, unknown> | undefined)?.[name];
+  if (typeof handler !== 'function') throw new Error(`${spec.handler} is not a function in ${spec.assetDir}`);
+  return handler as Handler;
+}
+
+/** One invocation as Lambda runs it: a context object, the function's timeout, errors as Lambda reports them. */
+async function invokeHandler(spec: FunctionSpec, handler: Handler, event: unknown, requestId: string): Promise<InvokeResult> {
+  const started = Date.now();
+  const deadline = started + spec.timeoutSeconds * 1000;
+  const region = spec.environment.AWS_REGION ?? 'us-east-1';
+  const context = {
+    awsRequestId: requestId,
+    functionName: spec.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:123456789012:function:${spec.functionName}`,
+    memoryLimitInMB: String(spec.memoryMb),
+    logGroupName: `/aws/lambda/${spec.functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      Promise.resolve().then(() => handler(event, context)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), spec.timeoutSeconds * 1000);
+      }),
+    ]);
+    return { result, durationMs: Date.now() - started };
+  } catch (e) {
+    const err = e as Error;
+    return { error: { name: err?.name ?? 'Error', message: String(err?.message ?? err), stack: err?.stack }, durationMs: Date.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const importError = (e: Error): InvokeResult => ({ error: { name: 'Runtime.ImportModuleError', message: e.message, stack: e.stack }, durationMs: 0 });
+
+// ---- this library's bundle, in this thread ----
+
+/** The bundle as a CommonJS module function that also takes its own `process` and `console`. */
+interface CompiledBundle {
+  readonly file: string;
+  readonly moduleFunction: (...args: unknown[]) => void;
+}
+
+const MODULE_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname', 'process', 'console'];
+
+function compileBundle(file: string): CompiledBundle {
+  const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, '');
+  return { file, moduleFunction: vm.compileFunction(source, MODULE_PARAMETERS, { filename: file }) as (...args: unknown[]) => void };
+}
+
+/**
+ * A function of this library's bundle, evaluated as its own module on first use: its `process.env` is the
+ * function's environment, and its stdout/stderr (and a console writing to them) hand complete lines to the log
+ * listener, labelled with the function — only the lines that will be shown.
+ */
+class InProcessFunction implements HostedFunction {
+  private handler?: Handler;
+  private initError?: Error;
+  private readonly stdout: LineStream;
+  private readonly stderr: LineStream;
+
+  constructor(private readonly spec: FunctionSpec, private readonly bundle: () => CompiledBundle, options: HostOptions) {
+    this.stdout = new LineStream((line) => {
+      if (options.allLogs || isErrorLogLine(line, 'stdout')) options.onLog(spec.label, line, 'stdout');
+    });
+    this.stderr = new LineStream((line) => options.onLog(spec.label, line, 'stderr'));
+    // Init at start-up, as the worker-hosted functions do, so that a broken bundle shows before the first request.
+    this.load();
+  }
+
+  invoke(event: unknown, requestId: string): Promise<InvokeResult> {
+    if (!this.handler) return Promise.resolve(importError(this.initError!));
+    return invokeHandler(this.spec, this.handler, event, requestId);
+  }
+
+  async stop(): Promise<void> {
+    this.handler = undefined;
+    this.initError = new Error('the runner is stopping');
+  }
+
+  private load(): void {
+    try {
+      const { file, moduleFunction } = this.bundle();
+      const env = { ...this.spec.environment };
+      const { stdout, stderr } = this;
+      const ownProcess = new Proxy(process, {
+        get(target, key) {
+          if (key === 'env') return env;
+          if (key === 'stdout') return stdout;
+          if (key === 'stderr') return stderr;
+          return Reflect.get(target, key, target);
+        },
+      });
+      const ownConsole = new console.Console({ stdout, stderr });
+      const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
+      moduleFunction.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), ownProcess, ownConsole);
+      module.loaded = true;
+      this.handler = handlerOf(this.spec, module.exports);
+    } catch (e) {
+      this.initError = e as Error;
+    }
+  }
+}
+
+/** A writable that hands on complete lines. */
+class LineStream extends Writable {
+  private partial = '';
+
+  constructor(private readonly onLine: (line: string) => void) {
+    super({ decodeStrings: false });
+  }
+
+  _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    let text = this.partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    let nl: number;
+    while ((nl = text.indexOf('\n')) >= 0) {
+      this.onLine(text.slice(0, nl));
+      text = text.slice(nl + 1);
+    }
+    this.partial = text;
+    callback();
+  }
+
+  _final(callback: (error?: Error | null) => void): void {
+    if (this.partial) this.onLine(this.partial);
+    this.partial = '';
+    callback();
+  }
+}
+
+// ---- any other code, in a worker thread per function ----
+
+/**
+ * A function in its own worker thread, whose environment is the function's. A worker that dies (an uncaught
+ * exception, a `process.exit`) fails the invocations in flight and is started afresh on the next one — a new cold
+ * start, as Lambda replaces a crashed execution environment.
+ */
+class WorkerFunction implements HostedFunction {
+  private current?: { worker: Worker; pending: Map<number, (r: InvokeResult) => void> };
+  private nextId = 1;
+  private stopped = false;
+
+  constructor(private readonly spec: FunctionSpec, private readonly options: HostOptions) {
+    this.start();
+  }
+
+  invoke(event: unknown, requestId: string): Promise<InvokeResult> {
+    if (this.stopped) return Promise.resolve({ error: { name: 'Runtime.ExitError', message: 'the runner is stopping' }, durationMs: 0 });
+    const { worker, pending } = this.current ?? this.start();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
+      worker.postMessage({ id, event, requestId });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const worker = this.current?.worker;
+    this.current = undefined;
+    if (worker) {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    }
+  }
+
+  private start(): NonNullable<WorkerFunction['current']> {
+    const { spec, options } = this;
+    const worker = new Worker(options.workerEntry, {
+      workerData: { role: 'function-host', spec },
+      env: { ...spec.environment },
       stdout: true,
       stderr: true,
     });
+    // Invocations in flight on this worker (not on one that replaces it).
+    const pending = new Map<number, (r: InvokeResult) => void>();
+    const current = { worker, pending };
+    this.current = current;
+    // A worker's stdout and stderr arrive here as streams; only the lines to show go further.
     const relay = (stream: 'stdout' | 'stderr') => {
       let buf = '';
       return (chunk: Buffer) => {
         buf += chunk.toString('utf8');
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
-          onLog(buf.slice(0, nl), stream);
+          const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
+          if (options.allLogs || isErrorLogLine(line, stream)) options.onLog(spec.label, line, stream);
         }
       };
     };
-    this.worker.stdout.on('data', relay('stdout'));
-    this.worker.stderr.on('data', relay('stderr'));
-    this.worker.on('message', (m: { id: number } & InvokeResult) => {
-      const done = this.pending.get(m.id);
-      this.pending.delete(m.id);
+    worker.stdout.on('data', relay('stdout'));
+    worker.stderr.on('data', relay('stderr'));
+    worker.on('message', (m: { id: number } & InvokeResult) => {
+      const done = pending.get(m.id);
+      pending.delete(m.id);
       done?.(m);
     });
     const fail = (e: Error) => {
-      this.exited = e;
-      for (const done of this.pending.values()) done({ error: { name: 'Runtime.ExitError', message: e.message }, durationMs: 0 });
-      this.pending.clear();
+      if (this.current === current) this.current = undefined;
+      for (const done of pending.values()) done({ error: { name: 'Runtime.ExitError', message: e.message }, durationMs: 0 });
+      pending.clear();
     };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`function ${options.functionName} exited with code ${code}`)));
-  }
-
-  invoke(event: unknown, requestId: string): Promise<InvokeResult> {
-    if (this.exited) return Promise.resolve({ error: { name: 'Runtime.ExitError', message: this.exited.message }, durationMs: 0 });
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker.postMessage({ id, event, requestId });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`function ${spec.functionName} exited with code ${code}`)));
+    return current;
   }
 }
 
-/** True when this thread is a function host started by {@link FunctionHost}. */
+/** True when this thread is a function's worker started by {@link WorkerFunction}. */
 export function isFunctionHostThread(): boolean {
   return parentPort !== null && workerData?.role === 'function-host';
 }
 
-/** Worker side: loads the handler and serves invocations until terminated. */
+/** Worker side: loads the function with `require` and serves invocations until terminated. */
 export function runFunctionHost(): void {
-  const options = workerData.options as FunctionHostOptions;
-  const dot = options.handler.lastIndexOf('.');
-  const file = path.join(options.assetDir, options.handler.slice(0, dot));
-  const exportName = options.handler.slice(dot + 1);
-  let handler: (event: unknown, context: unknown) => Promise<unknown>;
+  const spec = workerData.spec as FunctionSpec;
+  const port = parentPort!;
+  let handler: Handler | undefined;
   let initError: Error | undefined;
   try {
+    const dot = spec.handler.lastIndexOf('.');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(file);
-    handler = mod[exportName];
-    if (typeof handler !== 'function') throw new Error(`${options.handler} is not a function in ${options.assetDir}`);
+    handler = handlerOf(spec, require(path.join(spec.assetDir, spec.handler.slice(0, dot))));
   } catch (e) {
     initError = e as Error;
   }
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  parentPort!.on('message', async ({ id, event, requestId }: { id: number; event: unknown; requestId: string }) => {
-    const started = Date.now();
-    if (initError) {
-      parentPort!.postMessage({ id, error: { name: 'Runtime.ImportModuleError', message: initError.message, stack: initError.stack }, durationMs: 0 });
-      return;
-    }
-    const deadline = started + options.timeoutSeconds * 1000;
-    const context = {
-      awsRequestId: requestId,
-      functionName: options.functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${region}:123456789012:function:${options.functionName}`,
-      memoryLimitInMB: String(options.memoryMb),
-      logGroupName: `/aws/lambda/${options.functionName}`,
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        Promise.resolve().then(() => handler(event, context)),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`Task timed out after ${options.timeoutSeconds.toFixed(2)} seconds`), { name: 'Sandbox.Timedout' })), options.timeoutSeconds * 1000);
-        }),
-      ]);
-      parentPort!.postMessage({ id, result, durationMs: Date.now() - started });
-    } catch (e) {
-      const err = e as Error;
-      parentPort!.postMessage({ id, error: { name: err?.name ?? 'Error', message: String(err?.message ?? err), stack: err?.stack }, durationMs: Date.now() - started });
-    } finally {
-      clearTimeout(timer);
-    }
+  port.on('message', async ({ id, event, requestId }: { id: number; event: unknown; requestId: string }) => {
+    const result = handler ? await invokeHandler(spec, handler, event, requestId) : importError(initError!);
+    port.postMessage({ id, ...result });
   });
 }

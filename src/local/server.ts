@@ -4,7 +4,7 @@
  */
 import * as http from 'http';
 import type { LocalApi } from './assembly';
-import type { FunctionHost } from './function-host';
+import type { FunctionInvoker } from './function-host';
 import {
   buildEvent, collectHeaders, flattenClaims, GATEWAY_ERRORS, GatewayRequest, GatewayResponse, mapResult, matchRoute,
   newRequestId, preflight, TokenBucket, withCors,
@@ -24,7 +24,8 @@ export interface AuthSettings {
 
 export interface ApiServerOptions {
   readonly api: LocalApi;
-  readonly hosts: Map<string, FunctionHost>;
+  /** Invoker of each function, by logical id. */
+  readonly functions: Map<string, FunctionInvoker>;
   readonly port: number;
   readonly hostname: string;
   readonly auth: AuthSettings;
@@ -77,7 +78,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     }
 
     const fn = fnByRoute.get(match.routeKey)!;
-    const host = o.hosts.get(fn)!;
+    const host = o.functions.get(fn)!;
     const event = buildEvent(req, {
       routeKey: match.routeKey, pathParameters: match.pathParameters, apiId, stage: m.stageName, requestId, now: new Date(), authorizer,
     });

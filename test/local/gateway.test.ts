@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  buildEvent, collectHeaders, flattenClaims, mapResult, matchRoute, parseQuery, preflight, requestTime, TokenBucket, withCors,
+  buildEvent, collectHeaders, flattenClaims, mapResult, matchRoute, newRequestId, parseQuery, preflight, requestTime, TokenBucket, withCors,
 } from '../../src/local/gateway';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -88,4 +88,10 @@ describe('gateway pieces', () => {
     expect(b.take(499)).toBe(false);
     expect(b.take(500)).toBe(true);
   });
+});
+
+test('request ids are shaped like API Gateway\'s and never repeat, across refills of the random pool', () => {
+  const ids = Array.from({ length: 2000 }, () => newRequestId());
+  for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{15}=$/);
+  expect(new Set(ids).size).toBe(ids.length);
 });
