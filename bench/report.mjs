@@ -78,11 +78,15 @@ if (r.load) {
     handler: 'our handler in-process, no HTTP (explanation)', direct: 'SDK straight to DynamoDB Local',
   };
   out.push('', '### 3. Local server', '');
-  out.push(`Mix: ${l.mix}; ${l.connections} concurrent closed-loop connections/workers; ${l.rounds} rounds of ${l.durationS} s per side (ABBA order), each after ${l.warmupS} s of unmeasured warm-up; ` +
-    '1,000 items seeded per table. CPU per request from /proc (all threads of each process).', '');
-  out.push(table(['side', 'req/s', 'per round', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req: generator', 'runner', 'DynamoDB Local'],
+  out.push(`Mix: ${l.mix}; ${l.connections} concurrent closed-loop connections/workers; ${l.rounds} rounds of ${l.durationS} s per side (ABBA order), each after ${l.warmupS} s of unmeasured warm-up` +
+    (l.runnerWarmupS ? `; each runner (one long-lived process) first served ${l.runnerWarmupS} s of the mix, unmeasured` : '') +
+    '; 1,000 items seeded per table. CPU per request from /proc (all threads of each process); "all" is the sum, and ' +
+    'req/s × all ≈ the cores kept busy, out of 2.', '');
+  const cpuAll = (c) => c.generator + (c.runner || 0) + c.dynamodbLocal;
+  out.push(table(['side', 'req/s', 'per round', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req: generator', 'runner', 'DynamoDB Local', 'all'],
     ['runner', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [names[k], `**${l[k].rps.toFixed(0)}**`, l[k].perRunRps.join(', '), ms(l[k].latency.p50), ms(l[k].latency.p99),
-      l[k].errors, l[k].requests, ms(l[k].cpuMsPerRequest.generator), ['runner', 'single'].includes(k) ? ms(l[k].cpuMsPerRequest.runner) : '–', ms(l[k].cpuMsPerRequest.dynamodbLocal)])));
+      l[k].errors, l[k].requests, ms(l[k].cpuMsPerRequest.generator), ['runner', 'single'].includes(k) ? ms(l[k].cpuMsPerRequest.runner) : '–', ms(l[k].cpuMsPerRequest.dynamodbLocal),
+      ms(cpuAll(l[k].cpuMsPerRequest))])));
   out.push('', `Ratio runner/direct: throughput **${x(l.throughputRatio)}**, p50 ${x(l.p50Ratio)}, p99 ${x(l.p99Ratio)}` +
     (l.handlerVsDirect ? `; decomposed: in-process handler/direct ${x(l.handlerVsDirect)} × runner/in-process handler ${x(l.runnerVsHandler)}` : '') +
     (l.singleVsDirect ? `; the runner serving the API in HandlerMode.SINGLE/direct: ${x(l.singleVsDirect)}.` : '.'));

@@ -41,7 +41,7 @@ const COUNTS = quick ? {
 } : {
   cold: { runs: 40, warmupRounds: 1 },
   warm: { iterations: 2000, warmup: 200 },
-  load: { rounds: 2, durationS: 30, warmupS: 3, connections: 8 },
+  load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8 },
   synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
 };
 

@@ -102,7 +102,7 @@ function verify(items, prefix, runs) {
  * @param singleAssemblyDir optional: the same API in HandlerMode.SINGLE, served by a second runner (an explanation)
  */
 export async function runLoad({
-  root, ddb, endpoint, ddbPid, assemblyDir, singleAssemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, connections, log,
+  root, ddb, endpoint, ddbPid, assemblyDir, singleAssemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, runnerWarmupS = 0, connections, log,
 }) {
   const runners = { runner: await startRunner(root, assemblyDir, endpoint) };
   const errors = [];
@@ -130,6 +130,18 @@ export async function runLoad({
         ...common, table: HANDLER_TABLE, idempotencyTable: `${HANDLER_TABLE}-idempotency`, oursDir, eventsLib, prefix: `ld-fn-r${r}`, seed: 1000 + r,
       }],
     };
+    // Each runner is one long-lived process (unlike the generators, started afresh per round): it gets one longer
+    // warm-up first, so that the first round does not measure its JIT compiler, its heap growing, and the first
+    // invocation (cold start) of each function. Its writes are verified like all others, its figures not counted.
+    const warmups = { runner: [], single: [] };
+    if (runnerWarmupS > 0) {
+      for (const key of Object.keys(runners)) {
+        const prefix = key === 'runner' ? 'ld-http-warm' : 'ld-single-warm';
+        const res = await runJsonChild(HTTP, { ...common, durationS: runnerWarmupS, url: runners[key].url, prefix, seed: 999 }, env);
+        warmups[key].push(res);
+        log(`  load: ${key} warm-up ${runnerWarmupS} s: ${res.rps.toFixed(0)} req/s (not counted)`);
+      }
+    }
     // The two sides of the target alternate (ABBA); the explanations (in-process handler, SINGLE mode) run between.
     const middle = ['handler', ...(runners.single ? ['single'] : [])];
     for (let r = 0; r < rounds; r++) {
@@ -150,10 +162,10 @@ export async function runLoad({
     }
 
     const verification = {
-      runner: { table: runnerTable, seeded: POOL, ...verify(await scanAll(ddb, runnerTable), 'ld-http', runs.runner) },
+      runner: { table: runnerTable, seeded: POOL, ...verify(await scanAll(ddb, runnerTable), 'ld-http', [...warmups.runner, ...runs.runner]) },
       direct: { table: DIRECT_TABLE, seeded: POOL, ...verify(await scanAll(ddb, DIRECT_TABLE), 'ld-sdk', runs.direct) },
       handler: { table: HANDLER_TABLE, seeded: POOL, ...verify(await scanAll(ddb, HANDLER_TABLE), 'ld-fn', runs.handler) },
-      ...(runs.single ? { single: { table: singleTable, seeded: POOL, ...verify(await scanAll(ddb, singleTable), 'ld-single', runs.single) } } : {}),
+      ...(runs.single ? { single: { table: singleTable, seeded: POOL, ...verify(await scanAll(ddb, singleTable), 'ld-single', [...warmups.single, ...runs.single]) } } : {}),
     };
     for (const v of Object.values(verification)) {
       if (v.unacknowledgedExtra < 0 || v.unacknowledgedExtra > v.inFlightAtEnd) errors.push(`load: ${v.table} holds ${v.unacknowledgedExtra} writes nobody acknowledged, ${v.inFlightAtEnd} were in flight`);
@@ -178,7 +190,7 @@ export async function runLoad({
         errorSamples: list.flatMap((x) => (Array.isArray(x.errors) ? x.errors : [])).slice(0, 5),
       };
     };
-    const result = { connections, durationS, warmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%', runner: side(runs.runner), direct: side(runs.direct), handler: side(runs.handler), ...(runs.single ? { single: side(runs.single) } : {}), verification };
+    const result = { connections, durationS, warmupS, runnerWarmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%', runner: side(runs.runner), direct: side(runs.direct), handler: side(runs.handler), ...(runs.single ? { single: side(runs.single) } : {}), verification };
     result.throughputRatio = ratio(result.runner.rps, result.direct.rps);
     result.p50Ratio = ratio(result.runner.latency.p50, result.direct.latency.p50);
     result.p99Ratio = ratio(result.runner.latency.p99, result.direct.latency.p99);

@@ -14,10 +14,10 @@
  * - **Any other code** (a custom `handlerCode`) gets a worker thread per function, with the function's environment
  *   as the worker's own, and is loaded with `require`: nothing is assumed about it.
  */
+import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
-import { Writable } from 'stream';
 import * as vm from 'vm';
 import { parentPort, Worker, workerData } from 'worker_threads';
 import { CONFIG_FILE_NAME } from '../shared/config';
@@ -173,14 +173,14 @@ function compileBundle(file: string): CompiledBundle {
 class InProcessFunction implements HostedFunction {
   private handler?: Handler;
   private initError?: Error;
-  private readonly stdout: LineStream;
-  private readonly stderr: LineStream;
+  private readonly stdout: LineSink;
+  private readonly stderr: LineSink;
 
   constructor(private readonly spec: FunctionSpec, private readonly bundle: () => CompiledBundle, options: HostOptions) {
-    this.stdout = new LineStream((line) => {
+    this.stdout = new LineSink((line) => {
       if (options.allLogs || isErrorLogLine(line, 'stdout')) options.onLog(spec.label, line, 'stdout');
     });
-    this.stderr = new LineStream((line) => options.onLog(spec.label, line, 'stderr'));
+    this.stderr = new LineSink((line) => options.onLog(spec.label, line, 'stderr'));
     // Init at start-up, as the worker-hosted functions do, so that a broken bundle shows before the first request.
     this.load();
   }
@@ -208,7 +208,8 @@ class InProcessFunction implements HostedFunction {
           return Reflect.get(target, key, target);
         },
       });
-      const ownConsole = new console.Console({ stdout, stderr });
+      const asStream = (sink: LineSink) => sink as unknown as NodeJS.WritableStream;
+      const ownConsole = new console.Console({ stdout: asStream(stdout), stderr: asStream(stderr) });
       const module = { exports: {} as unknown, filename: file, id: file, loaded: false };
       moduleFunction.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file), ownProcess, ownConsole);
       module.loaded = true;
@@ -219,29 +220,44 @@ class InProcessFunction implements HostedFunction {
   }
 }
 
-/** A writable that hands on complete lines. */
-class LineStream extends Writable {
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * What the function's `process.stdout`/`stderr` are: a minimal writable that hands on complete lines. Not a stream
+ * (the handler writes a log line per request, and a Writable's bookkeeping per write showed in the runner's
+ * profile); it has what code writing to stdout uses: `write` (with the optional callback, called asynchronously as
+ * streams do), `end`, the events of an EventEmitter, and `isTTY`/`writable`.
+ */
+class LineSink extends EventEmitter {
+  readonly isTTY = false;
+  readonly writable = true;
   private partial = '';
 
   constructor(private readonly onLine: (line: string) => void) {
-    super({ decodeStrings: false });
+    super();
   }
 
-  _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    let text = this.partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+  write(chunk: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+    const done = typeof encoding === 'function' ? encoding : callback;
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8');
+    let rest = this.partial + text;
     let nl: number;
-    while ((nl = text.indexOf('\n')) >= 0) {
-      this.onLine(text.slice(0, nl));
-      text = text.slice(nl + 1);
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      this.onLine(rest.slice(0, nl));
+      rest = rest.slice(nl + 1);
     }
-    this.partial = text;
-    callback();
+    this.partial = rest;
+    if (done) queueMicrotask(() => done(null));
+    return true;
   }
 
-  _final(callback: (error?: Error | null) => void): void {
+  end(chunk?: string | Uint8Array | (() => void), callback?: () => void): this {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) this.write(chunk);
     if (this.partial) this.onLine(this.partial);
     this.partial = '';
-    callback();
+    const done = typeof chunk === 'function' ? chunk : callback;
+    if (done) queueMicrotask(done);
+    return this;
   }
 }
 

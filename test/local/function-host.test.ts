@@ -26,6 +26,7 @@ exports.handler = async (event, context) => {
   process.stdout.write(JSON.stringify({ level: 'INFO', message: 'request', calls }) + '\\n');
   if (event.logError) process.stdout.write(JSON.stringify({ level: 'ERROR', message: 'went wrong' }) + '\\n');
   if (event.consoleError) console.error('to stderr');
+  if (event.callback) await new Promise((resolve) => process.stdout.write('written\\n', resolve));
   if (event.partial) { process.stdout.write('{"level":"ERR'); process.stdout.write('OR","message":"split"}\\n'); }
   return {
     atInit, now: process.env.CRUD_OPERATIONS, shared: process.env.SHARED, calls, threadId,
@@ -97,7 +98,7 @@ describe('hostFunctions', () => {
 
   test.each([['in this thread', bundleDir], ['in a worker', customDir]])('%s: only error lines are shown unless every line is asked for', async (_, dir) => {
     const quiet = start([spec(dir, 'Quiet', {})]).get('Quiet')!;
-    await quiet.invoke({ logError: true, consoleError: true, partial: true }, 'q1');
+    expect((await quiet.invoke({ logError: true, consoleError: true, partial: true, callback: true }, 'q1')).result).toMatchObject({ calls: 1 });
     await new Promise((r) => setTimeout(r, 100)); // a worker's output arrives as a stream
     expect(logs.sort()).toEqual([
       'QuietLabel stderr to stderr',
