@@ -177,10 +177,7 @@ class InProcessFunction implements HostedFunction {
   private readonly stderr: LineSink;
 
   constructor(private readonly spec: FunctionSpec, private readonly bundle: () => CompiledBundle, options: HostOptions) {
-    this.stdout = new LineSink((line) => {
-      if (options.allLogs || isErrorLogLine(line, 'stdout')) options.onLog(spec.label, line, 'stdout');
-    });
-    this.stderr = new LineSink((line) => options.onLog(spec.label, line, 'stderr'));
+    ({ stdout: this.stdout, stderr: this.stderr } = logSinks(spec, options));
     // Init at start-up, as the worker-hosted functions do, so that a broken bundle shows before the first request.
     this.load();
   }
@@ -218,6 +215,16 @@ class InProcessFunction implements HostedFunction {
       this.initError = e as Error;
     }
   }
+}
+
+/** A function's stdout and stderr: complete lines, only those to show, to the log listener. */
+function logSinks(spec: FunctionSpec, options: HostOptions): { stdout: LineSink; stderr: LineSink } {
+  return {
+    stdout: new LineSink((line) => {
+      if (options.allLogs || isErrorLogLine(line, 'stdout')) options.onLog(spec.label, line, 'stdout');
+    }),
+    stderr: new LineSink((line) => options.onLog(spec.label, line, 'stderr')),
+  };
 }
 
 type WriteCallback = (error?: Error | null) => void;
@@ -309,21 +316,10 @@ class WorkerFunction implements HostedFunction {
     const pending = new Map<number, (r: InvokeResult) => void>();
     const current = { worker, pending };
     this.current = current;
-    // A worker's stdout and stderr arrive here as streams; only the lines to show go further.
-    const relay = (stream: 'stdout' | 'stderr') => {
-      let buf = '';
-      return (chunk: Buffer) => {
-        buf += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (options.allLogs || isErrorLogLine(line, stream)) options.onLog(spec.label, line, stream);
-        }
-      };
-    };
-    worker.stdout.on('data', relay('stdout'));
-    worker.stderr.on('data', relay('stderr'));
+    // A worker's stdout and stderr arrive here as streams (decoded whole characters at a time).
+    const sinks = logSinks(spec, options);
+    worker.stdout.setEncoding('utf8').on('data', (chunk: string) => sinks.stdout.write(chunk));
+    worker.stderr.setEncoding('utf8').on('data', (chunk: string) => sinks.stderr.write(chunk));
     worker.on('message', (m: { id: number } & InvokeResult) => {
       const done = pending.get(m.id);
       pending.delete(m.id);
