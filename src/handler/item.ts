@@ -55,10 +55,14 @@ export function itemModel(config: HandlerConfig): ItemModel {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Why `value` cannot be an item id, or undefined when it can. */
+/**
+ * Why `value` cannot be an item id, or undefined when it can. An id with `/` is refused: API Gateway decodes `%2F`
+ * before routing, so `/items/a%2Fb` never reaches `/items/{id}` and such an item could never be read or changed.
+ */
 export function checkId(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'the id must be a string';
   if (value.length === 0) return 'the id must not be empty';
+  if (value.includes('/')) return "the id must not contain '/' (API Gateway decodes %2F before routing, so /items/{id} could never reach it)";
   if (LONE_SURROGATE.test(value)) return 'the id is not valid Unicode';
   if (Buffer.byteLength(value, 'utf8') > MAX_ID_BYTES) return `the id is longer than ${MAX_ID_BYTES} bytes`;
   return undefined;

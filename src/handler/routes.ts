@@ -1,6 +1,10 @@
 /**
  * Which operation a request is for: from API Gateway's `routeKey` (`GET /items/{id}`), or, for the `$default` route
- * (the local runner, a catch-all integration), from `rawPath`.
+ * (a catch-all integration), from `rawPath`.
+ *
+ * HTTP APIs percent-decode the path before routing and hand it on decoded: `pathParameters.id` and `rawPath` carry
+ * `100%` for a request to `/items/100%25`. The id is therefore taken as it arrives and never decoded again (decoding
+ * twice made `/items/%2541` read the item `A`).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpError } from './http';
@@ -13,7 +17,7 @@ export interface RouteMatch {
   readonly operation: OperationName;
   /** The route as logged and as API Gateway names it, e.g. `PATCH /items/{id}`. */
   readonly route: string;
-  /** The decoded item id for item routes. */
+  /** The item id for item routes, as API Gateway decoded it. */
   readonly id?: string;
 }
 
@@ -62,7 +66,7 @@ export function matchRoute(event: APIGatewayProxyEventV2, resourceName: string):
     });
   }
   const route = `${method} ${template}`;
-  return target === 'item' ? { operation, route, id: decodeId(rawId) } : { operation, route };
+  return target === 'item' ? { operation, route, id: pathId(rawId) } : { operation, route };
 }
 
 /** Removes a named stage's prefix (`/prod/items` → `/items`); the `$default` stage has none. */
@@ -73,15 +77,9 @@ function stripStage(path: string, stage: string | undefined): string {
   return path;
 }
 
-/** The id of an item route: percent-decoded, non-empty, at most 1024 bytes of UTF-8. */
-function decodeId(raw: string | undefined): string {
-  let id: string;
-  try {
-    id = decodeURIComponent(raw ?? '');
-  } catch {
-    throw new HttpError(PROBLEMS.INVALID_ID, 'The id in the path is not valid percent-encoded UTF-8.');
-  }
-  const problem = checkId(id);
+/** The id of an item route (already percent-decoded by API Gateway): it must be a usable id, see `checkId`. */
+function pathId(id: string | undefined): string {
+  const problem = checkId(id ?? '');
   if (problem) throw new HttpError(PROBLEMS.INVALID_ID, `Bad id in the path: ${problem}.`);
-  return id;
+  return id!;
 }

@@ -1,20 +1,9 @@
 /**
- * What API Gateway (HTTP API, payload format 2.0) does around a Lambda integration, as pure functions: build the
- * event from an HTTP request, map the function's result to an HTTP response, CORS, throttling, route matching.
+ * What API Gateway (HTTP API, payload format 2.0) does around a Lambda integration, as pure functions: route
+ * matching, the function's result mapped to an HTTP response, CORS, throttling. The event itself: event.ts.
  */
 import { randomFillSync } from 'crypto';
 import type { LocalCors } from '../shared/local-manifest';
-
-/** The parts of an incoming HTTP request the gateway looks at. */
-export interface GatewayRequest {
-  readonly method: string;
-  /** The request target as received: path and query string, percent-encoded. */
-  readonly url: string;
-  /** Raw header list as Node gives it: [name, value, name, value, …]. */
-  readonly rawHeaders: string[];
-  readonly body: Buffer;
-  readonly sourceIp: string;
-}
 
 /** An HTTP response to send. */
 export interface GatewayResponse {
@@ -29,17 +18,12 @@ export interface RouteMatch {
   readonly pathParameters?: Record<string, string>;
 }
 
-/** Content types API Gateway passes as text; everything else reaches the function base64-encoded. */
-export function isTextContentType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const t = contentType.split(';')[0].trim().toLowerCase();
-  return t.startsWith('text/') || t === 'application/json' || t.endsWith('+json') || t === 'application/xml' ||
-    t.endsWith('+xml') || t === 'application/javascript' || t === 'application/x-www-form-urlencoded' || t === 'application/graphql';
-}
-
-/** Matches `METHOD /path` against route keys like `GET /items/{id}`; path parameters are single segments. */
-export function matchRoute(routeKeys: string[], method: string, rawPath: string): RouteMatch | undefined {
-  const segments = rawPath.split('/');
+/**
+ * Matches `METHOD path` against route keys like `GET /items/{id}`. `path` is the percent-decoded path (see
+ * event.ts): a parameter is one non-empty segment of it, so a decoded `%2F` splits a value and matches no route.
+ */
+export function matchRoute(routeKeys: string[], method: string, path: string): RouteMatch | undefined {
+  const segments = path.split('/');
   for (const routeKey of routeKeys) {
     const [m, template] = routeKey.split(' ');
     if (m !== method && m !== 'ANY') continue;
@@ -51,11 +35,7 @@ export function matchRoute(routeKeys: string[], method: string, rawPath: string)
       const p = /^\{([^}+]+)\}$/.exec(tpl[i]);
       if (p) {
         if (segments[i] === '') { ok = false; break; }
-        try {
-          params[p[1]] = decodeURIComponent(segments[i]);
-        } catch {
-          ok = false;
-        }
+        params[p[1]] = segments[i];
       } else if (tpl[i] !== segments[i]) {
         ok = false;
       }
@@ -65,56 +45,9 @@ export function matchRoute(routeKeys: string[], method: string, rawPath: string)
   return undefined;
 }
 
-/** True when some route has this path with another method (for CORS preflight on known paths). */
-export function pathExists(routeKeys: string[], rawPath: string): boolean {
-  return routeKeys.some((k) => matchRoute([k], k.split(' ')[0], rawPath) !== undefined);
-}
-
-/** Headers lower-cased with repeats comma-joined, and the cookies split out, as payload 2.0 has them. */
-export function collectHeaders(rawHeaders: string[]): { headers: Record<string, string>; cookies?: string[] } {
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
-    const value = rawHeaders[i + 1];
-    if (name === 'cookie') {
-      cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
-      continue;
-    }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
-  }
-  return { headers, cookies: cookies.length ? cookies : undefined };
-}
-
-/** Query parameters decoded, repeats comma-joined. */
-export function parseQuery(rawQueryString: string): Record<string, string> | undefined {
-  if (!rawQueryString) return undefined;
-  const out: Record<string, string> = {};
-  for (const pair of rawQueryString.split('&')) {
-    if (!pair) continue;
-    const eq = pair.indexOf('=');
-    const rawKey = eq < 0 ? pair : pair.slice(0, eq);
-    const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
-    const key = safeDecode(rawKey);
-    const value = safeDecode(rawValue);
-    out[key] = key in out ? `${out[key]},${value}` : value;
-  }
-  return Object.keys(out).length ? out : undefined;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/** API Gateway's request time format: `12/Mar/2020:19:03:58 +0000`. */
-export function requestTime(date: Date): string {
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())} +0000`;
+/** True when some route has this (decoded) path with another method (for CORS preflight on known paths). */
+export function pathExists(routeKeys: string[], path: string): boolean {
+  return routeKeys.some((k) => matchRoute([k], k.split(' ')[0], path) !== undefined);
 }
 
 /** Random bytes drawn in blocks: one call into the CSPRNG per 512 request ids rather than one each. */
@@ -139,59 +72,6 @@ export function flattenClaims(claims: Record<string, unknown>): Record<string, s
     out[k] = Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
   }
   return out;
-}
-
-export interface EventOptions {
-  readonly routeKey: string;
-  readonly pathParameters?: Record<string, string>;
-  readonly apiId: string;
-  readonly stage: string;
-  readonly requestId: string;
-  readonly now: Date;
-  readonly authorizer?: Record<string, unknown>;
-}
-
-/** Builds the payload 2.0 event API Gateway sends for a request. */
-export function buildEvent(req: GatewayRequest, o: EventOptions): Record<string, unknown> {
-  const q = req.url.indexOf('?');
-  const rawPath = q < 0 ? req.url : req.url.slice(0, q);
-  const rawQueryString = q < 0 ? '' : req.url.slice(q + 1);
-  const { headers, cookies } = collectHeaders(req.rawHeaders);
-  const host = headers.host ?? 'localhost';
-  const hasBody = req.body.length > 0;
-  const text = isTextContentType(headers['content-type']);
-  const event: Record<string, unknown> = {
-    version: '2.0',
-    routeKey: o.routeKey,
-    rawPath,
-    rawQueryString,
-    ...(cookies ? { cookies } : {}),
-    headers,
-    ...(parseQuery(rawQueryString) ? { queryStringParameters: parseQuery(rawQueryString) } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: o.apiId,
-      ...(o.authorizer ? { authorizer: o.authorizer } : {}),
-      domainName: host,
-      domainPrefix: host.split('.')[0].split(':')[0],
-      http: {
-        method: req.method,
-        path: rawPath,
-        protocol: 'HTTP/1.1',
-        sourceIp: req.sourceIp,
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: o.requestId,
-      routeKey: o.routeKey,
-      stage: o.stage,
-      time: requestTime(o.now),
-      timeEpoch: o.now.getTime(),
-    },
-    ...(hasBody ? { body: text ? req.body.toString('utf8') : req.body.toString('base64') } : {}),
-    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
-    isBase64Encoded: hasBody && !text,
-  };
-  return event;
 }
 
 const json = (statusCode: number, message: string, extra: Record<string, string[]> = {}): GatewayResponse => ({

@@ -4,10 +4,10 @@
  */
 import * as http from 'http';
 import type { LocalApi } from './assembly';
+import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
 import type { FunctionInvoker } from './function-host';
 import {
-  buildEvent, collectHeaders, flattenClaims, GATEWAY_ERRORS, GatewayRequest, GatewayResponse, mapResult, matchRoute,
-  newRequestId, preflight, TokenBucket, withCors,
+  flattenClaims, GATEWAY_ERRORS, GatewayResponse, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors,
 } from './gateway';
 import { Jwks, JwtError, ScopeError, verifyJwt } from './jwt';
 
@@ -58,8 +58,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     if (!bucket.take()) return { res: finish(GATEWAY_ERRORS.tooManyRequests()), requestId };
     if (req.body.length > MAX_BODY_BYTES) return { res: finish(GATEWAY_ERRORS.tooLarge()), requestId };
 
-    const rawPath = req.url.split('?')[0];
-    const match = matchRoute(routeKeys, req.method, rawPath);
+    // Routed on the decoded path, as API Gateway does; a path that does not decode matches no route.
+    const { path } = requestTarget(req.url);
+    const match = path === undefined ? undefined : matchRoute(routeKeys, req.method, path);
     if (!match) return { res: finish(GATEWAY_ERRORS.notFound()), requestId };
 
     let authorizer: Record<string, unknown> | undefined;

@@ -37,14 +37,21 @@ describe('basic API (scan listing)', () => {
     });
 
     test('a body id is used, and creating it again is 409 (the item is untouched)', async () => {
-      const first = await api.call('POST', '/items', { json: { id: 'client/chosen id', n: 1 } });
+      const first = await api.call('POST', '/items', { json: { id: 'client chosen?id', n: 1 } });
       expect(first.status).toBe(201);
-      expect(first.body.id).toBe('client/chosen id');
-      expect(first.headers.location).toBe('/items/client%2Fchosen%20id');
-      const again = await api.call('POST', '/items', { json: { id: 'client/chosen id', n: 2 } });
+      expect(first.body.id).toBe('client chosen?id');
+      expect(first.headers.location).toBe('/items/client%20chosen%3Fid');
+      const again = await api.call('POST', '/items', { json: { id: 'client chosen?id', n: 2 } });
       expectProblem(again, 409, 'already-exists');
-      const got = await api.call('GET', `/items/${encodeURIComponent('client/chosen id')}`);
+      const got = await api.call('GET', `/items/${encodeURIComponent('client chosen?id')}`);
       expect(got.body.n).toBe(1);
+    });
+
+    test("an id with '/' is refused (422): API Gateway decodes %2F before routing, so it could never be reached", async () => {
+      const r = await api.call('POST', '/items', { json: { id: 'a/b' } });
+      expectProblem(r, 422, 'validation-failed');
+      expect(r.body.errors).toEqual([{ path: '/id', message: expect.stringMatching(/must not contain '\/'.*%2F/) }]);
+      expect((await api.scanItems()).map((i) => i.id)).not.toContain('a/b');
     });
 
     test('a named stage prefixes Location', async () => {
@@ -97,11 +104,32 @@ describe('basic API (scan listing)', () => {
       expectProblem(await api.call('GET', '/items/nope', { headers: { 'if-none-match': '*' } }), 404, 'not-found');
     });
 
-    test('path ids are percent-decoded', async () => {
-      await api.call('POST', '/items', { json: { id: 'ä b/c?d', v: 1 } });
-      const r = await api.call('GET', `/items/${encodeURIComponent('ä b/c?d')}`);
+    test('path ids are taken as API Gateway decoded them, never decoded again', async () => {
+      await api.call('POST', '/items', { json: { id: 'ä b?c#d&e', v: 1 } });
+      const r = await api.call('GET', `/items/${encodeURIComponent('ä b?c#d&e')}`);
       expect(r.status).toBe(200);
-      expect(r.body.id).toBe('ä b/c?d');
+      expect(r.body.id).toBe('ä b?c#d&e');
+    });
+
+    test("id '100%' round-trips through its Location", async () => {
+      const created = await api.call('POST', '/items', { json: { id: '100%', v: 1 } });
+      expect(created.status).toBe(201);
+      expect(created.headers.location).toBe('/items/100%25');
+      const r = await api.call('GET', created.headers.location);
+      expect([r.status, r.body.id]).toEqual([200, '100%']);
+      expect((await api.call('GET', created.headers.location, { viaDefaultRoute: true })).body.id).toBe('100%');
+    });
+
+    test("'%41' is an id of its own, not 'A'; GET /items/%2541 reads it and never the item 'A'", async () => {
+      await api.call('PUT', '/items/A', { json: { which: 'A' } });
+      const created = await api.call('POST', '/items', { json: { id: '%41', which: '%41' } });
+      expect(created.headers.location).toBe('/items/%2541');
+      const r = await api.call('GET', '/items/%2541');
+      expect([r.status, r.body.id, r.body.which]).toEqual([200, '%41', '%41']);
+      expect((await api.call('GET', '/items/%2541', { viaDefaultRoute: true })).body.which).toBe('%41');
+      expect((await api.call('GET', '/items/A')).body.which).toBe('A');
+      expect((await api.call('DELETE', '/items/%2541')).status).toBe(204);
+      expect((await api.call('GET', '/items/A')).status).toBe(200);
     });
   });
 

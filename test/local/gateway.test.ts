@@ -1,19 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  buildEvent, collectHeaders, flattenClaims, mapResult, matchRoute, newRequestId, parseQuery, preflight, requestTime, TokenBucket, withCors,
-} from '../../src/local/gateway';
+import { buildEvent, collectHeaders, parseQuery, requestTarget, requestTime } from '../../src/local/event';
+import { flattenClaims, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors } from '../../src/local/gateway';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
-describe('payload 2.0 events match fixtures written from AWS\'s documented format', () => {
+describe('payload 2.0 events match fixtures of what HTTP APIs send (decoded path, raw query string)', () => {
   const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
-  test('there are fixtures', () => expect(files.length).toBeGreaterThanOrEqual(3));
+  test('there are fixtures', () => expect(files.length).toBeGreaterThanOrEqual(5));
 
   test.each(files)('%s', (file) => {
     const f = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
     const body = f.request.bodyBase64 !== undefined ? Buffer.from(f.request.bodyBase64, 'base64') : Buffer.from(f.request.body, 'utf8');
-    const route = matchRoute([f.route.routeKey], f.request.method, f.request.url.split('?')[0]);
+    const target = requestTarget(f.request.url);
+    const route = target.path === undefined ? undefined : matchRoute([f.route?.routeKey ?? 'GET /items/{id}'], f.request.method, target.path);
+    if (f.route === null) {
+      expect(route).toBeUndefined();
+      return;
+    }
     expect(route).toEqual({ routeKey: f.route.routeKey, pathParameters: f.route.pathParameters });
     const event = buildEvent({ method: f.request.method, url: f.request.url, rawHeaders: f.request.rawHeaders, body, sourceIp: '192.0.2.1' }, {
       routeKey: route!.routeKey,
@@ -27,6 +31,26 @@ describe('payload 2.0 events match fixtures written from AWS\'s documented forma
   });
 });
 
+describe('the path is decoded once, before routing, as HTTP APIs do', () => {
+  test('requestTarget decodes the path and keeps the query string raw; an undecodable path has none', () => {
+    expect(requestTarget('/items/100%25?q=%2541')).toEqual({ path: '/items/100%', rawQueryString: 'q=%2541' });
+    expect(requestTarget('/items/%E0%A4%A')).toEqual({ rawQueryString: '' });
+  });
+
+  test('route parameters are segments of the decoded path: %2F splits, %2541 stays %41', () => {
+    const keys = ['GET /items/{id}'];
+    expect(matchRoute(keys, 'GET', requestTarget('/items/%2541').path!)).toEqual({ routeKey: 'GET /items/{id}', pathParameters: { id: '%41' } });
+    expect(matchRoute(keys, 'GET', requestTarget('/items/a%2Fb').path!)).toBeUndefined();
+  });
+
+  test('a JSON body that is not UTF-8 is handed over base64-encoded, byte for byte', () => {
+    const bytes = Buffer.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
+    const event = buildEvent({ method: 'POST', url: '/items', rawHeaders: ['Content-Type', 'application/json'], body: bytes, sourceIp: '127.0.0.1' },
+      { routeKey: 'POST /items', apiId: 'a', stage: '$default', requestId: 'r', now: new Date() });
+    expect(event).toMatchObject({ isBase64Encoded: true, body: bytes.toString('base64') });
+  });
+});
+
 describe('gateway pieces', () => {
   test('route matching: exact segments, single-segment parameters, method must match', () => {
     const keys = ['GET /items', 'GET /items/{id}', 'DELETE /items/{id}'];
@@ -35,7 +59,6 @@ describe('gateway pieces', () => {
     expect(matchRoute(keys, 'POST', '/items')).toBeUndefined();
     expect(matchRoute(keys, 'GET', '/items/')).toBeUndefined();
     expect(matchRoute(keys, 'GET', '/items/a/b')).toBeUndefined();
-    expect(matchRoute(keys, 'GET', '/items/%E0%A4%A')).toBeUndefined(); // malformed escape
   });
 
   test('headers: lower-cased, repeats comma-joined, cookies split out', () => {

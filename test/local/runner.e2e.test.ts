@@ -196,25 +196,27 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
   });
 
   test('payload 2.0 fidelity: the event the function receives for repeated params, cookies, encoded path, binary body', async () => {
-    const r = await fetch(`${echo}/echo/a%20b%2Fc?tag=x&tag=y&q=%C3%A9`, { headers: { 'Cookie': 'session=1; theme=dark', 'X-Trace': 'T1', 'User-Agent': 'e2e' } });
+    const r = await fetch(`${echo}/echo/a%20b%2541c?tag=x&tag=y&q=%C3%A9`, { headers: { 'Cookie': 'session=1; theme=dark', 'X-Trace': 'T1', 'User-Agent': 'e2e' } });
     expect(r.status).toBe(200);
     const event = (await r.json()) as any;
     expect(event).toMatchObject({
       version: '2.0',
       routeKey: 'GET /echo/{id}',
-      rawPath: '/echo/a%20b%2Fc',
+      rawPath: '/echo/a b%41c',
       rawQueryString: 'tag=x&tag=y&q=%C3%A9',
       cookies: ['session=1', 'theme=dark'],
       queryStringParameters: { tag: 'x,y', q: 'é' },
-      pathParameters: { id: 'a b/c' },
+      pathParameters: { id: 'a b%41c' },
       isBase64Encoded: false,
-      requestContext: { http: { method: 'GET', path: '/echo/a%20b%2Fc', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'e2e' }, routeKey: 'GET /echo/{id}', stage: '$default' },
+      requestContext: { http: { method: 'GET', path: '/echo/a b%41c', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'e2e' }, routeKey: 'GET /echo/{id}', stage: '$default' },
     });
     expect(event.headers['x-trace']).toBe('T1');
     expect(event.headers.cookie).toBeUndefined();
     expect(event.requestContext.requestId).toBe(r.headers.get('apigw-requestid'));
     expect(r.headers.get('x-echo')).toBe('1');
     expect(r.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
+
+    expect((await fetch(`${echo}/echo/a%2Fb`)).status).toBe(404); // %2F is decoded before routing: no /echo/{id}
 
     const list = (await (await fetch(`${echo}/echo?a=1`, { method: 'GET' })).json()) as any;
     expect(list).toMatchObject({ routeKey: 'GET /echo', queryStringParameters: { a: '1' } });

@@ -1,7 +1,10 @@
 /**
- * Builds API Gateway HTTP API (payload format 2.0) events the way API Gateway delivers them to the handler.
+ * Builds API Gateway HTTP API (payload format 2.0) events the way API Gateway delivers them to the handler: through
+ * the runner's event builder (src/local/event.ts, itself checked against the fixtures in test/local/fixtures), so
+ * handler tests, runner and fixtures agree on one shape — notably a percent-decoded `rawPath` and `pathParameters`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { buildEvent, requestTarget } from '../../../src/local/event';
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -9,9 +12,12 @@ export interface RequestOptions {
   readonly json?: unknown;
   /** A raw body, sent as is. */
   readonly body?: string;
-  /** Send the body base64-encoded (`isBase64Encoded: true`). */
+  /**
+   * Hand the body over base64-encoded (`isBase64Encoded: true`) even when it is text. HTTP APIs do this only for
+   * non-text content types; the handler must accept it either way.
+   */
   readonly base64?: boolean;
-  /** Raw bytes to send base64-encoded (for bodies that are not UTF-8). */
+  /** Raw bytes as the body (API Gateway passes them base64-encoded unless they are UTF-8 text of a text type). */
   readonly bytes?: Buffer;
   /** Content-Type; `null` sends none. @default 'application/json' when there is a body */
   readonly contentType?: string | null;
@@ -30,52 +36,55 @@ export interface RequestOptions {
 
 let counter = 0;
 
+const HOST = 'api1234567.execute-api.us-east-1.amazonaws.com';
+
 /**
- * An event for `method path` where `path` is `/items` or `/items/<percent-encoded id>` (relative to the stage).
- * With the routeKey form, `pathParameters.id` carries the id segment as it appears in the path.
+ * The event API Gateway sends for `method path`, where `path` is the request path as a client sends it (relative to
+ * the stage, percent-encoded: `/items/${encodeURIComponent(id)}`). With the routeKey form, the path must fit
+ * `/{resource}` or `/{resource}/{id}` once decoded, as API Gateway would not invoke the function otherwise.
  */
 export function apiEvent(method: string, path: string, opts: RequestOptions = {}): APIGatewayProxyEventV2 {
-  const [, resource, idSegment] = /^\/([^/]*)(?:\/(.*))?$/.exec(path) ?? [];
   const stage = opts.stage ?? '$default';
-  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
-  let body: string | undefined = opts.body ?? (opts.json !== undefined ? JSON.stringify(opts.json) : undefined);
-  if (body !== undefined && opts.base64) body = Buffer.from(body, 'utf8').toString('base64');
-  if (opts.bytes) body = opts.bytes.toString('base64');
-  const headers: Record<string, string> = {};
-  if (body !== undefined && opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
-  if (opts.contentType && body === undefined) headers['content-type'] = opts.contentType;
+  const text = opts.body ?? (opts.json !== undefined ? JSON.stringify(opts.json) : undefined);
+  const body = opts.bytes ?? (text !== undefined ? Buffer.from(text, 'utf8') : Buffer.alloc(0));
+  const hasBody = opts.bytes !== undefined || text !== undefined;
+  const headers: Record<string, string> = { host: HOST };
+  if (hasBody && opts.contentType !== null) headers['content-type'] = opts.contentType ?? 'application/json';
+  if (opts.contentType && !hasBody) headers['content-type'] = opts.contentType;
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
   const rawQueryString = typeof opts.query === 'string'
     ? opts.query
-    : new URLSearchParams(Object.entries(opts.query ?? {}).map(([k, v]): [string, string] => [k, String(v)])).toString();
-  const queryStringParameters = rawQueryString
-    ? Object.fromEntries(new URLSearchParams(rawQueryString))
-    : undefined;
-  const requestId = `req-${process.pid}-${++counter}`;
-  const routeKey = opts.routeKey
-    ?? (opts.viaDefaultRoute ? '$default' : `${method} /${resource}${idSegment !== undefined ? '/{id}' : ''}`);
-  return {
-    version: '2.0',
+    : Object.entries(opts.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+  const url = `${stage === '$default' ? '' : `/${stage}`}${path}${rawQueryString ? `?${rawQueryString}` : ''}`;
+
+  const decoded = requestTarget(path).path;
+  if (decoded === undefined) throw new Error(`API Gateway does not invoke a function for ${path}: the path does not percent-decode`);
+  let routeKey = opts.routeKey ?? (opts.viaDefaultRoute ? '$default' : undefined);
+  let pathParameters: Record<string, string> | undefined;
+  if (routeKey === undefined) {
+    const [, resource, id, extra] = /^\/([^/]*)(?:\/([^/]*))?(\/.*)?$/.exec(decoded) ?? [];
+    if (extra !== undefined || id === '') {
+      throw new Error(`API Gateway routes ${path} (decoded: ${decoded}) to no /{resource} or /{resource}/{id} route`);
+    }
+    routeKey = `${method} /${resource}${id !== undefined ? '/{id}' : ''}`;
+    if (id !== undefined) pathParameters = { id };
+  }
+
+  const event = buildEvent({
+    method,
+    url,
+    rawHeaders: Object.entries(headers).flat(),
+    body,
+    sourceIp: '127.0.0.1',
+  }, {
     routeKey,
-    rawPath,
-    rawQueryString,
-    headers,
-    ...(queryStringParameters ? { queryStringParameters } : {}),
-    ...(idSegment !== undefined && !opts.viaDefaultRoute ? { pathParameters: { id: idSegment } } : {}),
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api1234567',
-      domainName: 'api1234567.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'api1234567',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId,
-      routeKey,
-      stage,
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-      ...(opts.sub !== undefined ? { authorizer: { jwt: { claims: { sub: opts.sub }, scopes: [] } } } : {}),
-    } as APIGatewayProxyEventV2['requestContext'],
-    ...(body !== undefined ? { body } : {}),
-    isBase64Encoded: !!opts.base64 || !!opts.bytes,
-  };
+    pathParameters,
+    apiId: 'api1234567',
+    stage,
+    requestId: `req-${process.pid}-${++counter}`,
+    now: new Date(),
+    ...(opts.sub !== undefined ? { authorizer: { jwt: { claims: { sub: opts.sub }, scopes: null } } } : {}),
+  });
+  if (opts.base64 && hasBody) Object.assign(event, { body: body.toString('base64'), isBase64Encoded: true });
+  return event as unknown as APIGatewayProxyEventV2;
 }
