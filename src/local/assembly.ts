@@ -152,11 +152,11 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
     } else {
       // An existing table: create it locally from what the construct knows of it.
       const name = typeof t.tableName === 'string' ? t.tableName : `${stackName}-${manifest.path.split('/').pop()}-ExistingTable`;
-      const attrs = new Map<string, string>([[t.partitionKey, 'S']]);
+      const attrs = new Map<string, string>([[t.partitionKey, 'S'], ...(t.sortKey ? [[t.sortKey, 'S'] as [string, string]] : [])]);
       for (const ix of t.indexes) { attrs.set(ix.partitionKey, 'S'); if (ix.sortKey) attrs.set(ix.sortKey, 'S'); }
       tables.push({
         tableName: name,
-        keySchema: [{ AttributeName: t.partitionKey, KeyType: 'HASH' }],
+        keySchema: [{ AttributeName: t.partitionKey, KeyType: 'HASH' }, ...(t.sortKey ? [{ AttributeName: t.sortKey, KeyType: 'RANGE' }] : [])],
         attributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
         globalSecondaryIndexes: t.indexes.map((ix) => ({
           IndexName: ix.indexName,
