@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ApiAuthorization, AuthorizationBinding } from './authorization';
+import { resolveCors } from './cors';
 import { builtinHandlerCode } from './handler-code';
 import { AlarmThresholds, createMonitoring } from './monitoring';
 import { HandlerMode, IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, Operation, OPERATION_ROUTES, TABLE_ACTIONS } from './operations';
@@ -145,7 +146,12 @@ export interface ServerlessCrudApiProps {
   readonly ownerAttribute?: string;
 
   /**
-   * CORS. API Gateway answers preflight requests itself.
+   * CORS. API Gateway answers preflight requests itself (and so does the local runner, with the same settings).
+   *
+   * Lists left out default to what a browser app of this API needs: `allowHeaders` to `content-type`,
+   * `authorization`, `if-match`, `if-none-match`, `idempotency-key`; `exposeHeaders` to `etag`, `location`,
+   * `retry-after`, `idempotent-replayed` (without them a script cannot read `ETag`, so `If-Match` is unusable);
+   * `allowMethods` to `GET`, `POST`, `PUT`, `PATCH`, `DELETE`. A list you give, even an empty one, is used as is.
    * @default - no CORS: browsers on other origins cannot call the API
    */
   readonly cors?: apigwv2.CorsPreflightOptions;
@@ -549,7 +555,7 @@ export class ServerlessCrudApi extends Construct {
     this.httpApi = new apigwv2.HttpApi(this, 'Api', {
       description: `CRUD API ${this.node.path} (cdk-serverless-crud-api)`,
       createDefaultStage: false,
-      corsPreflight: props.cors,
+      corsPreflight: resolveCors(props.cors),
       disableExecuteApiEndpoint: props.customDomain?.disableExecuteApiEndpoint ?? false,
     });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
@@ -677,7 +683,7 @@ export class ServerlessCrudApi extends Construct {
   }): LocalManifest {
     const { resolved, auth, props } = x;
     const tableCfn = this.table.node.defaultChild;
-    const cors = props.cors;
+    const cors = resolveCors(props.cors);
     return {
       version: LOCAL_MANIFEST_VERSION,
       path: this.node.path,
