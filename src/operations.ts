@@ -57,7 +57,7 @@ export const TABLE_ACTIONS: Record<OperationName, string[]> = {
   create: ['dynamodb:PutItem'],
   // GetItem (consistent read) — owner scoping is checked on the item itself.
   read: ['dynamodb:GetItem'],
-  // Scan of the table; queries go to a secondary index or the owner index only (INDEX_ACTIONS).
+  // Scan of the table; queries go to a secondary index only (INDEX_ACTIONS).
   list: ['dynamodb:Scan'],
   // PUT reads the current version then writes conditionally; PATCH applies an UpdateItem conditioned on version.
   update: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -65,7 +65,16 @@ export const TABLE_ACTIONS: Record<OperationName, string[]> = {
   delete: ['dynamodb:DeleteItem'],
 };
 
-/** Operations whose requests use a secondary index (listing by attribute or by owner): only these get index ARNs. */
+/**
+ * The same for an owner-scoped resource: every request names the caller's partition, so listing is a Query of the
+ * table (the owner's partition), never a Scan, which would read every tenant.
+ */
+export const OWNER_SCOPED_TABLE_ACTIONS: Record<OperationName, string[]> = {
+  ...TABLE_ACTIONS,
+  list: ['dynamodb:Query'],
+};
+
+/** Operations whose requests use a secondary index (listing by attribute): only these get index ARNs. */
 export const INDEX_ACTIONS: Partial<Record<OperationName, string[]>> = {
   list: ['dynamodb:Query'],
 };
@@ -76,3 +85,6 @@ export const INDEX_ACTIONS: Partial<Record<OperationName, string[]>> = {
  * no GetItem is needed.
  */
 export const IDEMPOTENCY_ACTIONS = ['dynamodb:PutItem'];
+
+/** Actions on the cursor key secret (list only): its AWSCURRENT and AWSPREVIOUS values, read once per environment. */
+export const CURSOR_KEY_ACTIONS = ['secretsmanager:GetSecretValue'];

@@ -1,9 +1,11 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
 import type { ServerlessCrudApiProps } from './serverless-crud-api';
-import { ALL_OPERATIONS, DEFAULTS, ENV, IndexConfig, MANAGED_ATTRIBUTES, OperationName } from './shared/config';
+import { ALL_OPERATIONS, DEFAULTS, ENV, HIDDEN_ATTRIBUTES, IndexConfig, MANAGED_ATTRIBUTES, OperationName } from './shared/config';
+import { OWNER_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema } from './shared/keys';
 import { schemaDraftOf } from './shared/schema-draft';
 
 /** Props after defaults and validation: what the construct builds from. */
@@ -19,6 +21,9 @@ export interface ResolvedProps {
   readonly idempotencyTtlSeconds: number;
   readonly throttleRate: number;
   readonly throttleBurst: number;
+  readonly hardened: boolean;
+  readonly functionLogRetention: logs.RetentionDays;
+  readonly accessLogRetention: logs.RetentionDays;
 }
 
 /** Lambda caps a function's environment at 4 KB in total. */
@@ -27,7 +32,7 @@ const MAX_PAGE_SIZE_LIMIT = 1000;
 const MAX_GSIS = 20;
 const RESOURCE_NAME = /^[A-Za-z0-9._~-]+$/;
 const INDEX_NAME = /^[A-Za-z0-9._-]{3,255}$/;
-const MANAGED = Object.values(MANAGED_ATTRIBUTES) as string[];
+const MANAGED = [...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES)] as string[];
 
 /** The props that configure a new table: they conflict with `existingTable`. */
 const TABLE_KNOBS = ['billing', 'pointInTimeRecovery', 'deletionProtection', 'removalPolicy', 'encryption', 'timeToLiveAttribute', 'stream'] as const;
@@ -93,8 +98,8 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
   if (indexProps.length > 0 && !ops.includes('list')) {
     fail("'indexes' are queried only by Operation.LIST, which is not enabled; enable LIST or remove 'indexes'");
   }
-  if (indexProps.length + (ownerScoping ? 1 : 0) > MAX_GSIS) {
-    fail(`'indexes' has ${indexProps.length} entries${ownerScoping ? ' (+1 owner index)' : ''}; DynamoDB allows ${MAX_GSIS} GSIs per table`);
+  if (indexProps.length > MAX_GSIS) {
+    fail(`'indexes' has ${indexProps.length} entries; DynamoDB allows ${MAX_GSIS} GSIs per table`);
   }
   const byAttribute = new Map<string, number>();
   const byName = new Map<string, number>();
@@ -105,11 +110,11 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     if (ix.partitionKey === idAttribute) {
       fail(`${where}.partitionKey' must not be '${idAttribute}' (the table's partition key: GET /${resourceName}/{id} reads it directly); pick another attribute`);
     }
-    if (MANAGED.includes(ix.partitionKey)) {
+    if (MANAGED.includes(ix.partitionKey) || ix.partitionKey.startsWith(OWNER_INDEX_KEY_PREFIX)) {
       fail(`${where}.partitionKey' must not be '${ix.partitionKey}' (server-managed); pick a client attribute`);
     }
     if (ownerScoping && ix.partitionKey === ownerAttribute) {
-      fail(`${where}.partitionKey' must not be '${ownerAttribute}': with ownerScoping the owner index already exists; remove this index`);
+      fail(`${where}.partitionKey' must not be '${ownerAttribute}': with ownerScoping the table itself is keyed by owner, and GET /${resourceName} lists the caller's items; remove this index`);
     }
     if (['limit', 'cursor', 'order'].includes(ix.partitionKey)) {
       fail(`${where}.partitionKey' must not be '${ix.partitionKey}': it is a query parameter of GET /${resourceName}; rename the attribute`);
@@ -132,9 +137,6 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     if (known(ix.indexName) || ix.indexName === undefined) {
       if (!INDEX_NAME.test(indexName)) {
         fail(`${where}.indexName' '${indexName}' is not a valid GSI name (3-255 of letters, digits, '.', '_', '-')${ix.indexName === undefined ? '; set indexName explicitly' : ''}`);
-      }
-      if (ownerScoping && indexName === DEFAULTS.ownerIndexName) {
-        fail(`${where}.indexName' must not be '${DEFAULTS.ownerIndexName}': ownerScoping uses that name for the owner index`);
       }
       const dupName = byName.get(indexName);
       if (dupName !== undefined) {
@@ -199,9 +201,7 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
       fail(`'existingTable' cannot be combined with ${conflicting.map((k) => `'${k}'`).join(', ')}: those configure a new table; ` +
         'configure the existing table where it is defined, or drop existingTable');
     }
-    checkExistingTable(props.existingTable, idAttribute, [
-      ...indexes, ...(ownerScoping ? [{ indexName: DEFAULTS.ownerIndexName, partitionKey: ownerAttribute, sortKey: idAttribute }] : []),
-    ], fail, scope);
+    checkExistingTable(props.existingTable, tableKeySchema(idAttribute, ownerScoping ? ownerAttribute : undefined, indexes), fail, scope);
   }
   if (props.timeToLiveAttribute !== undefined && known(props.timeToLiveAttribute)) {
     checkAttributeName('timeToLiveAttribute', props.timeToLiveAttribute, fail);
@@ -281,7 +281,10 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     }
   }
 
+  const hardening = validateHardening(scope, props, ops.includes('create'), fail);
+
   return {
+    ...hardening,
     resourceName,
     idAttribute,
     operations: ops,
@@ -296,6 +299,45 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
   };
 }
 
+/** The `encryptionKey` and `hardened` rules; log retention defaults to a year when hardened (CT.CLOUDWATCH.PR.2). */
+function validateHardening(scope: IConstruct, props: ServerlessCrudApiProps, createsIdempotencyTable: boolean, fail: (m: string) => never) {
+  const hardened = props.hardened ?? false;
+  if (props.encryption !== undefined && props.encryptionKey !== undefined && !props.existingTable) {
+    fail("'encryption' and 'encryptionKey' are both set: encryptionKey already encrypts the tables (and the log groups) " +
+      'with a customer-managed key; remove encryption');
+  }
+  if (props.encryptionKey !== undefined && (!props.existingTable || createsIdempotencyTable) && Token.isUnresolved(Stack.of(scope).region)) {
+    // TableV2 renders a customer-managed key per replica region, so it needs to know the stack's region.
+    fail("'encryptionKey' encrypts the tables with a customer-managed key, which needs a stack with a concrete region; " +
+      "set env: { region: 'eu-west-1' } (or account and region) on the stack");
+  }
+  const oneYear = logs.RetentionDays.ONE_YEAR;
+  const retention = (prop: 'functionLogRetention' | 'accessLogRetention') => {
+    const value = props[prop];
+    if (value === undefined) return hardened ? oneYear : logs.RetentionDays.ONE_MONTH;
+    if (hardened && !Token.isUnresolved(value) && value < oneYear) {
+      fail(`'${prop}' is ${value} days, but 'hardened' keeps logs at least a year (Control Tower CT.CLOUDWATCH.PR.2); ` +
+        'set logs.RetentionDays.ONE_YEAR or longer, or omit it');
+    }
+    return value;
+  };
+  if (hardened) {
+    const needs: [keyof ServerlessCrudApiProps, string][] = [
+      ['encryptionKey', "a customer-managed KMS key for the tables and log groups: pass new kms.Key(this, 'Key', { enableKeyRotation: true })"],
+      ['vpc', 'the functions run in it: pass a VPC with private subnets and a DynamoDB gateway endpoint (no NAT needed)'],
+      ['reservedConcurrency', 'a concurrency limit per function: pass e.g. 10, leaving at least 100 of the account limit unreserved'],
+      ['alarmTopic', 'every alarm notifies it on ALARM, OK and INSUFFICIENT_DATA: pass an SNS topic encrypted with your key'],
+    ];
+    if (props.alarms === false) {
+      fail("'hardened' needs the alarms, but 'alarms' is false; remove alarms: false or turn hardened off");
+    }
+    for (const [prop, fix] of needs) {
+      if (props[prop] === undefined) fail(`'hardened' needs '${prop}' (${fix}), or turn hardened off`);
+    }
+  }
+  return { hardened, functionLogRetention: retention('functionLogRetention'), accessLogRetention: retention('accessLogRetention') };
+}
+
 function checkAttributeName(prop: string, name: string, fail: (m: string) => never) {
   if (name.length === 0) fail(`'${prop}' must not be empty`);
   if (Buffer.byteLength(name, 'utf8') > 255) fail(`'${prop}' is longer than DynamoDB's 255-byte limit for key attributes`);
@@ -305,27 +347,42 @@ function checkAttributeName(prop: string, name: string, fail: (m: string) => nev
  * Checks what can be known of an existing table: its key schema (fixed when the table is defined) right away, and
  * its GSIs at synth time (they may be added after this construct). Imported tables are unknown until deploy time.
  */
-function checkExistingTable(table: dynamodb.ITableV2, idAttribute: string, indexes: IndexConfig[], fail: (m: string) => never, scope: IConstruct) {
+function checkExistingTable(table: dynamodb.ITableV2, expected: TableKeySchema, fail: (m: string) => never, scope: IConstruct) {
   const cfn = (table as any).node?.defaultChild;
-  if (!(cfn instanceof dynamodb.CfnGlobalTable)) return;
+  const describe = (k: { partitionKey: string; sortKey?: string }) =>
+    `partition key '${k.partitionKey}' (string)${k.sortKey !== undefined ? ` and sort key '${k.sortKey}' (string)` : ' and no sort key'}`;
+  if (!(cfn instanceof dynamodb.CfnGlobalTable)) {
+    // An imported table: its key schema cannot be read here. A table with another schema refuses every request that
+    // names a key it does not have (so nothing is ever read across owners), but the API would not work: say what it needs.
+    if (expected.sortKey !== undefined) {
+      Annotations.of(scope).addWarningV2('cdk-serverless-crud-api:existingTableSchema',
+        `'existingTable' is imported, so its key schema cannot be checked; ownerScoping needs ${describe(expected)}` +
+        (expected.indexes.length ? `, and GSIs ${expected.indexes.map((ix) => `'${ix.indexName}' (${describe(ix)})`).join(', ')}` : ''));
+    }
+    return;
+  }
   const stack = Stack.of(cfn);
   const keySchema = stack.resolve(cfn.keySchema) as { attributeName: string; keyType: string }[];
   const attrs = stack.resolve(cfn.attributeDefinitions) as { attributeName: string; attributeType: string }[];
   if (!Array.isArray(keySchema) || !Array.isArray(attrs)) return;
-  const hash = keySchema.find((k) => k.keyType === 'HASH');
   const typeOf = (n: string) => attrs.find((a) => a.attributeName === n)?.attributeType;
-  if (hash?.attributeName !== idAttribute || typeOf(idAttribute) !== 'S' || keySchema.some((k) => k.keyType === 'RANGE')) {
-    fail(`'existingTable' must have partition key '${idAttribute}' (string) and no sort key; it has ` +
+  const hash = keySchema.find((k) => k.keyType === 'HASH')?.attributeName;
+  const range = keySchema.find((k) => k.keyType === 'RANGE')?.attributeName;
+  const keyOk = (name: string | undefined) => name === undefined || typeOf(name) === 'S';
+  if (hash !== expected.partitionKey || range !== expected.sortKey || !keyOk(hash) || !keyOk(range)) {
+    fail(`'existingTable' must have ${describe(expected)}${expected.sortKey !== undefined ? ' (ownerScoping keys items by owner, then id)' : ''}; it has ` +
       keySchema.map((k) => `${k.keyType === 'HASH' ? 'partition' : 'sort'} key '${k.attributeName}' (${typeOf(k.attributeName)})`).join(', ') +
-      `; set 'idAttribute' to match, or use a table keyed on '${idAttribute}'`);
+      `; set 'idAttribute'${expected.sortKey !== undefined ? "/'ownerAttribute'" : ''} to match, or use a table with that key schema`);
   }
   scope.node.addValidation({
     validate: () => {
       type Gsi = { indexName: string; keySchema: { attributeName: string; keyType: string }[] };
       const gsis = (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as Gsi[];
-      return indexes
-        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && g.keySchema.find((k) => k.keyType === 'HASH')?.attributeName === ix.partitionKey))
-        .map((ix) => `ServerlessCrudApi: 'existingTable' has no GSI '${ix.indexName}' with partition key '${ix.partitionKey}'; ` +
+      const key = (g: Gsi, type: string) => g.keySchema.find((k) => k.keyType === type)?.attributeName;
+      return expected.indexes
+        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && key(g, 'HASH') === ix.partitionKey
+          && (expected.sortKey === undefined || key(g, 'RANGE') === ix.sortKey)))
+        .map((ix) => `ServerlessCrudApi: 'existingTable' has no GSI '${ix.indexName}' with ${describe(ix)}; ` +
           "add it to the table (projection ALL) or change 'indexes'/'ownerScoping'");
     },
   });

@@ -6,17 +6,23 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ApiAuthorization, AuthorizationBinding } from './authorization';
 import { resolveCors } from './cors';
 import { builtinHandlerCode } from './handler-code';
+import { applyHardening, FunctionRole, tableEncryption } from './hardening';
 import { AlarmThresholds, createMonitoring } from './monitoring';
-import { HandlerMode, IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, Operation, OPERATION_ROUTES, TABLE_ACTIONS } from './operations';
+import {
+  CURSOR_KEY_ACTIONS, HandlerMode, IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, Operation, OPERATION_ROUTES, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS,
+} from './operations';
 import { validateProps } from './props-validation';
-import { CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, IDEMPOTENCY_TABLE, IndexConfig, OperationName } from './shared/config';
+import { CONFIG_VERSION, ENV, HandlerConfig, IDEMPOTENCY_TABLE, OperationName } from './shared/config';
+import { TableKeySchema, tableKeySchema } from './shared/keys';
 import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest, LocalRoute } from './shared/local-manifest';
 
 /** A global secondary index that `GET /{resource}?<partitionKey>=value` queries instead of scanning. */
@@ -171,13 +177,13 @@ export interface ServerlessCrudApiProps {
 
   /**
    * Retention of the API's JSON access logs.
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default logs.RetentionDays.ONE_MONTH (ONE_YEAR with `hardened`)
    */
   readonly accessLogRetention?: logs.RetentionDays;
 
   /**
    * Retention of each function's JSON logs.
-   * @default logs.RetentionDays.ONE_MONTH
+   * @default logs.RetentionDays.ONE_MONTH (ONE_YEAR with `hardened`)
    */
   readonly functionLogRetention?: logs.RetentionDays;
 
@@ -318,6 +324,15 @@ export interface ServerlessCrudApiProps {
   readonly encryption?: dynamodb.TableEncryptionV2;
 
   /**
+   * One customer-managed KMS key for everything this construct stores: the new table, the idempotency table, each
+   * function's log group and the access log group. The construct adds to the key policy what CloudWatch Logs needs
+   * (the regional Logs service principal, for log groups of this account and region); the key policy of an imported
+   * key must allow that already. Cannot be combined with `encryption`. A key costs $1 a month plus its requests.
+   * @default - the tables use the AWS-owned key; the log groups, CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
    * Attribute that holds an item's expiry (epoch seconds) for DynamoDB TTL.
    * @default - no TTL
    */
@@ -343,7 +358,8 @@ export interface ServerlessCrudApiProps {
   readonly alarmThresholds?: AlarmThresholds;
 
   /**
-   * SNS topic notified on ALARM and OK of every alarm.
+   * SNS topic notified on ALARM, OK and INSUFFICIENT_DATA of every alarm. When the topic is encrypted with a key
+   * created in this app, the key policy gets the statement CloudWatch needs to publish to it.
    * @default - no notifications
    */
   readonly alarmTopic?: sns.ITopic;
@@ -353,6 +369,17 @@ export interface ServerlessCrudApiProps {
    * @default false
    */
   readonly dashboard?: boolean;
+
+  // ---------------------------------------------------------------- compliance
+  /**
+   * The configuration that passes cdk-nag's NIST 800-53 R5, HIPAA Security and PCI DSS 3.2.1 packs (besides
+   * AwsSolutions and Serverless) and the AWS Control Tower proactive controls (README, "Hardened deployment"). It
+   * needs `encryptionKey`, `vpc` (with a DynamoDB gateway endpoint: no NAT), `reservedConcurrency` and `alarmTopic`;
+   * puts each function role's statements, unchanged, in a customer-managed policy instead of an inline one; keeps
+   * logs for at least a year; and acknowledges the strict packs' Lambda DLQ rule (API Gateway invokes synchronously).
+   * @default false
+   */
+  readonly hardened?: boolean;
 }
 
 /**
@@ -392,6 +419,13 @@ export class ServerlessCrudApi extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** Enabled operations. */
   public readonly operations: Operation[];
+  /**
+   * The secret that keys the list cursors (only when LIST is enabled): generated at deploy time, read by the list
+   * function once per execution environment. Rotate it with `put-secret-value`; the previous version stays accepted.
+   */
+  public readonly cursorKey?: secretsmanager.Secret;
+  /** The customer-managed key of the tables and log groups, when `encryptionKey` is set. */
+  public readonly encryptionKey?: kms.IKey;
 
   private readonly routeArns: string[] = [];
 
@@ -402,27 +436,27 @@ export class ServerlessCrudApi extends Construct {
     const resolved = validateProps(this, props, auth);
     const ops = resolved.operations;
     this.operations = ops.map((o) => o as string as Operation);
+    this.encryptionKey = props.encryptionKey;
 
     // ------------------------------------------------------------ DynamoDB
-    const ownerIndex = resolved.ownerScoping
-      ? { indexName: DEFAULTS.ownerIndexName, partitionKey: resolved.ownerAttribute, sortKey: resolved.idAttribute }
-      : undefined;
-    const allIndexes: IndexConfig[] = [...resolved.indexes, ...(ownerIndex ? [ownerIndex] : [])];
+    // Owner-scoped: keyed by (owner, id), and each index by the hidden (owner, value) attribute (src/shared/keys.ts).
+    const keySchema = tableKeySchema(resolved.idAttribute, resolved.ownerScoping ? resolved.ownerAttribute : undefined, resolved.indexes);
 
     if (props.existingTable) {
       this.table = props.existingTable;
     } else {
       const stringAttr = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
       this.table = new dynamodb.TableV2(this, 'Table', {
-        partitionKey: stringAttr(resolved.idAttribute),
+        partitionKey: stringAttr(keySchema.partitionKey),
+        sortKey: keySchema.sortKey !== undefined ? stringAttr(keySchema.sortKey) : undefined,
         billing: props.billing ?? dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
         deletionProtection: props.deletionProtection ?? false,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-        encryption: props.encryption ?? dynamodb.TableEncryptionV2.dynamoOwnedKey(),
+        encryption: tableEncryption(props),
         timeToLiveAttribute: props.timeToLiveAttribute,
         dynamoStream: props.stream,
-        globalSecondaryIndexes: allIndexes.map((ix) => ({
+        globalSecondaryIndexes: keySchema.indexes.map((ix) => ({
           indexName: ix.indexName,
           partitionKey: stringAttr(ix.partitionKey),
           sortKey: ix.sortKey ? stringAttr(ix.sortKey) : undefined,
@@ -437,7 +471,7 @@ export class ServerlessCrudApi extends Construct {
         timeToLiveAttribute: IDEMPOTENCY_TABLE.TTL_ATTRIBUTE,
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        encryption: (props.existingTable ? undefined : props.encryption) ?? dynamodb.TableEncryptionV2.dynamoOwnedKey(),
+        encryption: tableEncryption(props),
         // Holds only 24 h replay records: nothing to keep when the API goes away.
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -451,12 +485,29 @@ export class ServerlessCrudApi extends Construct {
       operations: ops,
       indexes: resolved.indexes,
       schema: props.schema,
-      ownerScoping: ownerIndex ? { attribute: ownerIndex.partitionKey, indexName: ownerIndex.indexName } : undefined,
+      ownerScoping: resolved.ownerScoping ? { attribute: resolved.ownerAttribute } : undefined,
+      basePath: props.customDomain?.mappingKey,
       defaultPageSize: resolved.defaultPageSize,
       maxPageSize: resolved.maxPageSize,
       idempotencyTtlSeconds: resolved.idempotencyTtlSeconds,
     };
     const code = props.handlerCode ?? builtinHandlerCode(config);
+
+    // ------------------------------------------------------------ cursor key
+    // Keys the list cursors (AES-GCM): generated at deploy time, never in the template, read by the list function.
+    if (ops.includes('list')) {
+      this.cursorKey = new secretsmanager.Secret(this, 'CursorKey', {
+        description: `Key of the list cursors of ${this.node.path} (cdk-serverless-crud-api); rotating it is safe (README)`,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+        // Cursors live 24 hours: nothing worth keeping once the API is gone.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      Validations.of(this.cursorKey).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The cursor key only authenticates pagination cursors (valid 24 h); rotate it on your own schedule with put-secret-value ' +
+          '(README): the previous version stays accepted, so no scheduled rotation function is needed.',
+      });
+    }
 
     // ------------------------------------------------------------ functions
     const groups: OperationName[][] = (props.handlerMode ?? HandlerMode.PER_OPERATION) === HandlerMode.SINGLE
@@ -472,9 +523,11 @@ export class ServerlessCrudApi extends Construct {
       const name = groups.length === 1 && group.length > 1 ? 'Handler' : `${pascal(group[0])}Handler`;
       const fnScope = new Construct(this, name);
       const logGroup = new logs.LogGroup(fnScope, 'LogGroup', {
-        retention: props.functionLogRetention ?? logs.RetentionDays.ONE_MONTH,
+        retention: resolved.functionLogRetention,
+        encryptionKey: props.encryptionKey,
       });
-      const role = new iam.Role(fnScope, 'Role', {
+      const role = new FunctionRole(fnScope, 'Role', {
+        managedPolicy: resolved.hardened,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `${this.node.path} ${group.join('/')} handler: DynamoDB actions of its routes only`,
       });
@@ -483,7 +536,7 @@ export class ServerlessCrudApi extends Construct {
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [logGroup.logGroupArn],
       }));
-      this.grantTableActions(role, group, allIndexes, resolved.indexes.length > 0 || !!ownerIndex);
+      this.grantTableActions(role, group, keySchema, resolved.ownerScoping);
 
       const environment: { [key: string]: string } = {
         ...props.environment,
@@ -492,6 +545,11 @@ export class ServerlessCrudApi extends Construct {
       };
       if (this.idempotencyTable && group.includes('create')) {
         environment[ENV.IDEMPOTENCY_TABLE_NAME] = this.idempotencyTable.tableName;
+      }
+      if (this.cursorKey && group.includes('list')) {
+        environment[ENV.CURSOR_SECRET_ARN] = this.cursorKey.secretArn;
+        // Exactly the read of the secret's value (AWSCURRENT and AWSPREVIOUS), on this secret only.
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: CURSOR_KEY_ACTIONS, resources: [this.cursorKey.secretArn] }));
       }
       if (props.handlerCode) {
         environment[ENV.CONFIG] = JSON.stringify(config);
@@ -559,7 +617,8 @@ export class ServerlessCrudApi extends Construct {
       disableExecuteApiEndpoint: props.customDomain?.disableExecuteApiEndpoint ?? false,
     });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: resolved.accessLogRetention,
+      encryptionKey: props.encryptionKey,
     });
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -602,7 +661,7 @@ export class ServerlessCrudApi extends Construct {
       }
     }
     this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, this.localManifest({
-      resolved, auth, props, targets: functions, ownerIndex, localRoutes,
+      resolved, auth, props, targets: functions, keySchema, localRoutes,
     }));
 
     if (auth.kind === 'none') {
@@ -624,6 +683,10 @@ export class ServerlessCrudApi extends Construct {
     this.alarms = monitoring.alarms;
     this.unhealthyAlarm = monitoring.unhealthyAlarm;
     this.dashboard = monitoring.dashboard;
+
+    applyHardening(this, {
+      props, hardened: resolved.hardened, createFunction: functions.create, listFunction: functions.list, idempotencyTable: this.idempotencyTable,
+    });
 
     if (props.urlOutput ?? true) {
       new CfnOutput(this, 'Url', { value: this.url, description: `URL of ${this.node.path}` });
@@ -678,7 +741,7 @@ export class ServerlessCrudApi extends Construct {
     auth: AuthorizationBinding;
     props: ServerlessCrudApiProps;
     targets: { [op: string]: lambda.Function };
-    ownerIndex?: IndexConfig;
+    keySchema: TableKeySchema;
     localRoutes: LocalRoute[];
   }): LocalManifest {
     const { resolved, auth, props } = x;
@@ -699,8 +762,9 @@ export class ServerlessCrudApi extends Construct {
       table: {
         logicalId: tableCfn instanceof CfnResource ? tableCfn.logicalId : undefined,
         tableName: tableCfn instanceof CfnResource ? undefined : this.table.tableName,
-        partitionKey: resolved.idAttribute,
-        indexes: [...resolved.indexes, ...(x.ownerIndex ? [x.ownerIndex] : [])],
+        partitionKey: x.keySchema.partitionKey,
+        ...(x.keySchema.sortKey !== undefined ? { sortKey: x.keySchema.sortKey } : {}),
+        indexes: x.keySchema.indexes,
         ttlAttribute: props.existingTable ? undefined : props.timeToLiveAttribute,
       },
       idempotencyTable: this.idempotencyTable ? {
@@ -722,14 +786,14 @@ export class ServerlessCrudApi extends Construct {
     };
   }
 
-  private grantTableActions(role: iam.Role, group: OperationName[], indexes: IndexConfig[], hasIndexes: boolean) {
-    const tableActions = unique(group.flatMap((op) => TABLE_ACTIONS[op]));
+  private grantTableActions(role: iam.Role, group: OperationName[], keySchema: TableKeySchema, ownerScoped: boolean) {
+    const tableActions = unique(group.flatMap((op) => (ownerScoped ? OWNER_SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op]));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableActions, resources: [this.table.tableArn] }));
     const indexActions = unique(group.flatMap((op) => INDEX_ACTIONS[op] ?? []));
-    if (indexActions.length > 0 && hasIndexes) {
+    if (indexActions.length > 0 && keySchema.indexes.length > 0) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: indexActions,
-        resources: indexes.map((ix) => `${this.table.tableArn}/index/${ix.indexName}`),
+        resources: keySchema.indexes.map((ix) => `${this.table.tableArn}/index/${ix.indexName}`),
       }));
     }
     if (this.idempotencyTable && group.includes('create')) {

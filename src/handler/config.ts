@@ -7,9 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, IndexConfig, MANAGED_ATTRIBUTES, OperationName,
-  OwnerScopingConfig,
+  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IndexConfig, MANAGED_ATTRIBUTES,
+  OperationName, OwnerScopingConfig,
 } from '../shared/config';
+import { OWNER_INDEX_KEY_PREFIX } from '../shared/keys';
 
 /** The configuration is missing or invalid. */
 export class ConfigError extends Error {
@@ -67,7 +68,7 @@ function readJsonFile(file: string): unknown {
 
 const CONFIG_KEYS = new Set([
   'version', 'resourceName', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize',
-  'idempotencyTtlSeconds',
+  'idempotencyTtlSeconds', 'basePath',
 ]);
 
 /**
@@ -92,8 +93,9 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
     fail(`'resourceName' must be one URL path segment of letters, digits and . _ ~ - (got ${JSON.stringify(resourceName)})`);
   }
   const idAttribute = checkAttributeName(obj.idAttribute ?? DEFAULTS.idAttribute, 'idAttribute', fail);
-  const managed = new Set<string>(Object.values(MANAGED_ATTRIBUTES));
-  if (managed.has(idAttribute)) fail(`'idAttribute' must not be a server-managed attribute (${[...managed].join(', ')})`);
+  const managed = new Set<string>([...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES)]);
+  const isManaged = (a: string) => managed.has(a) || a.startsWith(OWNER_INDEX_KEY_PREFIX);
+  if (isManaged(idAttribute)) fail(`'idAttribute' must not be a server-managed attribute (${[...managed].join(', ')}, ${OWNER_INDEX_KEY_PREFIX}*)`);
 
   const operations = obj.operations ?? [...ALL_OPERATIONS];
   if (!Array.isArray(operations) || operations.some((o) => !ALL_OPERATIONS.includes(o as OperationName))) {
@@ -104,14 +106,14 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
   let ownerScoping: OwnerScopingConfig | undefined;
   if (obj.ownerScoping !== undefined) {
     const o = obj.ownerScoping;
-    if (!isPlainObject(o)) fail("'ownerScoping' must be an object { attribute, indexName }");
+    if (!isPlainObject(o)) fail("'ownerScoping' must be an object { attribute }");
     const os = o as Record<string, unknown>;
+    for (const key of Object.keys(os)) if (key !== 'attribute') fail(`unknown field 'ownerScoping.${key}'`);
     const attribute = checkAttributeName(os.attribute, 'ownerScoping.attribute', fail);
-    const indexName = checkIndexName(os.indexName, 'ownerScoping.indexName', fail);
-    if (attribute === idAttribute || managed.has(attribute)) {
+    if (attribute === idAttribute || isManaged(attribute)) {
       fail(`'ownerScoping.attribute' (${attribute}) must differ from the id attribute and the server-managed attributes`);
     }
-    ownerScoping = { attribute, indexName };
+    ownerScoping = { attribute };
   }
 
   const indexesRaw = obj.indexes ?? [];
@@ -129,6 +131,12 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
     if (partitionKey === MANAGED_ATTRIBUTES.VERSION || sortKey === MANAGED_ATTRIBUTES.VERSION) {
       fail(`'${where}' cannot use '${MANAGED_ATTRIBUTES.VERSION}' (a number) as a key: index keys are strings`);
     }
+    if (ownerScoping && partitionKey === ownerScoping.attribute) {
+      fail(`'${where}.partitionKey' must not be the owner attribute '${partitionKey}': the table itself is keyed by owner`);
+    }
+    const hidden = (a: string | undefined) => a !== undefined
+      && (Object.values(HIDDEN_ATTRIBUTES).includes(a as never) || a.startsWith(OWNER_INDEX_KEY_PREFIX));
+    if (hidden(partitionKey) || hidden(sortKey)) fail(`'${where}' cannot use a hidden server-managed attribute as a key`);
     if (RESERVED_QUERY_PARAMETERS.includes(partitionKey)) {
       fail(`'${where}.partitionKey' must not be '${partitionKey}': it is a reserved query parameter (${RESERVED_QUERY_PARAMETERS.join(', ')})`);
     }
@@ -143,6 +151,13 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
 
   const maxPageSize = checkInteger(obj.maxPageSize ?? DEFAULTS.maxPageSize, 'maxPageSize', 1, MAX_PAGE_SIZE_LIMIT, fail);
   const defaultPageSize = checkInteger(obj.defaultPageSize ?? DEFAULTS.defaultPageSize, 'defaultPageSize', 1, maxPageSize, fail);
+  let basePath: string | undefined;
+  if (obj.basePath !== undefined) {
+    if (typeof obj.basePath !== 'string' || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(obj.basePath)) {
+      fail(`'basePath' must be an API mapping key: path segments of letters, digits and . _ ~ - (got ${JSON.stringify(obj.basePath)})`);
+    }
+    basePath = obj.basePath as string;
+  }
   const idempotencyTtlSeconds = checkInteger(
     obj.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds, 'idempotencyTtlSeconds', 1, 365 * 24 * 3600, fail);
 
@@ -154,6 +169,7 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
     indexes,
     ...(obj.schema !== undefined ? { schema: obj.schema as Record<string, unknown> } : {}),
     ...(ownerScoping ? { ownerScoping } : {}),
+    ...(basePath !== undefined ? { basePath } : {}),
     defaultPageSize,
     maxPageSize,
     idempotencyTtlSeconds,
@@ -167,8 +183,10 @@ export interface HandlerEnvironment {
   readonly idempotencyTableName?: string;
   /** The operations this function serves: a subset of the config's. */
   readonly operations: ReadonlySet<OperationName>;
-  /** Explicit cursor key, when set. */
-  readonly cursorSecret?: string;
+  /** The cursor keys given directly (runner, tests), first one current. */
+  readonly cursorSecrets?: readonly string[];
+  /** The Secrets Manager secret holding the cursor key (AWS). */
+  readonly cursorSecretArn?: string;
 }
 
 /**
@@ -194,12 +212,20 @@ export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv):
     }
   }
   const idempotencyTableName = env[ENV.IDEMPOTENCY_TABLE_NAME] || undefined;
-  const cursorSecret = env[ENV.CURSOR_SECRET] || undefined;
+  const cursorSecrets = (env[ENV.CURSOR_SECRET] ?? '').split(/\s+/).filter((k) => k !== '');
+  const cursorSecretArn = env[ENV.CURSOR_SECRET_ARN] || undefined;
+  if (operations.includes('list') && cursorSecrets.length === 0 && !cursorSecretArn) {
+    throw new ConfigError(`Neither ${ENV.CURSOR_SECRET_ARN} nor ${ENV.CURSOR_SECRET} is set: a function that lists needs the key of its cursors`);
+  }
+  if (cursorSecrets.some((k) => Buffer.byteLength(k, 'utf8') < 16)) {
+    throw new ConfigError(`${ENV.CURSOR_SECRET} holds a key shorter than 16 bytes; use at least 32 random bytes (hex or base64)`);
+  }
   return {
     tableName,
     operations: new Set(operations),
     ...(idempotencyTableName ? { idempotencyTableName } : {}),
-    ...(cursorSecret ? { cursorSecret } : {}),
+    ...(cursorSecrets.length ? { cursorSecrets } : {}),
+    ...(cursorSecretArn ? { cursorSecretArn } : {}),
   };
 }
 

@@ -5,14 +5,18 @@
 import { randomUUID } from 'crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { callerPrincipal, requireOwner } from './caller';
 import { parseEnvironment } from './config';
 import { CursorCodec } from './cursor';
+import { CursorKeySource, cursorKeySource } from './cursor-keys';
 import { HttpError, HttpResponse, problemResponse } from './http';
 import { itemModel } from './item';
 import { LogWriter, logRequest, stdoutWriter } from './log';
+import { listItems } from './listing';
 import {
-  createItem, deleteItem, listItems, OperationRequest, patchItem, readItem, replaceItem, Services,
+  createItem, deleteItem, OperationRequest, patchItem, readItem, replaceItem, Services,
 } from './operations';
+import { newGeneration } from './preconditions';
 import { matchRoute } from './routes';
 import { ItemStore } from './store';
 import { SchemaValidator } from './validation';
@@ -28,6 +32,8 @@ export interface HandlerDependencies {
   readonly clock?: () => Date;
   /** Server-assigned ids. @default crypto.randomUUID */
   readonly newId?: () => string;
+  /** Where cursor keys come from. @default from the environment (CRUD_CURSOR_SECRET or CRUD_CURSOR_SECRET_ARN) */
+  readonly cursorKeys?: CursorKeySource;
 }
 
 /** The parts of the Lambda context the handler uses (optional, so tests may omit it). */
@@ -54,11 +60,12 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     config,
     model,
     store: new ItemStore(deps.dynamodb, environment.tableName, model, environment.idempotencyTableName),
-    cursors: new CursorCodec(environment.tableName, environment.cursorSecret),
+    cursors: new CursorCodec(environment.tableName, deps.cursorKeys ?? cursorKeySource(environment)),
     ...(config.schema !== undefined ? { validator: new SchemaValidator(config.schema) } : {}),
     idempotency: environment.idempotencyTableName !== undefined,
     clock: deps.clock ?? (() => new Date()),
     newId: deps.newId ?? randomUUID,
+    newGeneration,
   };
   const write = deps.log ?? stdoutWriter;
 
@@ -80,10 +87,12 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
       }
       if (match.id !== undefined) note.itemId = match.id;
       const owner = config.ownerScoping ? requireOwner(event) : undefined;
+      const principal = callerPrincipal(event);
       const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
       const req: OperationRequest = {
         event,
         ...(owner !== undefined ? { owner } : {}),
+        ...(principal !== undefined ? { principal } : {}),
         deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
         note,
       };
@@ -114,18 +123,6 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     });
     return response;
   };
-}
-
-/** The owner id of an owner-scoped request: the JWT `sub`; 401 without one. */
-function requireOwner(event: APIGatewayProxyEventV2): string {
-  const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
-  const sub = authorizer?.jwt?.claims?.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || Buffer.byteLength(sub, 'utf8') > 1024) {
-    throw new HttpError(PROBLEMS.UNAUTHORIZED, 'This API keeps items per owner and needs a JWT with a subject (sub) claim.', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
-  }
-  return sub;
 }
 
 /** DynamoDB's throttling errors, after the SDK's own retries. */

@@ -35,11 +35,12 @@ export function parseIdempotencyKey(value: string | undefined): string | undefin
 }
 
 /**
- * The record's partition key: a hash of the resource, the owner and the key, so keys are per caller (one owner can
- * never replay another's response) and any key length fits.
+ * The record's partition key: a hash of the resource, the caller's principal (see caller.ts) and the key, so keys
+ * belong to their caller (one caller can never replay another's response) and any key length fits. Only an API
+ * without authorization has no principal: there all callers share one namespace.
  */
-export function recordKey(resourceName: string, owner: string | undefined, key: string): string {
-  return 'v1#' + createHash('sha256').update(JSON.stringify([resourceName, owner ?? null, key])).digest('base64url');
+export function recordKey(resourceName: string, principal: string | undefined, key: string): string {
+  return 'v2#' + createHash('sha256').update(JSON.stringify([resourceName, principal ?? null, key])).digest('base64url');
 }
 
 /** Hash of the request: the body in canonical form, so member order and whitespace do not make a new request. */
@@ -53,6 +54,8 @@ export interface IdempotencyRecord {
   readonly requestHash: string;
   readonly itemId: string;
   readonly createdAt: string;
+  /** The item's generation, so a replay answers the original ETag. */
+  readonly generation: string;
   /** Epoch seconds; DynamoDB TTL deletes the record some time after. */
   readonly expiresAt: number;
 }

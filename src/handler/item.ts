@@ -4,7 +4,9 @@
  */
 import { escapePointer, isStorableNumber, JsonObject, JsonValue, MAX_REPORTED_VIOLATIONS } from './json';
 import { setOwn } from './marshal';
-import { HandlerConfig, MANAGED_ATTRIBUTES } from '../shared/config';
+import type { ItemTag } from './preconditions';
+import { HandlerConfig, HIDDEN_ATTRIBUTES, MANAGED_ATTRIBUTES } from '../shared/config';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, OWNER_INDEX_KEY_PREFIX, ownerIndexKeyAttribute, ownerIndexValue } from '../shared/keys';
 import type { ProblemViolation } from '../shared/problems';
 
 /** DynamoDB's item size limit (names and values, server-managed attributes included). */
@@ -20,24 +22,33 @@ export const MAX_ATTRIBUTE_NAME_BYTES = 255;
 /** Longest id, in UTF-8 bytes (DynamoDB allows 2048 for a partition key; ids also travel in URLs). */
 export const MAX_ID_BYTES = 1024;
 
-/** Index key limits of DynamoDB, in UTF-8 bytes. */
-const MAX_PARTITION_KEY_BYTES = 2048;
-const MAX_SORT_KEY_BYTES = 1024;
-
 /** The item shape one API works with, derived from its config. */
 export interface ItemModel {
   readonly idAttribute: string;
   readonly ownerAttribute?: string;
-  /** Attributes the server sets: version, createdAt, updatedAt and the owner attribute. */
-  readonly managed: ReadonlySet<string>;
+  /**
+   * Attributes the server sets: version, createdAt, updatedAt, the owner attribute, and the hidden ones (see
+   * {@link ItemModel.hidden}). Clients can neither set nor change any of them.
+   */
+  readonly managed: { has(name: string): boolean };
+  /** Attributes stored but never shown: the generation and the owner-scoped index keys (`_ownerKey#<index>`). */
+  readonly hidden: { has(name: string): boolean };
+  /** Owner-scoped indexes: indexed attribute → the hidden attribute holding (owner, value) as the index's partition key. */
+  readonly ownerIndexKeys: ReadonlyMap<string, string>;
   /** Attributes that are index keys, with DynamoDB's size limit and the index that needs them. */
   readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number }>;
 }
 
 /** Builds the {@link ItemModel} of a config. */
 export function itemModel(config: HandlerConfig): ItemModel {
-  const managed = new Set<string>(Object.values(MANAGED_ATTRIBUTES));
-  if (config.ownerScoping) managed.add(config.ownerScoping.attribute);
+  const fixedHidden = new Set<string>(Object.values(HIDDEN_ATTRIBUTES));
+  const hidden = { has: (name: string) => fixedHidden.has(name) || name.startsWith(OWNER_INDEX_KEY_PREFIX) };
+  const fixedManaged = new Set<string>(Object.values(MANAGED_ATTRIBUTES));
+  if (config.ownerScoping) fixedManaged.add(config.ownerScoping.attribute);
+  const managed = { has: (name: string) => fixedManaged.has(name) || hidden.has(name) };
+  const ownerIndexKeys = new Map<string, string>(
+    config.ownerScoping ? config.indexes.map((ix) => [ix.partitionKey, ownerIndexKeyAttribute(ix.indexName)]) : [],
+  );
   const indexKeys = new Map<string, { indexName: string; maxBytes: number }>();
   for (const ix of config.indexes) {
     indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
@@ -49,6 +60,8 @@ export function itemModel(config: HandlerConfig): ItemModel {
     idAttribute: config.idAttribute,
     ...(config.ownerScoping ? { ownerAttribute: config.ownerScoping.attribute } : {}),
     managed,
+    hidden,
+    ownerIndexKeys,
     indexKeys,
   };
 }
@@ -165,6 +178,8 @@ export interface ItemMeta {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly owner?: string;
+  /** The generation: random per creation of an id, kept by every update (absent only on items of other tools). */
+  readonly generation?: string;
 }
 
 /** Builds a stored item: the client's attributes, the id, and the server-managed attributes. */
@@ -177,8 +192,33 @@ export function buildItem(model: ItemModel, content: JsonObject, id: string, met
   item[MANAGED_ATTRIBUTES.VERSION] = meta.version;
   item[MANAGED_ATTRIBUTES.CREATED_AT] = meta.createdAt;
   item[MANAGED_ATTRIBUTES.UPDATED_AT] = meta.updatedAt;
-  if (model.ownerAttribute && meta.owner !== undefined) setOwn(item, model.ownerAttribute, meta.owner);
+  if (meta.generation !== undefined) item[HIDDEN_ATTRIBUTES.GENERATION] = meta.generation;
+  if (model.ownerAttribute && meta.owner !== undefined) {
+    setOwn(item, model.ownerAttribute, meta.owner);
+    for (const [attribute, keyAttribute] of model.ownerIndexKeys) {
+      const value = item[attribute];
+      if (typeof value === 'string') item[keyAttribute] = ownerIndexValue(meta.owner, value);
+    }
+  }
   return item;
+}
+
+/**
+ * The owner-scoped index keys that would exceed DynamoDB's partition key size once the owner is part of them (the
+ * plain attribute was checked against the limit alone).
+ */
+export function oversizedOwnerIndexKeys(model: ItemModel, item: JsonObject): ProblemViolation[] {
+  const out: ProblemViolation[] = [];
+  for (const [attribute, keyAttribute] of model.ownerIndexKeys) {
+    const key = item[keyAttribute];
+    if (typeof key === 'string' && Buffer.byteLength(key, 'utf8') > MAX_PARTITION_KEY_BYTES) {
+      out.push({
+        path: '/' + escapePointer(attribute),
+        message: `is too long: with the owner's id it would exceed the ${MAX_PARTITION_KEY_BYTES}-byte index key limit`,
+      });
+    }
+  }
+  return out;
 }
 
 /** The client-written attributes of a stored item (no id, nothing server-managed): what the JSON Schema sees. */
@@ -189,6 +229,21 @@ export function clientContent(model: ItemModel, item: JsonObject): JsonObject {
   }
   return out;
 }
+
+/** The item's entity tag parts: version and generation. */
+export function tagOf(item: JsonObject): ItemTag {
+  const generation = generationOf(item);
+  return generation === undefined ? { version: versionOf(item) } : { version: versionOf(item), generation };
+}
+
+/** The item's generation, or undefined (items written by other tools). */
+export function generationOf(item: JsonObject): string | undefined {
+  const g = item[HIDDEN_ATTRIBUTES.GENERATION];
+  return typeof g === 'string' && GENERATION.test(g) ? g : undefined;
+}
+
+/** What a generation looks like: base64url, as {@link newGeneration} makes them (other values are ignored). */
+const GENERATION = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** The item's version: 0 for an item written by another tool without one. */
 export function versionOf(item: JsonObject): number {
@@ -206,6 +261,7 @@ export function presentItem(model: ItemModel, item: JsonObject): JsonObject {
   if (Object.prototype.hasOwnProperty.call(item, model.idAttribute)) setOwn(out, model.idAttribute, item[model.idAttribute]);
   const rest = Object.keys(item).filter((k) => k !== model.idAttribute && !model.managed.has(k)).sort();
   for (const key of rest) setOwn(out, key, canonical(item[key]));
+  // Hidden attributes (generation, owner-scoped index keys) are never shown.
   for (const key of [MANAGED_ATTRIBUTES.VERSION, MANAGED_ATTRIBUTES.CREATED_AT, MANAGED_ATTRIBUTES.UPDATED_AT, model.ownerAttribute]) {
     if (key !== undefined && Object.prototype.hasOwnProperty.call(item, key)) setOwn(out, key, item[key]);
   }

@@ -3,18 +3,20 @@
  * {@link HttpError} for every client-visible failure.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { CursorCodec, CursorError, Listing } from './cursor';
+import type { CursorCodec } from './cursor';
 import { emptyResponse, header, HttpError, HttpResponse, jsonResponse, readJsonObject } from './http';
 import { IdempotencyRecord, keyReused, parseIdempotencyKey, recordKey, requestHash } from './idempotency';
 import {
-  buildItem, checkAttributes, checkId, clientContent, ItemModel, itemSize, MAX_ITEM_BYTES, presentItem, versionOf,
+  buildItem, checkAttributes, checkId, clientContent, generationOf, ItemModel, itemSize, MAX_ITEM_BYTES, oversizedOwnerIndexKeys,
+  presentItem, tagOf, versionOf,
 } from './item';
 import { escapePointer, JsonObject, JsonValue } from './json';
 import { isObject, mergePatch } from './merge-patch';
-import { anyVersions, etagOf, evaluate, hasPreconditions, parseTagList, Preconditions, strongVersions } from './preconditions';
-import { ItemStore, PageRequest, ReplaceExpectation, UpdatePlan, WriteConflict } from './store';
+import { anyTags, etagOf, evaluate, hasPreconditions, parseTagList, Preconditions, strongTags } from './preconditions';
+import { ItemStore, ReplaceExpectation, StoredState, UpdatePlan, WriteConflict } from './store';
 import type { SchemaValidator } from './validation';
-import { HandlerConfig, MANAGED_ATTRIBUTES } from '../shared/config';
+import { HandlerConfig, HIDDEN_ATTRIBUTES, MANAGED_ATTRIBUTES } from '../shared/config';
+import { ownerIndexValue } from '../shared/keys';
 import { PROBLEMS, ProblemViolation } from '../shared/problems';
 
 /** What the operations share for the lifetime of the function. */
@@ -28,13 +30,17 @@ export interface Services {
   readonly idempotency: boolean;
   readonly clock: () => Date;
   readonly newId: () => string;
+  /** New generations (random per creation of an id). */
+  readonly newGeneration: () => string;
 }
 
 /** One request as the operations see it. */
 export interface OperationRequest {
   readonly event: APIGatewayProxyEventV2;
-  /** The caller's owner id (JWT `sub`) when the API is owner-scoped. */
+  /** The caller's owner id (JWT `sub`) when the API is owner-scoped: the partition every key of the request names. */
   readonly owner?: string;
+  /** Who the caller is, for idempotency keys and cursors (see caller.ts); undefined without authorization. */
+  readonly principal?: string;
   /** Epoch ms after which no further write attempt starts. */
   readonly deadline: number;
   /** Facts for the request's log line. */
@@ -66,8 +72,9 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
   if (violations.length) throw invalidItem(violations);
 
   const now = s.clock().toISOString();
-  const item = buildItem(s.model, content, id ?? s.newId(), { version: 1, createdAt: now, updatedAt: now, owner: req.owner });
-  checkSize(item);
+  const generation = s.newGeneration();
+  const item = buildItem(s.model, content, id ?? s.newId(), { version: 1, createdAt: now, updatedAt: now, owner: req.owner, generation });
+  checkBuilt(s, item);
   const itemId = item[s.model.idAttribute] as string;
   req.note.itemId = itemId;
 
@@ -77,11 +84,11 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
   }
 
   const hash = requestHash(body);
-  const pk = recordKey(s.config.resourceName, req.owner, key);
+  const pk = recordKey(s.config.resourceName, req.principal, key);
   return retrying(req, async () => {
     const nowSeconds = Math.floor(s.clock().getTime() / 1000);
     const record: IdempotencyRecord = {
-      pk, requestHash: hash, itemId, createdAt: now, expiresAt: nowSeconds + s.config.idempotencyTtlSeconds,
+      pk, requestHash: hash, itemId, createdAt: now, generation, expiresAt: nowSeconds + s.config.idempotencyTtlSeconds,
     };
     const result = await s.store.createIdempotent(item, record, nowSeconds);
     switch (result.kind) {
@@ -98,7 +105,9 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
         // The original response, rebuilt: same body (the hash says so), the original id and creation time.
         req.note.itemId = r.itemId;
         req.note.idempotentReplay = true;
-        const original = buildItem(s.model, content, r.itemId, { version: 1, createdAt: r.createdAt, updatedAt: r.createdAt, owner: req.owner });
+        const original = buildItem(s.model, content, r.itemId, {
+          version: 1, createdAt: r.createdAt, updatedAt: r.createdAt, owner: req.owner, generation: r.generation,
+        });
         return created(s, req, original, { 'idempotent-replayed': 'true' });
       }
     }
@@ -108,7 +117,7 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
 function created(s: Services, req: OperationRequest, item: JsonObject, extra: Record<string, string> = {}): HttpResponse {
   return jsonResponse(201, presentItem(s.model, item), {
     location: itemLocation(s, req, item[s.model.idAttribute] as string),
-    etag: etagOf(versionOf(item)),
+    etag: etagOf(tagOf(item)),
     ...extra,
   });
 }
@@ -118,13 +127,13 @@ function created(s: Services, req: OperationRequest, item: JsonObject, extra: Re
 /** `GET /items/{id}`. */
 export async function readItem(s: Services, req: OperationRequest, id: string): Promise<HttpResponse> {
   const pre = preconditions(req.event);
-  const item = visible(s, req, await s.store.get(id));
+  const item = await s.store.get(id, req.owner);
   if (!item) throw notFound(id);
-  const version = versionOf(item);
-  const outcome = evaluate(pre, version);
-  if (outcome === 'not-modified') return emptyResponse(304, { etag: etagOf(version) });
+  const tag = tagOf(item);
+  const outcome = evaluate(pre, tag);
+  if (outcome === 'not-modified') return emptyResponse(304, { etag: etagOf(tag) });
   if (outcome === 'precondition-failed') throw preconditionFailed();
-  return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version) });
+  return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(tag) });
 }
 
 // ---------------------------------------------------------------- replace (PUT)
@@ -138,22 +147,19 @@ export async function replaceItem(s: Services, req: OperationRequest, id: string
   const violations = [...checkAttributes(withoutId(body, s.model), s.model), ...(s.validator ? s.validator.check(content) : [])];
   if (violations.length) throw invalidItem(violations);
 
-  const reader = new ItemReader(s, id);
+  const reader = new ItemReader(s, id, req.owner);
   return retrying(req, async () => {
-    const stored = await reader.read();
-    const current = visible(s, req, stored);
-    if (stored && !current) {
-      // Another owner's item: not ours to replace, and the id cannot be created either.
-      throw new HttpError(PROBLEMS.ALREADY_EXISTS, `An item with id '${id}' exists and cannot be replaced by this caller.`);
-    }
-    if (evaluate(pre, current ? versionOf(current) : undefined) !== 'pass') throw preconditionFailed();
+    const current = await reader.read();
+    if (evaluate(pre, current ? tagOf(current) : undefined) !== 'pass') throw preconditionFailed();
     const now = s.clock().toISOString();
     const version = current ? versionOf(current) : 0;
-    const item = buildItem(s.model, content, id, { version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner });
-    checkSize(item);
-    const written = await s.store.replace(item, current ? versionExpectation(current, req) : { kind: 'absent' });
+    const item = buildItem(s.model, content, id, {
+      version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner, generation: keptGeneration(s, current),
+    });
+    checkBuilt(s, item);
+    const written = await s.store.replace(item, current ? asRead(current) : { kind: 'absent' });
     if (written.kind === 'conflict') return reader.retryWith(written);
-    if (current) return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version + 1) });
+    if (current) return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(tagOf(item)) });
     return created(s, req, item);
   });
 }
@@ -179,7 +185,7 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
   const pre = preconditions(req.event);
   const conditional = hasPreconditions(pre) || s.validator !== undefined;
 
-  const reader = new ItemReader(s, id);
+  const reader = new ItemReader(s, id, req.owner);
   if (!conditional) {
     // One round trip for the common case: apply the patch path-wise without reading first. Whatever the write cannot
     // decide alone (a map to merge into, a missing or foreign item, a version of another type, an item growing past
@@ -189,29 +195,31 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
     if (fast) return fast;
   }
   return retrying(req, async () => {
-    const current = visible(s, req, await reader.read());
+    const current = await reader.read();
     if (!current) throw notFound(id);
-    if (evaluate(pre, versionOf(current)) !== 'pass') throw preconditionFailed();
+    if (evaluate(pre, tagOf(current)) !== 'pass') throw preconditionFailed();
     const before = clientContent(s.model, current);
     const merged = mergePatch(before, patchContent) as JsonObject;
     const violations = [...checkAttributes(merged, s.model), ...(s.validator ? s.validator.check(merged) : [])];
     if (violations.length) throw invalidItem(violations);
     const now = s.clock().toISOString();
     const version = versionOf(current);
-    const item = buildItem(s.model, merged, id, { version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner });
-    checkSize(item);
+    const item = buildItem(s.model, merged, id, {
+      version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner, generation: keptGeneration(s, current),
+    });
+    checkBuilt(s, item);
 
     // A path-wise write increments the stored version in place, which needs it to be a number (or absent).
     const rawVersion = current[MANAGED_ATTRIBUTES.VERSION];
     if (!conditional && (rawVersion === undefined || typeof rawVersion === 'number')) {
-      const plan: UpdatePlan = { ...updatePlan(patchContent, before), now, ...(req.owner !== undefined ? { owner: req.owner } : {}) };
-      const updated = await s.store.update(id, plan);
+      const plan = pathPlan(s, req, patchContent, before, now);
+      const updated = await s.store.update(id, req.owner, plan);
       if (updated.kind === 'conflict') return reader.retryWith(updated);
-      if (updated.kind === 'updated') return jsonResponse(200, presentItem(s.model, updated.item), { etag: etagOf(versionOf(updated.item)) });
+      if (updated.kind === 'updated') return jsonResponse(200, presentItem(s.model, updated.item), { etag: etagOf(tagOf(updated.item)) });
     }
-    const written = await s.store.replace(item, versionExpectation(current, req));
+    const written = await s.store.replace(item, asRead(current));
     if (written.kind === 'conflict') return reader.retryWith(written);
-    return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(version + 1) });
+    return jsonResponse(200, presentItem(s.model, item), { etag: etagOf(tagOf(item)) });
   });
 }
 
@@ -227,18 +235,41 @@ async function patchWithoutRead(
   // The patch's own values must be storable; what is already stored was checked when it was written.
   const violations = checkAttributes(mergePatch({}, patch) as JsonObject, s.model);
   if (violations.length) throw invalidItem(violations);
-  const plan: UpdatePlan = { ...updatePlan(patch, {}), now: s.clock().toISOString(), ...(req.owner !== undefined ? { owner: req.owner } : {}) };
+  const plan = pathPlan(s, req, patch, {}, s.clock().toISOString());
   let result: Awaited<ReturnType<ItemStore['update']>>;
   try {
-    result = await s.store.update(id, plan);
+    result = await s.store.update(id, req.owner, plan);
   } catch (e) {
     // Item size over 400 KB or a stored version that is not a number: the slow path answers those precisely.
     if ((e as Error).name === 'ValidationException') return undefined;
     throw e;
   }
-  if (result.kind === 'updated') return jsonResponse(200, presentItem(s.model, result.item), { etag: etagOf(versionOf(result.item)) });
+  if (result.kind === 'updated') return jsonResponse(200, presentItem(s.model, result.item), { etag: etagOf(tagOf(result.item)) });
   if (result.kind === 'conflict') reader.retryWith(result);
   return undefined;
+}
+
+/**
+ * The path-wise plan of a patch, with what the server keeps beside the patched paths: in owner-scoped resources, the
+ * hidden index key of every indexed attribute the patch sets or removes; 422 when such a key would be too long.
+ */
+function pathPlan(s: Services, req: OperationRequest, patch: JsonObject, before: JsonObject, now: string): UpdatePlan {
+  const plan = updatePlan(patch, before);
+  const set = [...plan.set];
+  const remove = [...plan.remove];
+  if (req.owner !== undefined) {
+    for (const [attribute, keyAttribute] of s.model.ownerIndexKeys) {
+      if (!Object.prototype.hasOwnProperty.call(patch, attribute)) continue;
+      const value = patch[attribute];
+      if (typeof value === 'string') set.push({ path: [keyAttribute], value: ownerIndexValue(req.owner, value) });
+      else remove.push([keyAttribute]);
+    }
+    const keys: JsonObject = {};
+    for (const x of set) if (x.path.length === 1 && s.model.hidden.has(x.path[0])) keys[x.path[0]] = x.value;
+    const tooLong = oversizedOwnerIndexKeys(s.model, keys);
+    if (tooLong.length) throw invalidItem(tooLong);
+  }
+  return { set, remove, maps: plan.maps, now, generation: s.newGeneration() };
 }
 
 /**
@@ -279,12 +310,12 @@ export function updatePlan(patch: JsonObject, before: JsonObject): Pick<UpdatePl
 class ItemReader {
   private known?: { item: JsonObject | undefined };
 
-  constructor(private readonly s: Services, private readonly id: string) {}
+  constructor(private readonly s: Services, private readonly id: string, private readonly owner: string | undefined) {}
 
   public async read(): Promise<JsonObject | undefined> {
     const known = this.known;
     this.known = undefined;
-    return known ? known.item : this.s.store.get(this.id);
+    return known ? known.item : this.s.store.get(this.id, this.owner);
   }
 
   public retryWith(conflict: WriteConflict): typeof RETRY {
@@ -300,140 +331,38 @@ function createdAtOf(current: JsonObject | undefined, now: string): string {
 
 // ---------------------------------------------------------------- delete
 
-/** `DELETE /items/{id}`: one conditional DeleteItem; the old item returned on failure tells 404 from 412. */
+/**
+ * `DELETE /items/{id}`: one conditional DeleteItem, its condition built from the request's entity tags. When it fails,
+ * the item DynamoDB returns with the failure is evaluated exactly as GET, PUT and PATCH evaluate it: no item is a 404,
+ * failing preconditions a 412. When they pass on that item (a stored shape the condition expression could not name,
+ * such as a version that is not a number), the delete is tried again conditioned on the item being exactly as read.
+ */
 export async function deleteItem(s: Services, req: OperationRequest, id: string): Promise<HttpResponse> {
   const pre = preconditions(req.event);
-  const result = await s.store.delete(id, {
-    ...(req.owner !== undefined ? { owner: req.owner } : {}),
-    ...(pre.ifMatch && !pre.ifMatch.any ? { versions: strongVersions(pre.ifMatch) } : {}),
-    ...(pre.ifNoneMatch && !pre.ifNoneMatch.any ? { notVersions: anyVersions(pre.ifNoneMatch) } : {}),
+  let result = await s.store.delete(id, req.owner, {
+    ...(pre.ifMatch && !pre.ifMatch.any ? { tags: strongTags(pre.ifMatch) } : {}),
+    ...(pre.ifNoneMatch && !pre.ifNoneMatch.any ? { notTags: anyTags(pre.ifNoneMatch) } : {}),
     ...(pre.ifNoneMatch?.any ? { mustNotExist: true } : {}),
   });
-  if (result.deleted) return emptyResponse(204);
-  if (!visible(s, req, result.current)) throw notFound(id);
-  throw preconditionFailed();
-}
-
-// ---------------------------------------------------------------- list
-
-/** `GET /items?limit=&cursor=&<indexed attribute>=&order=`. */
-export async function listItems(s: Services, req: OperationRequest): Promise<HttpResponse> {
-  const params = queryParameters(req.event);
-  const { config, model } = s;
-  const limit = parseLimit(params.get('limit'), config);
-  const indexParams = [...params.keys()].filter((k) => !['limit', 'cursor', 'order'].includes(k));
-  for (const k of indexParams) {
-    if (!config.indexes.some((ix) => ix.partitionKey === k)) {
-      const known = ['limit', 'cursor', 'order', ...config.indexes.map((ix) => ix.partitionKey)];
-      throw new HttpError(PROBLEMS.INVALID_QUERY, `Unknown query parameter ${JSON.stringify(k.slice(0, 64))}; this API takes ${known.join(', ')}.`);
-    }
-  }
-  if (indexParams.length > 1) {
-    throw new HttpError(PROBLEMS.INVALID_QUERY, `Query by one indexed attribute at a time (got ${indexParams.join(', ')}).`);
-  }
-  const index = indexParams.length ? config.indexes.find((ix) => ix.partitionKey === indexParams[0])! : undefined;
-  const order = params.get('order');
-  if (order !== undefined) {
-    if (!index?.sortKey) throw new HttpError(PROBLEMS.INVALID_QUERY, "'order' applies only to a query by an indexed attribute with a sort key.");
-    if (order !== 'asc' && order !== 'desc') throw new HttpError(PROBLEMS.INVALID_QUERY, "'order' must be 'asc' or 'desc'.");
-  }
-
-  let listing: Listing;
-  let request: Omit<PageRequest, 'startKey'>;
-  const ownerAttr = model.ownerAttribute;
-  if (index) {
-    const value = params.get(index.partitionKey)!;
-    if (value === '' || Buffer.byteLength(value, 'utf8') > 2048) {
-      throw new HttpError(PROBLEMS.INVALID_QUERY, `'${index.partitionKey}' must be a non-empty value of at most 2048 bytes.`);
-    }
-    const keyAttributes = unique([index.partitionKey, ...(index.sortKey ? [index.sortKey] : []), model.idAttribute]);
-    listing = {
-      mode: 'index',
-      indexName: index.indexName,
-      partitionValue: value,
-      keyAttributes,
-      fixedKeyValues: { [index.partitionKey]: value },
-      ...(index.sortKey ? { order: (order ?? 'asc') as 'asc' | 'desc' } : {}),
-    };
-    request = {
-      mode: 'index',
-      indexName: index.indexName,
-      partition: { attribute: index.partitionKey, value },
-      forward: order !== 'desc',
-      limit,
-      ...(ownerAttr ? { ownerFilter: { attribute: ownerAttr, value: req.owner! } } : {}),
-    };
-  } else if (config.ownerScoping) {
-    const indexName = config.ownerScoping.indexName;
-    listing = {
-      mode: 'owner', indexName, keyAttributes: unique([ownerAttr!, model.idAttribute]), fixedKeyValues: { [ownerAttr!]: req.owner! },
-    };
-    request = { mode: 'owner', indexName, partition: { attribute: ownerAttr!, value: req.owner! }, forward: true, limit };
-  } else {
-    listing = { mode: 'scan', keyAttributes: [model.idAttribute], fixedKeyValues: {} };
-    request = { mode: 'scan', forward: true, limit };
-  }
-
-  const cursor = params.get('cursor');
-  let startKey;
-  if (cursor !== undefined) {
-    try {
-      startKey = s.cursors.decode(cursor, listing, req.owner);
-    } catch (e) {
-      if (e instanceof CursorError) throw new HttpError(PROBLEMS.INVALID_CURSOR, `${capitalise(e.message)}; start the listing again without a cursor.`);
-      throw e;
-    }
-  }
-  let page;
-  try {
-    page = await s.store.page({ ...request, ...(startKey ? { startKey } : {}) });
-  } catch (e) {
-    // Defence in depth: a start key DynamoDB refuses is the cursor's fault, never a 500.
-    if (startKey && (e as Error).name === 'ValidationException') {
-      throw new HttpError(PROBLEMS.INVALID_CURSOR, 'The cursor does not fit this listing; start the listing again without a cursor.');
-    }
-    throw e;
-  }
-  return jsonResponse(200, {
-    items: page.items.map((it) => presentItem(model, it)),
-    nextCursor: page.lastKey ? s.cursors.encode(listing, page.lastKey, req.owner) : null,
+  return retrying(req, async () => {
+    if (result.deleted) return emptyResponse(204);
+    if (!result.current) throw notFound(id);
+    if (evaluate(pre, tagOf(result.current)) !== 'pass') throw preconditionFailed();
+    result = await s.store.delete(id, req.owner, { asRead: stateOf(result.current) });
+    return result.deleted ? emptyResponse(204) : RETRY;
   });
-}
-
-/** Query parameters from `rawQueryString`: 400 for a repeated one. */
-function queryParameters(event: APIGatewayProxyEventV2): Map<string, string> {
-  const out = new Map<string, string>();
-  if (event.rawQueryString !== undefined) {
-    for (const [k, v] of new URLSearchParams(event.rawQueryString)) {
-      if (out.has(k)) throw new HttpError(PROBLEMS.INVALID_QUERY, `Query parameter '${k}' is repeated.`);
-      out.set(k, v);
-    }
-  } else {
-    for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) {
-      if (v !== undefined) out.set(k, v);
-    }
-  }
-  return out;
-}
-
-function parseLimit(raw: string | undefined, config: HandlerConfig): number {
-  if (raw === undefined) return config.defaultPageSize;
-  if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1 || Number(raw) > config.maxPageSize) {
-    throw new HttpError(PROBLEMS.INVALID_QUERY, `'limit' must be an integer from 1 to ${config.maxPageSize}.`);
-  }
-  return Number(raw);
 }
 
 // ---------------------------------------------------------------- shared helpers
 
 /** Marker an attempt returns to be retried. */
-const RETRY = Symbol('retry');
+export const RETRY = Symbol('retry');
 
 /**
  * Runs `attempt` until it returns a result, retrying after a jittered exponential pause while it returns
  * {@link RETRY}; gives up with 409 write-conflict after {@link MAX_WRITE_ATTEMPTS} or at the deadline.
  */
-async function retrying<T>(req: OperationRequest, attempt: () => Promise<T | typeof RETRY>): Promise<T> {
+export async function retrying<T>(req: OperationRequest, attempt: () => Promise<T | typeof RETRY>): Promise<T> {
   for (let i = 0; ; i++) {
     const result = await attempt();
     if (result !== RETRY) return result;
@@ -454,16 +383,20 @@ function preconditions(event: APIGatewayProxyEventV2): Preconditions {
   return { ...(ifMatch ? { ifMatch } : {}), ...(ifNoneMatch ? { ifNoneMatch } : {}) };
 }
 
-/** A replace conditioned on the item being exactly as read (its version attribute, and its owner when scoped). */
-function versionExpectation(current: JsonObject, req: OperationRequest): ReplaceExpectation {
-  const version = Object.prototype.hasOwnProperty.call(current, MANAGED_ATTRIBUTES.VERSION) ? current[MANAGED_ATTRIBUTES.VERSION] : undefined;
-  return { kind: 'version', version, ...(req.owner !== undefined ? { owner: req.owner } : {}) };
+/** The version and generation attributes of an item exactly as read (undefined: absent). */
+function stateOf(item: JsonObject): StoredState {
+  const own = (k: string) => (Object.prototype.hasOwnProperty.call(item, k) ? item[k] : undefined);
+  return { version: own(MANAGED_ATTRIBUTES.VERSION), generation: own(HIDDEN_ATTRIBUTES.GENERATION) };
 }
 
-/** The item if the caller may see it: any item when not owner-scoped, else only the caller's. */
-function visible(s: Services, req: OperationRequest, item: JsonObject | undefined): JsonObject | undefined {
-  if (!item || !s.model.ownerAttribute) return item;
-  return item[s.model.ownerAttribute] === req.owner ? item : undefined;
+/** A replace conditioned on the item being exactly as read. */
+function asRead(current: JsonObject): ReplaceExpectation {
+  return { kind: 'as-read', state: stateOf(current) };
+}
+
+/** The generation a write keeps: the item's own, or a new one for an item that has none yet (or no item). */
+function keptGeneration(s: Services, current: JsonObject | undefined): string {
+  return (current ? generationOf(current) : undefined) ?? s.newGeneration();
 }
 
 /** A body's id attribute, when present, must be the path's id. */
@@ -485,16 +418,27 @@ function withoutId(body: JsonObject, model: ItemModel): JsonObject {
   return out;
 }
 
-function checkSize(item: JsonObject): void {
+/** What DynamoDB would refuse of a built item: its size (413), an owner-scoped index key grown too long (422). */
+function checkBuilt(s: Services, item: JsonObject): void {
   const size = itemSize(item);
   if (size > MAX_ITEM_BYTES) {
     throw new HttpError(PROBLEMS.PAYLOAD_TOO_LARGE, `The item would be ${size} bytes; DynamoDB stores at most ${MAX_ITEM_BYTES} bytes per item.`);
   }
+  const tooLong = oversizedOwnerIndexKeys(s.model, item);
+  if (tooLong.length) throw invalidItem(tooLong);
 }
 
+/**
+ * The item's URL path as the client reached the API: under the custom domain's mapping key when the request came
+ * through it (API Gateway keeps the key in `rawPath`), under a named stage's segment through the execute-api endpoint.
+ */
 function itemLocation(s: Services, req: OperationRequest, id: string): string {
+  const rawPath = req.event.rawPath ?? '';
+  const base = s.config.basePath;
   const stage = req.event.requestContext?.stage;
-  const prefix = stage && stage !== '$default' ? `/${stage}` : '';
+  let prefix = '';
+  if (base !== undefined && (rawPath === `/${base}` || rawPath.startsWith(`/${base}/`))) prefix = `/${base}`;
+  else if (stage && stage !== '$default') prefix = `/${stage}`;
   return `${prefix}/${s.config.resourceName}/${encodeURIComponent(id)}`;
 }
 
@@ -515,10 +459,4 @@ function preconditionFailed(): HttpError {
   return new HttpError(PROBLEMS.PRECONDITION_FAILED, 'The item does not match the request\'s If-Match / If-None-Match; read it again and retry.');
 }
 
-function unique(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}

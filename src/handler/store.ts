@@ -3,8 +3,12 @@
  * (the caller decides 404, 409, 412 or a retry), every other error is thrown as the SDK raised it.
  *
  * Actions used, by operation (the construct grants exactly these, see src/operations.ts):
- * create: PutItem (or TransactWriteItems of PutItem on both tables); read: GetItem; list: Scan on the table, Query on
- * indexes only; update: GetItem, PutItem, UpdateItem; delete: DeleteItem. Idempotency table: PutItem only.
+ * create: PutItem (or TransactWriteItems of PutItem on both tables); read: GetItem; list: Scan on the table (shared
+ * resources only), Query on the table (owner-scoped: the caller's partition) and on indexes; update: GetItem, PutItem,
+ * UpdateItem; delete: DeleteItem. Idempotency table: PutItem only.
+ *
+ * Owner-scoped resources: every key this module sends holds the caller's owner (the table's partition key), and every
+ * query's key condition names the caller's partition (src/shared/keys.ts). No request relies on a filter.
  */
 import {
   AttributeValue, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
@@ -14,7 +18,8 @@ import type { IdempotencyRecord } from './idempotency';
 import type { ItemModel } from './item';
 import type { JsonObject, JsonValue } from './json';
 import { DynamoItem, fromItem, toAttributeValue, toItem } from './marshal';
-import { IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../shared/config';
+import type { ItemTag } from './preconditions';
+import { HIDDEN_ATTRIBUTES, IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../shared/config';
 
 /** Cancellation reasons of a transaction that mean DynamoDB throttled it. */
 const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
@@ -53,14 +58,14 @@ class Expression {
   }
 }
 
-/** What a replace (PutItem) expects of the stored item. */
-export type ReplaceExpectation =
-  | { readonly kind: 'absent' }
-  /**
-   * Present, with exactly this version attribute as read (undefined: none, as on items written by other tools), owned
-   * by `owner` when scoped.
-   */
-  | { readonly kind: 'version'; readonly version: JsonValue | undefined; readonly owner?: string };
+/** The item exactly as read: its version and generation attributes (undefined: absent, as on items of other tools). */
+export interface StoredState {
+  readonly version: JsonValue | undefined;
+  readonly generation: JsonValue | undefined;
+}
+
+/** What a replace (PutItem) expects of the stored item: nothing there, or the item exactly as read. */
+export type ReplaceExpectation = { readonly kind: 'absent' } | { readonly kind: 'as-read'; readonly state: StoredState };
 
 /**
  * A path-wise update (PATCH without a snapshot condition): a merge patch as DynamoDB document-path operations, so
@@ -73,9 +78,10 @@ export interface UpdatePlan {
   readonly remove: readonly (readonly string[])[];
   /** Paths that must hold a map (merged into) or must not (replaced by the patch's object) for the plan to be right. */
   readonly maps: readonly { readonly path: readonly string[]; readonly isMap: boolean }[];
-  readonly owner?: string;
   /** The new updatedAt. */
   readonly now: string;
+  /** The generation to give an item that has none yet (items of other tools). */
+  readonly generation: string;
 }
 
 /** A conditional write that did not happen, with the item as DynamoDB saw it (undefined: no item). */
@@ -84,15 +90,16 @@ export interface WriteConflict {
   readonly current?: JsonObject;
 }
 
-/** Conditions of a delete. */
+/** Conditions of a delete, besides the item existing. */
 export interface DeleteConditions {
-  readonly owner?: string;
-  /** If-Match with tags: the item's version must be one of these (empty: nothing can match). */
-  readonly versions?: readonly number[];
-  /** If-None-Match with tags: the item's version must be none of these. */
-  readonly notVersions?: readonly number[];
+  /** If-Match with tags: the item must carry one of these (empty: nothing can match). */
+  readonly tags?: readonly ItemTag[];
+  /** If-None-Match with tags: the item must carry none of these. */
+  readonly notTags?: readonly ItemTag[];
   /** If-None-Match: *. */
   readonly mustNotExist?: boolean;
+  /** The item must be exactly as read (the retry after the first attempt's conditions could not decide). */
+  readonly asRead?: StoredState;
 }
 
 /** Outcome of the create-with-idempotency-record transaction. */
@@ -103,22 +110,20 @@ export type IdempotentCreateResult =
   /** Another transaction on the same keys was in flight: try again. */
   | { readonly kind: 'conflict' };
 
-/** One page request. */
-export interface PageRequest {
-  readonly mode: 'scan' | 'index' | 'owner';
+/** One read of a listing: a Scan of the table, or a Query of the table or an index for one partition. */
+export interface PageRead {
+  /** The GSI to query; undefined: the table. */
   readonly indexName?: string;
-  /** Index or owner partition: attribute and value. */
+  /** The partition to query (attribute and value); undefined: scan the table. */
   readonly partition?: { readonly attribute: string; readonly value: string };
-  /** Owner filter on an index query of an owner-scoped table. */
-  readonly ownerFilter?: { readonly attribute: string; readonly value: string };
   readonly forward: boolean;
   readonly limit: number;
   readonly startKey?: DynamoItem;
 }
 
-/** One page. */
-export interface Page {
-  readonly items: JsonObject[];
+/** What one read returned, as DynamoDB returned it. */
+export interface PageChunk {
+  readonly items: DynamoItem[];
   readonly lastKey?: DynamoItem;
 }
 
@@ -131,11 +136,18 @@ export class ItemStore {
     private readonly idempotencyTableName?: string,
   ) {}
 
+  /** The primary key of an item: (owner, id) when owner-scoped, else the id. */
+  public key(id: string, owner: string | undefined): DynamoItem {
+    if (this.model.ownerAttribute === undefined) return { [this.model.idAttribute]: { S: id } };
+    if (owner === undefined) throw new Error('owner-scoped store used without an owner');
+    return { [this.model.ownerAttribute]: { S: owner }, [this.model.idAttribute]: { S: id } };
+  }
+
   /** The item, read strongly consistent, or undefined. */
-  public async get(id: string): Promise<JsonObject | undefined> {
+  public async get(id: string, owner: string | undefined): Promise<JsonObject | undefined> {
     const out = await this.client.send(new GetItemCommand({
       TableName: this.tableName,
-      Key: { [this.model.idAttribute]: { S: id } },
+      Key: this.key(id, owner),
       ConsistentRead: true,
     }));
     return out.Item ? fromItem(out.Item) : undefined;
@@ -214,15 +226,9 @@ export class ItemStore {
   public async replace(item: JsonObject, expect: ReplaceExpectation): Promise<{ kind: 'written' } | WriteConflict> {
     const e = new Expression();
     const id = e.name(this.model.idAttribute);
-    let condition: string;
-    if (expect.kind === 'absent') {
-      condition = `attribute_not_exists(${id})`;
-    } else {
-      const v = e.name(MANAGED_ATTRIBUTES.VERSION);
-      condition = `attribute_exists(${id}) AND `
-        + (expect.version === undefined ? `attribute_not_exists(${v})` : `${v} = ${e.value(toAttributeValue(expect.version))}`);
-      if (expect.owner !== undefined) condition += ` AND ${this.ownerCondition(e, expect.owner)}`;
-    }
+    const condition = expect.kind === 'absent'
+      ? `attribute_not_exists(${id})`
+      : `attribute_exists(${id}) AND ${asReadCondition(e, expect.state)}`;
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
@@ -243,7 +249,9 @@ export class ItemStore {
    * gone, or a map the update merges into changed type); 'too-large' when the expressions would exceed DynamoDB's
    * 4 KB limit (then replace the whole item instead).
    */
-  public async update(id: string, plan: UpdatePlan): Promise<{ kind: 'updated'; item: JsonObject } | WriteConflict | { kind: 'too-large' }> {
+  public async update(
+    id: string, owner: string | undefined, plan: UpdatePlan,
+  ): Promise<{ kind: 'updated'; item: JsonObject } | WriteConflict | { kind: 'too-large' }> {
     const e = new Expression();
     const path = (p: readonly string[]) => p.map((t) => e.name(t)).join('.');
     const v = e.name(MANAGED_ATTRIBUTES.VERSION);
@@ -253,11 +261,12 @@ export class ItemStore {
     sets.push(`${e.name(MANAGED_ATTRIBUTES.UPDATED_AT)} = ${now}`);
     const createdAt = e.name(MANAGED_ATTRIBUTES.CREATED_AT);
     sets.push(`${createdAt} = if_not_exists(${createdAt}, ${now})`);
+    const generation = e.name(HIDDEN_ATTRIBUTES.GENERATION);
+    sets.push(`${generation} = if_not_exists(${generation}, ${e.value({ S: plan.generation })})`);
     let update = `SET ${sets.join(', ')}`;
     if (plan.remove.length) update += ` REMOVE ${plan.remove.map(path).join(', ')}`;
 
     const conditions = [`attribute_exists(${e.name(this.model.idAttribute)})`];
-    if (plan.owner !== undefined) conditions.push(this.ownerCondition(e, plan.owner));
     if (plan.maps.length) {
       const mapType = e.value({ S: 'M' });
       for (const m of plan.maps) conditions.push(`${m.isMap ? '' : 'NOT '}attribute_type(${path(m.path)}, ${mapType})`);
@@ -267,7 +276,7 @@ export class ItemStore {
     try {
       const out = await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
-        Key: { [this.model.idAttribute]: { S: id } },
+        Key: this.key(id, owner),
         UpdateExpression: update,
         ConditionExpression: condition,
         ReturnValues: 'ALL_NEW',
@@ -285,25 +294,23 @@ export class ItemStore {
    * Deletes the item if the conditions hold. When they do not (or there is no item), returns the item as it was, so
    * the caller can tell 404 from 412 without another read.
    */
-  public async delete(id: string, c: DeleteConditions): Promise<{ deleted: true } | { deleted: false; current?: JsonObject }> {
+  public async delete(
+    id: string, owner: string | undefined, c: DeleteConditions,
+  ): Promise<{ deleted: true } | { deleted: false; current?: JsonObject }> {
     const e = new Expression();
     const idName = e.name(this.model.idAttribute);
-    const v = () => e.name(MANAGED_ATTRIBUTES.VERSION);
     const conditions = [`attribute_exists(${idName})`];
-    if (c.owner !== undefined) conditions.push(this.ownerCondition(e, c.owner));
-    if (c.versions !== undefined) {
-      conditions.push(c.versions.length === 0
-        ? `attribute_not_exists(${idName})`
-        : `${v()} IN (${c.versions.map((x) => e.value({ N: String(x) })).join(', ')})`);
-    }
-    if (c.notVersions !== undefined && c.notVersions.length > 0) {
-      conditions.push(`NOT (${v()} IN (${c.notVersions.map((x) => e.value({ N: String(x) })).join(', ')}))`);
+    if (c.tags !== undefined) conditions.push(c.tags.length === 0 ? `attribute_not_exists(${idName})` : anyTagCondition(e, c.tags));
+    if (c.notTags !== undefined && c.notTags.length > 0) {
+      const names = anyTagCondition(e, c.notTags);
+      conditions.push(names.startsWith('(') ? `NOT ${names}` : `NOT (${names})`);
     }
     if (c.mustNotExist) conditions.push(`attribute_not_exists(${idName})`);
+    if (c.asRead) conditions.push(asReadCondition(e, c.asRead));
     try {
       await this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
-        Key: { [this.model.idAttribute]: { S: id } },
+        Key: this.key(id, owner),
         ConditionExpression: conditions.join(' AND '),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ...e.params(),
@@ -317,49 +324,59 @@ export class ItemStore {
   }
 
   /**
-   * One page of a listing. Keeps reading (Limit = what is still missing, so LastEvaluatedKey stays exact) while a
-   * filter or DynamoDB's 1 MB page cap leaves the page short, up to a few rounds.
+   * One DynamoDB read of a listing: a Scan, or a Query whose only condition is the partition key (no filter, so
+   * `Limit` and `LastEvaluatedKey` count exactly the items returned).
    */
-  public async page(req: PageRequest): Promise<Page> {
-    const items: JsonObject[] = [];
-    let startKey = req.startKey;
-    for (let round = 0; round < 10; round++) {
-      const limit = req.limit - items.length;
-      let out: { Items?: DynamoItem[]; LastEvaluatedKey?: DynamoItem };
-      if (req.mode === 'scan') {
-        out = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: limit, ExclusiveStartKey: startKey }));
-      } else {
-        const e = new Expression();
-        const partition = req.partition!;
-        const filter = req.ownerFilter
-          ? { FilterExpression: `${e.name(req.ownerFilter.attribute)} = ${e.value({ S: req.ownerFilter.value })}` }
-          : {};
-        out = await this.client.send(new QueryCommand({
-          TableName: this.tableName,
-          IndexName: req.indexName,
-          KeyConditionExpression: `${e.name(partition.attribute)} = ${e.value({ S: partition.value })}`,
-          ...filter,
-          ScanIndexForward: req.forward,
-          Limit: limit,
-          ExclusiveStartKey: startKey,
-          ...e.params(),
-        }));
-      }
-      for (const it of out.Items ?? []) items.push(fromItem(it));
-      startKey = out.LastEvaluatedKey;
-      if (!startKey || items.length >= req.limit) break;
+  public async read(r: PageRead): Promise<PageChunk> {
+    let out: { Items?: DynamoItem[]; LastEvaluatedKey?: DynamoItem };
+    if (r.partition === undefined) {
+      out = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey }));
+    } else {
+      const e = new Expression();
+      out = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: r.indexName,
+        KeyConditionExpression: `${e.name(r.partition.attribute)} = ${e.value({ S: r.partition.value })}`,
+        ScanIndexForward: r.forward,
+        Limit: r.limit,
+        ExclusiveStartKey: r.startKey,
+        ...e.params(),
+      }));
     }
-    return startKey ? { items, lastKey: startKey } : { items };
-  }
-
-  private ownerCondition(e: Expression, owner: string): string {
-    return `${e.name(this.model.ownerAttribute!)} = ${e.value({ S: owner })}`;
+    return out.LastEvaluatedKey ? { items: out.Items ?? [], lastKey: out.LastEvaluatedKey } : { items: out.Items ?? [] };
   }
 
   private requireIdempotencyTable(): string {
     if (!this.idempotencyTableName) throw new Error('no idempotency table configured');
     return this.idempotencyTableName;
   }
+}
+
+/** The item is exactly as read: the same version and generation attributes (or the same absence of them). */
+function asReadCondition(e: Expression, state: StoredState): string {
+  const same = (attribute: string, value: JsonValue | undefined) => (value === undefined
+    ? `attribute_not_exists(${e.name(attribute)})`
+    : `${e.name(attribute)} = ${e.value(toAttributeValue(value))}`);
+  return `${same(MANAGED_ATTRIBUTES.VERSION, state.version)} AND ${same(HIDDEN_ATTRIBUTES.GENERATION, state.generation)}`;
+}
+
+/**
+ * The item carries one of these tags. A tag without a generation names an item without one (of another tool); version
+ * 0 also names an item with no version attribute. Other stored shapes never match here: the caller re-decides those
+ * from the item a failed condition returns.
+ */
+function anyTagCondition(e: Expression, tags: readonly ItemTag[]): string {
+  const v = e.name(MANAGED_ATTRIBUTES.VERSION);
+  const g = e.name(HIDDEN_ATTRIBUTES.GENERATION);
+  const alternatives = tags.map((t) => {
+    const version = t.version === 0
+      ? `(attribute_not_exists(${v}) OR ${v} = ${e.value({ N: '0' })})`
+      : `${v} = ${e.value({ N: String(t.version) })}`;
+    const generation = t.generation === undefined ? `attribute_not_exists(${g})` : `${g} = ${e.value({ S: t.generation })}`;
+    return `${version} AND ${generation}`;
+  });
+  // DynamoDB refuses redundant parentheses, so a single tag's conjunction stands alone.
+  return alternatives.length === 1 ? alternatives[0] : `(${alternatives.map((x) => `(${x})`).join(' OR ')})`;
 }
 
 /** The {@link WriteConflict} of a failed condition (DynamoDB returns the item when asked to). */
@@ -379,6 +396,7 @@ function recordToItem(r: IdempotencyRecord): DynamoItem {
     requestHash: { S: r.requestHash },
     itemId: { S: r.itemId },
     createdAt: { S: r.createdAt },
+    generation: { S: r.generation },
     [IDEMPOTENCY_TABLE.TTL_ATTRIBUTE]: { N: String(r.expiresAt) },
   };
 }
@@ -388,7 +406,8 @@ function recordFromItem(item: DynamoItem): IdempotencyRecord | undefined {
   const requestHash = item.requestHash?.S;
   const itemId = item.itemId?.S;
   const createdAt = item.createdAt?.S;
+  const generation = item.generation?.S;
   const expiresAt = Number(item[IDEMPOTENCY_TABLE.TTL_ATTRIBUTE]?.N);
-  if (!pk || !requestHash || !itemId || !createdAt || !Number.isFinite(expiresAt)) return undefined;
-  return { pk, requestHash, itemId, createdAt, expiresAt };
+  if (!pk || !requestHash || !itemId || !createdAt || !generation || !Number.isFinite(expiresAt)) return undefined;
+  return { pk, requestHash, itemId, createdAt, generation, expiresAt };
 }

@@ -24,9 +24,14 @@ export const ENV = {
   /** Optional: an explicit path to the config file (the local runner uses it). */
   CONFIG_FILE: 'CRUD_CONFIG_FILE',
   /**
-   * Optional: the key that authenticates list cursors (HMAC-SHA256). When absent the handler derives one from the
-   * table name, which still detects tampering and binds cursors to one table, listing and caller, but is not a secret:
-   * data isolation never depends on it (the handler re-checks every decoded cursor against the caller and the query).
+   * ARN of the Secrets Manager secret whose value keys the list cursors (set by the construct on functions that list).
+   * The handler reads its AWSCURRENT and AWSPREVIOUS versions once per execution environment, on the first listing.
+   */
+  CURSOR_SECRET_ARN: 'CRUD_CURSOR_SECRET_ARN',
+  /**
+   * The cursor key itself, for the local runner and tests (which have no Secrets Manager): one or more keys separated
+   * by whitespace, the first issuing cursors and every one accepted. Wins over {@link ENV.CURSOR_SECRET_ARN}. A function
+   * that lists needs one of the two; there is no derived or default key.
    */
   CURSOR_SECRET: 'CRUD_CURSOR_SECRET',
 } as const;
@@ -35,7 +40,7 @@ export const ENV = {
 export const CONFIG_FILE_NAME = 'crud-config.json';
 
 /** Version of the config shape; the handler refuses a config it does not understand. */
-export const CONFIG_VERSION = 1;
+export const CONFIG_VERSION = 2;
 
 /** The CRUD operations. Values are stable: they appear in env vars, logs and metric dimensions. */
 export type OperationName = 'create' | 'read' | 'list' | 'update' | 'delete';
@@ -54,12 +59,13 @@ export interface IndexConfig {
   readonly sortKey?: string;
 }
 
-/** Owner scoping: every item belongs to the JWT `sub` of the caller who created it. */
+/**
+ * Owner scoping: every item belongs to the caller who created it (the JWT `sub`), and the owner is part of every key
+ * (see src/shared/keys.ts): the table's partition key is the owner attribute, its sort key the id attribute.
+ */
 export interface OwnerScopingConfig {
-  /** Item attribute that stores the owner (server-managed, clients cannot set it). */
+  /** Item attribute that stores the owner: the table's partition key (server-managed, clients cannot set it). */
   readonly attribute: string;
-  /** GSI whose partition key is the owner attribute (sort key: the id attribute), used to list an owner's items. */
-  readonly indexName: string;
 }
 
 /** Everything the handler needs that is known at synth time. */
@@ -77,6 +83,11 @@ export interface HandlerConfig {
   readonly schema?: Record<string, unknown>;
   /** Owner scoping, or absent when items are shared by all callers. */
   readonly ownerScoping?: OwnerScopingConfig;
+  /**
+   * The API mapping key of a custom domain (`v1` for `https://api.example.com/v1/items`), or absent. Requests that
+   * arrive through the custom domain get `Location` headers under it; requests through the execute-api endpoint do not.
+   */
+  readonly basePath?: string;
   /** Page size when `limit` is absent. */
   readonly defaultPageSize: number;
   /** Largest `limit` accepted; above it is a 400. */
@@ -93,7 +104,6 @@ export const DEFAULTS = {
   maxPageSize: 100,
   idempotencyTtlSeconds: 24 * 60 * 60,
   ownerAttribute: 'owner',
-  ownerIndexName: 'byOwner',
 } as const;
 
 /** Attributes managed by the server: clients can neither set nor change them. */
@@ -101,6 +111,15 @@ export const MANAGED_ATTRIBUTES = {
   VERSION: 'version',
   CREATED_AT: 'createdAt',
   UPDATED_AT: 'updatedAt',
+} as const;
+
+/**
+ * Attributes the server keeps on items but never shows or accepts: the generation (a random tag set when an id is
+ * created, so entity tags never repeat across a delete and re-create) and, in owner-scoped resources, the
+ * `_ownerKey#<index>` partition keys (src/shared/keys.ts).
+ */
+export const HIDDEN_ATTRIBUTES = {
+  GENERATION: '_generation',
 } as const;
 
 /** Key schema of the idempotency table: partition key `pk` (string), TTL attribute `expiresAt`. */

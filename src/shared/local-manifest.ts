@@ -9,7 +9,7 @@
 export const LOCAL_MANIFEST_METADATA_TYPE = 'cdk-serverless-crud-api:local';
 
 /** Bumped when the shape changes; the runner refuses a manifest it does not understand. */
-export const LOCAL_MANIFEST_VERSION = 1;
+export const LOCAL_MANIFEST_VERSION = 2;
 
 export interface LocalRoute {
   readonly method: string;
@@ -33,8 +33,10 @@ export interface LocalTable {
   readonly logicalId?: string;
   /** Name of an existing table (may be an intrinsic). */
   readonly tableName?: unknown;
-  /** Key schema, for existing tables the runner must create from scratch. */
+  /** Key schema, for existing tables the runner must create from scratch (every key attribute is a string). */
   readonly partitionKey: string;
+  /** Sort key (owner-scoped tables: the id attribute). */
+  readonly sortKey?: string;
   readonly indexes: { indexName: string; partitionKey: string; sortKey?: string }[];
   readonly ttlAttribute?: string;
 }

@@ -2,16 +2,21 @@
  * Bad input, table-driven: every case asserts the exact status and problem type, and that neither the items table nor
  * the idempotency table changed.
  */
-import { createTestApi, problemType, TestApi } from './support/api';
+import { createTestApi, problemType, TEST_CURSOR_SECRET, TestApi } from './support/api';
 import { RequestOptions } from './support/events';
 import { CursorCodec } from '../../src/handler/cursor';
+import { fixedKeys } from '../../src/handler/cursor-keys';
 
 type ApiName = 'plain' | 'owned' | 'schema';
 
 interface Ctx {
   readonly apis: Record<ApiName, TestApi>;
   /** A valid scan cursor of `plain`, an index cursor of `plain`, a scan cursor of `schema`, owner cursors of `owned`. */
-  readonly cursors: { plainScan: string; plainIndex: string; schemaScan: string; aliceOwner: string; bobOwner: string };
+  readonly cursors: {
+    plainScan: string; plainIndex: string; schemaScan: string; aliceOwner: string; bobOwner: string;
+    /** Forged: with a guessed key; minted with the real key (an insider): an extra key attribute, bob's partition for alice. */
+    guessedKey: string; mintedExtraKey: string; mintedForeignPartition: string;
+  };
 }
 
 interface Case {
@@ -148,30 +153,20 @@ const cases: Case[] = [
   { name: 'empty cursor', method: 'GET', path: '/items', opts: { query: 'cursor=' }, status: 400, type: 'invalid-cursor' },
   { name: 'truncated cursor', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.plainScan.slice(0, -5) } }), status: 400, type: 'invalid-cursor' },
   { name: 'cursor with a flipped payload byte', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: flip(c.cursors.plainScan, 3) } }), status: 400, type: 'invalid-cursor' },
-  { name: 'cursor without its MAC', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.plainScan.split('.')[0] } }), status: 400, type: 'invalid-cursor' },
-  {
-    name: 'cursor forged with another key',
-    method: 'GET',
-    path: '/items',
-    opts: (c) => ({ query: { cursor: new CursorCodec(c.apis.plain.tableName, 'guessed-secret').encode(scanListing, { id: { S: 'existing' } }, undefined) } }),
-    status: 400,
-    type: 'invalid-cursor',
-  },
+  { name: 'cursor without its tag', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.plainScan.slice(0, 24) } }), status: 400, type: 'invalid-cursor' },
+  { name: 'cursor of the old (v1) format', method: 'GET', path: '/items', opts: { query: { cursor: 'eyJ2IjoxfQ.AAAAAAAAAAAAAAAAAAAAAA' } }, status: 400, type: 'invalid-cursor' },
+  { name: 'cursor forged with another key', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.guessedKey } }), status: 400, type: 'invalid-cursor' },
   { name: 'cursor of another API', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.schemaScan } }), status: 400, type: 'invalid-cursor' },
   { name: 'scan cursor in an index query', method: 'GET', path: '/items', opts: (c) => ({ query: { status: 'open', cursor: c.cursors.plainScan } }), status: 400, type: 'invalid-cursor' },
   { name: 'index cursor in a scan', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.plainIndex } }), status: 400, type: 'invalid-cursor' },
   { name: 'another owner’s cursor', api: 'owned', method: 'GET', path: '/items', opts: (c) => ({ query: { cursor: c.cursors.bobOwner }, sub: 'alice' }), status: 400, type: 'invalid-cursor' },
   { name: '20 KB cursor', method: 'GET', path: '/items', opts: { query: { cursor: `${bigString(20_000)}.abc` } }, status: 400, type: 'invalid-cursor' },
   {
-    // Someone who knows the derivation can mint a MAC; the structure check still refuses a key of the wrong shape.
+    // Someone holding the key (an insider) can mint a cursor; the structure check still refuses a key of the wrong shape.
     name: 'minted cursor with an extra key attribute',
     method: 'GET',
     path: '/items',
-    opts: (c) => ({
-      query: {
-        cursor: new CursorCodec(c.apis.plain.tableName).encode({ ...scanListing, keyAttributes: ['id', 'x'] }, { id: { S: 'a' }, x: { S: 'b' } }, undefined),
-      },
-    }),
+    opts: (c) => ({ query: { cursor: c.cursors.mintedExtraKey } }),
     status: 400,
     type: 'invalid-cursor',
   },
@@ -180,14 +175,7 @@ const cases: Case[] = [
     api: 'owned',
     method: 'GET',
     path: '/items',
-    opts: (c) => ({
-      sub: 'alice',
-      query: {
-        cursor: new CursorCodec(c.apis.owned.tableName).encode(
-          { mode: 'owner', indexName: 'byOwner', keyAttributes: ['owner', 'id'], fixedKeyValues: {} },
-          { owner: { S: 'bob' }, id: { S: 'b1' } }, 'alice'),
-      },
-    }),
+    opts: (c) => ({ sub: 'alice', query: { cursor: c.cursors.mintedForeignPartition } }),
     status: 400,
     type: 'invalid-cursor',
   },
@@ -232,7 +220,7 @@ describe('bad input', () => {
     const index = [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'due' }];
     ctx.apis = {
       plain: await createTestApi({ config: { indexes: index } }),
-      owned: await createTestApi({ config: { indexes: index, ownerScoping: { attribute: 'owner', indexName: 'byOwner' } } }),
+      owned: await createTestApi({ config: { indexes: index, ownerScoping: { attribute: 'owner' } } }),
       schema: await createTestApi({
         config: { schema: { type: 'object', required: ['title'], properties: { title: { type: 'string' }, priority: { type: 'integer' } } } },
       }),
@@ -257,6 +245,12 @@ describe('bad input', () => {
       schemaScan: await cursorOf(schema, { query: { limit: 1 } }),
       aliceOwner: await cursorOf(owned, { query: { limit: 1 }, sub: 'alice' }),
       bobOwner: await cursorOf(owned, { query: { limit: 1 }, sub: 'bob' }),
+      guessedKey: await new CursorCodec(plain.tableName, fixedKeys(['guessed-secret-guessed-secret']))
+        .encode(scanListing, { id: { S: 'existing' } }, undefined, Date.now()),
+      mintedExtraKey: await new CursorCodec(plain.tableName, fixedKeys([TEST_CURSOR_SECRET]))
+        .encode({ ...scanListing, keyAttributes: ['id', 'x'] }, { id: { S: 'a' }, x: { S: 'b' } }, undefined, Date.now()),
+      mintedForeignPartition: await new CursorCodec(owned.tableName, fixedKeys([TEST_CURSOR_SECRET])).encode(
+        { mode: 'owner', keyAttributes: ['owner', 'id'], fixedKeyValues: {} }, { owner: { S: 'bob' }, id: { S: 'b1' } }, 'alice', Date.now()),
     };
   });
 

@@ -30,9 +30,9 @@ describe.each([
   afterAll(() => api.destroy());
 
   test(`${N} parallel PATCHes with the same If-Match: exactly one 200, the rest 412`, async () => {
-    await api.call('PUT', '/items/locked', { json: { counter: 0 } });
+    const etag = (await api.call('PUT', '/items/locked', { json: { counter: 0 } })).headers.etag;
     const results = await Promise.all(Array.from({ length: N }, (_, i) =>
-      api.call('PATCH', '/items/locked', { json: { counter: i + 1 }, headers: { 'if-match': '"1"' } })));
+      api.call('PATCH', '/items/locked', { json: { counter: i + 1 }, headers: { 'if-match': etag } })));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 412)).toHaveLength(N - 1);

@@ -9,9 +9,9 @@ import { apiEvent } from './support/events';
 import { ConfigError, loadConfig, parseConfig, parseEnvironment } from '../../src/handler/config';
 import { CONFIG_FILE_NAME, HandlerConfig } from '../../src/shared/config';
 
-const minimal = { version: 1 };
+const minimal = { version: 2 };
 const full: HandlerConfig = {
-  version: 1,
+  version: 2,
   resourceName: 'todos',
   idAttribute: 'todoId',
   operations: ['read', 'list'],
@@ -19,7 +19,7 @@ const full: HandlerConfig = {
   defaultPageSize: 10,
   maxPageSize: 50,
   idempotencyTtlSeconds: 3600,
-  ownerScoping: { attribute: 'owner', indexName: 'byOwner' },
+  ownerScoping: { attribute: 'owner' },
   schema: { type: 'object' },
 };
 
@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     fs.writeFileSync(other, JSON.stringify({ ...minimal, resourceName: 'other' }));
     expect(loadConfig(dir, { CRUD_CONFIG_FILE: other, CRUD_CONFIG: JSON.stringify(minimal) }).resourceName).toBe('other');
     expect(loadConfig(dir, { CRUD_CONFIG: JSON.stringify(minimal) })).toEqual({
-      version: 1,
+      version: 2,
       resourceName: 'items',
       idAttribute: 'id',
       operations: ['create', 'read', 'list', 'update', 'delete'],
@@ -65,7 +65,7 @@ describe('loadConfig', () => {
 describe('parseConfig refuses what the handler cannot serve', () => {
   test.each([
     [[], /expected a JSON object/],
-    [{ version: 2 }, /understands version 1 only/],
+    [{ version: 1 }, /understands version 2 only/],
     [{ ...minimal, resourcename: 'x' }, /unknown field 'resourcename'/],
     [{ ...minimal, resourceName: 'a/b' }, /'resourceName' must be one URL path segment/],
     [{ ...minimal, idAttribute: '' }, /'idAttribute' must be an attribute name/],
@@ -76,7 +76,11 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     [{ ...minimal, indexes: [{ indexName: 'byLimit', partitionKey: 'limit' }] }, /reserved query parameter/],
     [{ ...minimal, indexes: [{ indexName: 'one', partitionKey: 'a' }, { indexName: 'two', partitionKey: 'a' }] }, /would be ambiguous/],
     [{ ...minimal, indexes: [{ indexName: 'byVersion', partitionKey: 'k', sortKey: 'version' }] }, /cannot use 'version'/],
-    [{ ...minimal, ownerScoping: { attribute: 'id', indexName: 'byOwner' } }, /must differ from the id attribute/],
+    [{ ...minimal, ownerScoping: { attribute: 'id' } }, /must differ from the id attribute/],
+    [{ ...minimal, ownerScoping: { attribute: 'owner', indexName: 'byOwner' } }, /unknown field 'ownerScoping.indexName'/],
+    [{ ...minimal, ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'byOwner', partitionKey: 'owner' }] }, /must not be the owner attribute/],
+    [{ ...minimal, indexes: [{ indexName: 'byGen', partitionKey: '_generation' }] }, /hidden server-managed attribute/],
+    [{ ...minimal, basePath: '/v1' }, /'basePath' must be an API mapping key/],
     [{ ...minimal, schema: 'string' }, /'schema' must be a JSON Schema/],
     [{ ...minimal, maxPageSize: 5000 }, /'maxPageSize' must be an integer from 1 to 1000/],
     [{ ...minimal, defaultPageSize: 200 }, /'defaultPageSize' must be an integer from 1 to 100/],
@@ -86,9 +90,20 @@ describe('parseConfig refuses what the handler cannot serve', () => {
   });
 
   test('the environment needs the table name', () => {
+    const key = { CRUD_CURSOR_SECRET: 'k'.repeat(32) };
     expect(() => parseEnvironment(full, {})).toThrow(/CRUD_TABLE_NAME is not set/);
-    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't' }).operations).toEqual(new Set(['read', 'list']));
-    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_OPERATIONS: ' list ' }).operations).toEqual(new Set(['list']));
+    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', ...key }).operations).toEqual(new Set(['read', 'list']));
+    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_OPERATIONS: ' list ', ...key }).operations).toEqual(new Set(['list']));
+  });
+
+  test('a function that lists needs a cursor key: there is no default or derived one', () => {
+    expect(() => parseEnvironment(full, { CRUD_TABLE_NAME: 't' })).toThrow(/Neither CRUD_CURSOR_SECRET_ARN nor CRUD_CURSOR_SECRET is set/);
+    expect(() => parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_CURSOR_SECRET: 'short' })).toThrow(/shorter than 16 bytes/);
+    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_OPERATIONS: 'read' }).cursorSecretArn).toBeUndefined();
+    const env = parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_CURSOR_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k' });
+    expect(env.cursorSecretArn).toBe('arn:aws:secretsmanager:eu-west-1:1:secret:k');
+    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_CURSOR_SECRET: `${'a'.repeat(32)} ${'b'.repeat(32)}` }).cursorSecrets)
+      .toEqual(['a'.repeat(32), 'b'.repeat(32)]);
   });
 });
 

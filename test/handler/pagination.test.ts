@@ -81,7 +81,7 @@ describe('pagination: owner partition', () => {
   beforeAll(async () => {
     api = await createTestApi({
       config: {
-        ownerScoping: { attribute: 'owner', indexName: 'byOwner' },
+        ownerScoping: { attribute: 'owner' },
         indexes: [{ indexName: 'byStatus', partitionKey: 'status' }],
       },
     });

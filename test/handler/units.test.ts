@@ -1,10 +1,11 @@
 /**
  * Pure functions, unit-tested alone: strict JSON, merge patch, entity tags, cursors.
  */
-import { CursorCodec, CursorError, Listing } from '../../src/handler/cursor';
+import { CURSOR_LIFETIME_SECONDS, CursorCodec, CursorError, Listing } from '../../src/handler/cursor';
+import { fixedKeys, REFRESH_AFTER_MS, SecretsManagerKeys } from '../../src/handler/cursor-keys';
 import { checkNumber, parseStrictJson } from '../../src/handler/json';
 import { mergePatch } from '../../src/handler/merge-patch';
-import { evaluate, parseTagList } from '../../src/handler/preconditions';
+import { etagOf, evaluate, parseTagList } from '../../src/handler/preconditions';
 
 describe('strict JSON', () => {
   test.each([
@@ -89,9 +90,10 @@ describe('JSON Merge Patch (RFC 7396 appendix A)', () => {
 describe('entity tags', () => {
   test.each([
     ['*', { any: true }],
-    ['"3"', { any: false, tags: [{ weak: false, version: 3 }] }],
-    ['W/"3", "4" ,"x"', { any: false, tags: [{ weak: true, version: 3 }, { weak: false, version: 4 }, { weak: false }] }],
-    ['"", "007"', { any: false, tags: [{ weak: false }, { weak: false }] }],
+    ['"3"', { any: false, tags: [{ weak: false, tag: { version: 3 } }] }],
+    ['"3.kQ2x9VbTtWc"', { any: false, tags: [{ weak: false, tag: { version: 3, generation: 'kQ2x9VbTtWc' } }] }],
+    ['W/"3", "4" ,"x"', { any: false, tags: [{ weak: true, tag: { version: 3 } }, { weak: false, tag: { version: 4 } }, { weak: false }] }],
+    ['"", "007", "3."', { any: false, tags: [{ weak: false }, { weak: false }, { weak: false }] }],
   ])('%s parses', (value, parsed) => {
     expect(parseTagList(value, 'If-Match')).toEqual(parsed);
   });
@@ -101,41 +103,106 @@ describe('entity tags', () => {
   });
 
   test('If-Match compares strongly, If-None-Match weakly', () => {
-    expect(evaluate({ ifMatch: parseTagList('W/"2"', 'x') }, 2)).toBe('precondition-failed');
-    expect(evaluate({ ifMatch: parseTagList('"2"', 'x') }, 2)).toBe('pass');
+    const v2 = { version: 2, generation: 'g1' };
+    expect(evaluate({ ifMatch: parseTagList('W/"2.g1"', 'x') }, v2)).toBe('precondition-failed');
+    expect(evaluate({ ifMatch: parseTagList('"2.g1"', 'x') }, v2)).toBe('pass');
     expect(evaluate({ ifMatch: parseTagList('*', 'x') }, undefined)).toBe('precondition-failed');
-    expect(evaluate({ ifNoneMatch: parseTagList('W/"2"', 'x') }, 2)).toBe('not-modified');
+    expect(evaluate({ ifNoneMatch: parseTagList('W/"2.g1"', 'x') }, v2)).toBe('not-modified');
     expect(evaluate({ ifNoneMatch: parseTagList('*', 'x') }, undefined)).toBe('pass');
+  });
+
+  test('a tag names one generation: the same version of a re-created item never matches', () => {
+    expect(evaluate({ ifMatch: parseTagList('"1.gA"', 'x') }, { version: 1, generation: 'gB' })).toBe('precondition-failed');
+    expect(evaluate({ ifNoneMatch: parseTagList('"1.gA"', 'x') }, { version: 1, generation: 'gB' })).toBe('pass');
+    // Items of other tools have no generation: their tag is the version alone.
+    expect(evaluate({ ifMatch: parseTagList('"0"', 'x') }, { version: 0 })).toBe('pass');
+    expect(evaluate({ ifMatch: parseTagList('"1"', 'x') }, { version: 1, generation: 'gA' })).toBe('precondition-failed');
+    expect(etagOf({ version: 3, generation: 'abc' })).toBe('"3.abc"');
+    expect(etagOf({ version: 0 })).toBe('"0"');
   });
 });
 
 describe('cursors', () => {
-  const listing: Listing = { mode: 'owner', indexName: 'byOwner', keyAttributes: ['owner', 'id'], fixedKeyValues: { owner: 'alice' } };
+  const listing: Listing = { mode: 'owner', keyAttributes: ['owner', 'id'], fixedKeyValues: { owner: 'alice' } };
   const key = { owner: { S: 'alice' }, id: { S: 'item-7' } };
+  const secret = 'unit-test-cursor-secret-0123456789abcdef';
+  const now = Date.UTC(2026, 0, 1);
+  const codec = (table = 'table-a', keys: string[] = [secret]) => new CursorCodec(table, fixedKeys(keys));
 
-  test('round-trip for the same listing, table and owner', () => {
-    const codec = new CursorCodec('table-a');
-    const cursor = codec.encode(listing, key, 'alice');
-    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    expect(codec.decode(cursor, listing, 'alice')).toEqual(key);
+  test('round-trip for the same listing, table and caller', async () => {
+    const cursor = await codec().encode(listing, key, 'alice', now);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(await codec().decode(cursor, listing, 'alice', now)).toEqual(key);
   });
 
-  test('bound to the table, the owner and the secret', () => {
-    const cursor = new CursorCodec('table-a').encode(listing, key, 'alice');
-    expect(() => new CursorCodec('table-b').decode(cursor, listing, 'alice')).toThrow(CursorError);
-    expect(() => new CursorCodec('table-a').decode(cursor, { ...listing, fixedKeyValues: { owner: 'bob' } }, 'bob')).toThrow(CursorError);
-    expect(() => new CursorCodec('table-a', 'secret').decode(cursor, listing, 'alice')).toThrow(CursorError);
-    const withSecret = new CursorCodec('table-a', 'secret').encode(listing, key, 'alice');
-    expect(new CursorCodec('table-a', 'secret').decode(withSecret, listing, 'alice')).toEqual(key);
+  test('opaque: no key material is readable in a cursor', async () => {
+    const cursor = await codec().encode(listing, { owner: { S: 'alice' }, id: { S: 'b-secret-item-id' } }, 'alice', now);
+    const bytes = Buffer.from(cursor, 'base64url').toString('latin1');
+    expect(bytes).not.toContain('secret-item');
+    expect(bytes).not.toContain('alice');
+    // Two cursors for the same position differ (random IV): nothing links them.
+    expect(await codec().encode(listing, key, 'alice', now)).not.toBe(await codec().encode(listing, key, 'alice', now));
   });
 
-  test('every single-character change is refused', () => {
-    const codec = new CursorCodec('t');
-    const cursor = codec.encode(listing, key, 'alice');
+  test('bound to the table, the caller, the listing and the key', async () => {
+    const cursor = await codec().encode(listing, key, 'alice', now);
+    await expect(codec('table-b').decode(cursor, listing, 'alice', now)).rejects.toThrow(CursorError);
+    await expect(codec().decode(cursor, { ...listing, fixedKeyValues: { owner: 'bob' } }, 'bob', now)).rejects.toThrow(CursorError);
+    await expect(codec().decode(cursor, { ...listing, mode: 'scan' }, 'alice', now)).rejects.toThrow(CursorError);
+    await expect(codec('table-a', ['another-secret-0123456789abcdef']).decode(cursor, listing, 'alice', now)).rejects.toThrow(CursorError);
+  });
+
+  test('rotation: a cursor of the previous key is still accepted, new ones use the current key', async () => {
+    const old = await codec('t', ['old-secret-0123456789abcdef']).encode(listing, key, 'alice', now);
+    const rotated = codec('t', ['new-secret-0123456789abcdef', 'old-secret-0123456789abcdef']);
+    expect(await rotated.decode(old, listing, 'alice', now)).toEqual(key);
+    const fresh = await rotated.encode(listing, key, 'alice', now);
+    await expect(codec('t', ['old-secret-0123456789abcdef']).decode(fresh, listing, 'alice', now)).rejects.toThrow(CursorError);
+  });
+
+  test(`cursors expire after ${CURSOR_LIFETIME_SECONDS / 3600} hours`, async () => {
+    const cursor = await codec().encode(listing, key, 'alice', now);
+    expect(await codec().decode(cursor, listing, 'alice', now + CURSOR_LIFETIME_SECONDS * 1000)).toEqual(key);
+    await expect(codec().decode(cursor, listing, 'alice', now + CURSOR_LIFETIME_SECONDS * 1000 + 1000)).rejects.toThrow(/expired/);
+  });
+
+  test('every single-character change is refused', async () => {
+    const cursor = await codec('t').encode(listing, key, 'alice', now);
     for (let i = 0; i < cursor.length; i++) {
       const c = cursor[i] === 'A' ? 'B' : 'A';
       const changed = cursor.slice(0, i) + c + cursor.slice(i + 1);
-      if (changed !== cursor) expect(() => codec.decode(changed, listing, 'alice')).toThrow(CursorError);
+      if (changed !== cursor) await expect(codec('t').decode(changed, listing, 'alice', now)).rejects.toThrow(CursorError);
     }
+  });
+});
+
+describe('cursor keys from Secrets Manager', () => {
+  test('read once, reused, refreshed after their lifetime, and re-read at most every 30 s for an unknown key', async () => {
+    let t = 0;
+    const reads: number[] = [];
+    const source = new SecretsManagerKeys('arn:secret', async () => {
+      reads.push(t);
+      return { current: `k${reads.length}`, all: [`k${reads.length}`] };
+    }, () => t);
+    expect((await source.keys()).current).toBe('k1');
+    t += 60_000;
+    expect((await source.keys()).current).toBe('k1');
+    expect((await source.refresh()).current).toBe('k2');
+    t += 10_000;
+    expect((await source.refresh()).current).toBe('k2');
+    t += REFRESH_AFTER_MS + 1;
+    expect((await source.keys()).current).toBe('k3');
+    expect(reads.length).toBe(3);
+  });
+
+  test('a failed read is not kept: the next call reads again', async () => {
+    let fail = true;
+    const source = new SecretsManagerKeys('arn:secret', async () => {
+      if (fail) throw Object.assign(new Error('down'), { name: 'InternalServiceError' });
+      return { current: 'k', all: ['k'] };
+    });
+    await expect(source.keys()).rejects.toThrow('down');
+    fail = false;
+    expect((await source.keys()).current).toBe('k');
   });
 });

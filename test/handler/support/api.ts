@@ -11,6 +11,10 @@ import { apiEvent, RequestOptions } from './events';
 import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import { ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig } from '../../../src/shared/config';
+import { ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
+
+/** The cursor key of every test API (the runner and AWS use a secret per deployment). */
+export const TEST_CURSOR_SECRET = 'test-cursor-key-0123456789abcdef0123456789abcdef';
 
 /** One shared client for table setup and direct reads. */
 export const ddb = new DynamoDBClient({});
@@ -81,17 +85,14 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const tableName = `crud-${suffix}`;
   const idempotencyTableName = options.idempotencyTable === false ? undefined : `crud-idem-${suffix}`;
 
+  // The key layout the construct creates (src/shared/keys.ts): owner-scoped tables are keyed by (owner, id).
+  const keys = tableKeySchema(config.idAttribute, config.ownerScoping?.attribute, config.indexes);
   const attributes = new Map<string, AttributeDefinition>();
   const addAttr = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
-  addAttr(config.idAttribute);
+  addAttr(keys.partitionKey);
+  if (keys.sortKey) addAttr(keys.sortKey);
   const gsis: GlobalSecondaryIndex[] = [];
-  const allIndexes = [
-    ...config.indexes,
-    ...(config.ownerScoping
-      ? [{ indexName: config.ownerScoping.indexName, partitionKey: config.ownerScoping.attribute, sortKey: config.idAttribute }]
-      : []),
-  ];
-  for (const ix of allIndexes) {
+  for (const ix of keys.indexes) {
     addAttr(ix.partitionKey);
     if (ix.sortKey) addAttr(ix.sortKey);
     gsis.push({
@@ -107,7 +108,10 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes.values()],
-    KeySchema: [{ AttributeName: config.idAttribute, KeyType: 'HASH' }],
+    KeySchema: [
+      { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+      ...(keys.sortKey ? [{ AttributeName: keys.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
     ...(gsis.length ? { GlobalSecondaryIndexes: gsis } : {}),
   }));
   if (idempotencyTableName) {
@@ -122,6 +126,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const logs: any[] = [];
   const baseEnv: Record<string, string> = {
     [ENV.TABLE_NAME]: tableName,
+    [ENV.CURSOR_SECRET]: TEST_CURSOR_SECRET,
     ...(idempotencyTableName ? { [ENV.IDEMPOTENCY_TABLE_NAME]: idempotencyTableName } : {}),
   };
   const build = (env: Record<string, string>, deps: Partial<HandlerDependencies> = {}) => createHandler(config, { ...baseEnv, ...env }, {
@@ -170,9 +175,11 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
         idempotency: idempotencyTableName ? canon(await scanRaw(idempotencyTableName)) : [],
       });
     },
-    seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(it) } }))),
+    seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(config, it)) } }))),
     clear: async () => {
-      const keys = (await scanRaw(tableName)).map((it) => ({ DeleteRequest: { Key: { [config.idAttribute]: it[config.idAttribute] } } }));
+      const keyNames = [config.ownerScoping?.attribute, config.idAttribute].filter((k): k is string => k !== undefined);
+      const keys = (await scanRaw(tableName))
+        .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
       await batchWrite(tableName, keys);
     },
     handlerWith: build,
@@ -181,6 +188,20 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       if (idempotencyTableName) await ddb.send(new DeleteTableCommand({ TableName: idempotencyTableName })).catch(() => undefined);
     },
   };
+}
+
+/**
+ * An item as the handler stores it: in owner-scoped resources, with the hidden (owner, value) partition key of each
+ * index whose attribute the item has (src/shared/keys.ts).
+ */
+function asStored(config: HandlerConfig, item: any): any {
+  const ownerAttribute = config.ownerScoping?.attribute;
+  if (ownerAttribute === undefined || typeof item[ownerAttribute] !== 'string') return item;
+  const out = { ...item };
+  for (const ix of config.indexes) {
+    if (typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
+  }
+  return out;
 }
 
 /** A handler result as a {@link TestResponse}. */
