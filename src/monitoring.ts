@@ -3,6 +3,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -138,7 +139,9 @@ export function createMonitoring(scope: Construct, inputs: MonitoringInputs): Mo
       for (const a of [...result.alarms, result.unhealthyAlarm]) {
         a.addAlarmAction(action);
         a.addOkAction(action);
+        a.addInsufficientDataAction(action);
       }
+      allowCloudWatchToPublish(inputs.topic);
     }
   }
 
@@ -178,4 +181,17 @@ export function createMonitoring(scope: Construct, inputs: MonitoringInputs): Mo
     result.dashboard = d;
   }
   return result;
+}
+
+/**
+ * CloudWatch publishes to a KMS-encrypted topic only if the key policy lets it generate a data key and decrypt
+ * (otherwise the notifications fail silently). A key created in this app gets that statement; an imported key's
+ * policy is its owner's to change.
+ */
+function allowCloudWatchToPublish(topic: sns.ITopic) {
+  topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    resources: ['*'],
+  }));
 }

@@ -1,0 +1,176 @@
+import { Annotations, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ServerlessCrudApiProps } from './serverless-crud-api';
+
+/*
+ * What `encryptionKey` and `hardened` add on top of the default (README "Hardened deployment"). The construct calls
+ * these from single-line hooks so that the hardened path lives in one place.
+ */
+
+/** Props of a {@link FunctionRole}. */
+export interface FunctionRoleProps extends iam.RoleProps {
+  /** Put the role's statements in a customer-managed policy attached to it instead of an inline policy. */
+  readonly managedPolicy: boolean;
+}
+
+/**
+ * A function's role. With `managedPolicy`, every statement added to it (by the construct, by grants, by
+ * `lambda.Function` for X-Ray) goes, unchanged, into one `AWS::IAM::ManagedPolicy` attached to this role only,
+ * instead of the inline `DefaultPolicy`: the strict packs (IAMNoInlinePolicy) reject inline policies. Routing at
+ * add time keeps the statements identical and independent of the order in which they are added.
+ */
+export class FunctionRole extends iam.Role {
+  private managedPolicy?: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: FunctionRoleProps) {
+    const { managedPolicy, ...roleProps } = props;
+    super(scope, id, roleProps);
+    if (managedPolicy) {
+      // A child of the role: acknowledgements on the role cover it, and the function depends on it as on the role.
+      this.managedPolicy = new iam.ManagedPolicy(this, 'Policy', {
+        description: roleProps.description?.slice(0, 1000),
+        roles: [this],
+      });
+    }
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    if (!this.managedPolicy) return super.addToPrincipalPolicy(statement);
+    this.managedPolicy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.managedPolicy };
+  }
+}
+
+/**
+ * Encryption of the tables the construct creates: `encryption` when set (validation refuses it together with
+ * `encryptionKey`), else `encryptionKey`, else the AWS-owned key. With `existingTable`, `encryption` does not apply,
+ * and the idempotency table follows `encryptionKey` alone.
+ */
+export function tableEncryption(props: ServerlessCrudApiProps): dynamodb.TableEncryptionV2 {
+  if (!props.existingTable && props.encryption) return props.encryption;
+  if (props.encryptionKey) return dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey);
+  return dynamodb.TableEncryptionV2.dynamoOwnedKey();
+}
+
+/** KMS actions CloudWatch Logs performs on a log group's key (named: no wildcards in our policies). */
+export const LOGS_KEY_ACTIONS = [
+  'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey',
+];
+
+/** What {@link applyHardening} works on: the parts of the construct already built. */
+export interface HardeningTargets {
+  readonly props: ServerlessCrudApiProps;
+  readonly hardened: boolean;
+  readonly createFunction?: lambda.Function;
+  /** The function that reads the construct's secrets (the list cursor key). */
+  readonly listFunction?: lambda.Function;
+  readonly idempotencyTable?: dynamodb.ITableV2;
+}
+
+/**
+ * The hardening steps that need the finished construct:
+ * - the key policy lets CloudWatch Logs use `encryptionKey` (log groups of this account and region only);
+ * - with `existingTable`, the create function may use the key of the idempotency table (the table grants cover only
+ *   the key of the items table);
+ * - every secret the construct creates (the list cursor key) is encrypted with the key, which the list function may
+ *   then use through Secrets Manager only;
+ * - with `hardened`, the key policy denies kms:CreateGrant except to AWS services on behalf of AWS resources (Control
+ *   Tower CT.KMS.PR.3; DynamoDB's grants for the tables are of that kind), and each acknowledgement the construct
+ *   makes for AwsSolutions or Serverless is repeated, with the same reason, for the strict packs' equivalent rules.
+ */
+export function applyHardening(scope: Construct, t: HardeningTargets): void {
+  const key = t.props.encryptionKey;
+  if (key) {
+    allowCloudWatchLogs(scope, key);
+    if (t.props.existingTable && t.idempotencyTable && t.createFunction) {
+      // The same actions the table grants give a writing function for a customer-managed table key.
+      key.grant(t.createFunction, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+    }
+    encryptSecrets(scope, key, t.listFunction);
+  }
+  if (t.hardened && key) {
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }));
+  }
+  if (t.hardened) {
+    acknowledgeStrictPackEquivalents(scope);
+  }
+}
+
+/** The strict packs' rules that check what an AwsSolutions or Serverless rule checks. */
+const STRICT_PACK_EQUIVALENTS: { [rule: string]: string[] } = {
+  'Serverless-LambdaDLQ': ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
+  'AwsSolutions-SMG4': ['NIST.800.53.R5-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'],
+};
+
+/** Repeats each acknowledgement under `scope` for the strict packs' equivalent rules, on the same construct. */
+function acknowledgeStrictPackEquivalents(scope: Construct) {
+  for (const c of scope.node.findAll()) {
+    for (const entry of c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)) {
+      for (const [qualifiedId, reason] of Object.entries(entry.data as { [id: string]: string })) {
+        // aws-cdk-lib records plain rule ids with an 'annotation::' prefix.
+        const equivalents = STRICT_PACK_EQUIVALENTS[qualifiedId.replace(/^annotation::/i, '')] ?? [];
+        if (equivalents.length > 0) Validations.of(c).acknowledge(...equivalents.map((id) => ({ id, reason })));
+      }
+    }
+  }
+}
+
+/**
+ * Encrypts each secret created under `scope` with the key (the strict packs' SecretsManagerUsingKMSKey) unless it has
+ * a key already, and lets the reader decrypt with the key through Secrets Manager only (its role reads the secret's
+ * value; the AWS-managed key needed no grant, a customer-managed one does).
+ */
+function encryptSecrets(scope: Construct, key: kms.IKey, reader?: lambda.Function) {
+  const secrets = scope.node.findAll().filter((c): c is secretsmanager.Secret => c instanceof secretsmanager.Secret);
+  for (const secret of secrets) {
+    if (!secret.encryptionKey) {
+      (secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = key.keyArn;
+    } else if (secret.encryptionKey !== key) {
+      continue;
+    }
+    if (reader) {
+      const stack = Stack.of(scope);
+      reader.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` } },
+      }));
+    }
+  }
+}
+
+/**
+ * CloudWatch Logs encrypts a log group with a customer key only if the key policy allows the regional Logs service
+ * principal. The encryption context names the log group; its ARN is not known before the group exists (and naming it
+ * would be a cycle: the group needs the key), so the condition allows this account's log groups in this region.
+ */
+function allowCloudWatchLogs(scope: Construct, key: kms.IKey) {
+  const stack = Stack.of(scope);
+  const { statementAdded } = key.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+    actions: LOGS_KEY_ACTIONS,
+    resources: ['*'],
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      },
+    },
+  }));
+  if (!statementAdded) {
+    Annotations.of(scope).addWarningV2('cdk-serverless-crud-api:encryptionKeyPolicy',
+      "'encryptionKey' is imported, so its key policy cannot be changed here: it must allow the service principal " +
+      `logs.<region>.amazonaws.com ${LOGS_KEY_ACTIONS.join(', ')} or the log groups fail to deploy`);
+  }
+}
