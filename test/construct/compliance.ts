@@ -38,8 +38,9 @@ export function controlIds(): Map<string, string> {
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith('.guard')) {
+      if (entry.isDirectory()) {
+        walk(file);
+      } else if (entry.name.endsWith('.guard')) {
         const text = fs.readFileSync(file, 'utf8');
         const rule = /^rule (\w+) when/m.exec(text)?.[1];
         const id = /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(text)?.[1];

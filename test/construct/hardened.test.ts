@@ -125,7 +125,9 @@ describe('hardened deployment: what each piece does', () => {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
           Match.objectLike({
-            Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'kms:CreateGrant',
             Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
           }),
         ]),
@@ -159,11 +161,11 @@ describe('hardened deployment: what each piece does', () => {
   });
 
   test('the managed policies hold exactly the statements the inline policies hold without hardened', () => {
-    const build = (hardened: boolean) => {
+    const build = (isHardened: boolean) => {
       const stack = new Stack(new App(), 'S', { env: { region: 'eu-west-1' } });
       const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
       const api = new ServerlessCrudApi(stack, 'Api', {
-        hardened, vpc, encryptionKey: new kms.Key(stack, 'Key'), reservedConcurrency: 2, alarmTopic: new sns.Topic(stack, 'T'),
+        hardened: isHardened, vpc, encryptionKey: new kms.Key(stack, 'Key'), reservedConcurrency: 2, alarmTopic: new sns.Topic(stack, 'T'),
       });
       const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
       const byRole: Record<string, unknown> = {};
