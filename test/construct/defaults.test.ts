@@ -58,9 +58,10 @@ describe('new ServerlessCrudApi(this, "Todos") — the one-liner', () => {
     expect(keys.size).toBe(1);
     for (const p of fns) {
       expect(Object.keys(p.Environment.Variables).sort()).toEqual(
-        p.Environment.Variables.CRUD_OPERATIONS === 'create'
-          ? ['CRUD_IDEMPOTENCY_TABLE_NAME', 'CRUD_OPERATIONS', 'CRUD_TABLE_NAME']
-          : ['CRUD_OPERATIONS', 'CRUD_TABLE_NAME']);
+        ({
+          create: ['CRUD_IDEMPOTENCY_TABLE_NAME', 'CRUD_OPERATIONS', 'CRUD_TABLE_NAME'],
+          list: ['CRUD_CURSOR_SECRET_ARN', 'CRUD_OPERATIONS', 'CRUD_TABLE_NAME'],
+        } as Record<string, string[]>)[p.Environment.Variables.CRUD_OPERATIONS] ?? ['CRUD_OPERATIONS', 'CRUD_TABLE_NAME']);
     }
   });
 

@@ -4,12 +4,14 @@
  * construct grants that function — none missing (it would fail in AWS with AccessDenied), none unused.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, TABLE_ACTIONS } from '../../src/operations';
+import { recordKey } from '../../src/handler/idempotency';
+import { IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS } from '../../src/operations';
 import { OperationName } from '../../src/shared/config';
+import { ownerIndexKeyAttribute, ownerIndexValue } from '../../src/shared/keys';
 import { createTestApi, TestApi } from '../handler/support/api';
 import { apiEvent } from '../handler/support/events';
 
-type Call = { action: string; resource: 'table' | 'index' | 'idempotency' };
+type Call = { action: string; resource: 'table' | 'index' | 'idempotency'; input?: any };
 
 /** An SDK client that records every DynamoDB action (transactions expanded) and the resource it touches. */
 function recordingClient(calls: Call[], names: () => { table: string; idempotency?: string }): DynamoDBClient {
@@ -23,12 +25,12 @@ function recordingClient(calls: Call[], names: () => { table: string; idempotenc
       for (const item of input.TransactItems ?? []) {
         const [kind, body] = Object.entries(item)[0] as [string, any];
         const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind]!;
-        calls.push({ action: `dynamodb:${action}`, resource: where(body.TableName) });
+        calls.push({ action: `dynamodb:${action}`, resource: where(body.TableName), input: body });
       }
     } else if (command === 'TransactGetItems') {
       for (const item of input.TransactItems ?? []) calls.push({ action: 'dynamodb:GetItem', resource: where(item.Get.TableName) });
     } else {
-      calls.push({ action: `dynamodb:${command}`, resource: where(input.TableName, input.IndexName) });
+      calls.push({ action: `dynamodb:${command}`, resource: where(input.TableName, input.IndexName), input });
     }
     return next(args);
   }, { step: 'initialize', name: 'recordActions' });
@@ -36,9 +38,9 @@ function recordingClient(calls: Call[], names: () => { table: string; idempotenc
 }
 
 /** What the construct grants one operation's function, in the same terms. */
-function granted(op: OperationName): Call[] {
+function granted(op: OperationName, ownerScoped = false): Call[] {
   return [
-    ...TABLE_ACTIONS[op].map((action) => ({ action, resource: 'table' as const })),
+    ...(ownerScoped ? OWNER_SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op].map((action) => ({ action, resource: 'table' as const })),
     ...(INDEX_ACTIONS[op] ?? []).map((action) => ({ action, resource: 'index' as const })),
     ...(op === 'create' ? IDEMPOTENCY_ACTIONS.map((action) => ({ action, resource: 'idempotency' as const })) : []),
   ];
@@ -112,5 +114,111 @@ describe('the handler uses exactly the DynamoDB actions the construct grants eac
     const merged = await handlers.update!(apiEvent('PATCH', '/items/one-trip', { json: { tags: { y: 2 } }, contentType: patch }));
     expect(JSON.parse(merged.body!)).toMatchObject({ title: 'b', tags: { x: 1, y: 2 }, version: 3 });
     expect(calls.map(key)).toEqual(['dynamodb:UpdateItem on table', 'dynamodb:UpdateItem on table']);
+  });
+});
+
+describe('owner-scoped: exactly the granted actions, and every request names the caller’s partition in its key', () => {
+  let api: TestApi;
+  const calls: Call[] = [];
+  const handlers: Partial<Record<OperationName, TestApi['handler']>> = {};
+  const OWNER = 'alice|tenant-a';
+
+  beforeAll(async () => {
+    let names = { table: '', idempotency: undefined as string | undefined };
+    const client = recordingClient(calls, () => names);
+    api = await createTestApi({
+      config: { ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'due' }] },
+      dynamodb: client,
+    });
+    names = { table: api.tableName, idempotency: api.idempotencyTableName };
+    for (const op of ['create', 'read', 'list', 'update', 'delete'] as OperationName[]) {
+      handlers[op] = api.handlerWith({ CRUD_OPERATIONS: op }, { dynamodb: client });
+    }
+    // Another tenant's data in the same table: nothing of it may be touched.
+    for (let i = 0; i < 5; i++) {
+      await handlers.create!(apiEvent('POST', '/items', { json: { id: `shared-${i}`, status: 'open', due: `d${i}` }, sub: 'bob' }));
+    }
+  });
+  afterAll(async () => api?.destroy());
+
+  /** Checks that one recorded request touches only the owner's partition, through its key or key condition. */
+  function expectOwnersPartitionOnly(c: Call) {
+    const i = c.input;
+    const where = `${c.action} on ${c.resource}: ${JSON.stringify(i).slice(0, 300)}`;
+    expect({ where, filter: i.FilterExpression }).toEqual({ where, filter: undefined });
+    switch (c.action) {
+      case 'dynamodb:GetItem':
+      case 'dynamodb:DeleteItem':
+      case 'dynamodb:UpdateItem':
+        expect({ where, owner: i.Key.owner }).toEqual({ where, owner: { S: OWNER } });
+        break;
+      case 'dynamodb:PutItem':
+        if (c.resource === 'idempotency') {
+          // The record belongs to the caller: its key is derived from the caller's principal.
+          expect([recordKey('items', `jwt:${OWNER}`, 'k1'), recordKey('items', `jwt:${OWNER}`, 'k2')]).toContain(i.Item.pk.S);
+        } else {
+          expect({ where, owner: i.Item.owner }).toEqual({ where, owner: { S: OWNER } });
+        }
+        break;
+      case 'dynamodb:Query': {
+        // The only condition is the partition key, and it is the caller's (the table's owner, or an index's (owner, value)).
+        expect({ where, condition: i.KeyConditionExpression }).toEqual({ where, condition: '#n0 = :v0' });
+        const attribute = i.ExpressionAttributeNames['#n0'];
+        const value = i.ExpressionAttributeValues[':v0'].S;
+        if (c.resource === 'table') expect({ where, attribute, value }).toEqual({ where, attribute: 'owner', value: OWNER });
+        else expect({ where, attribute, value }).toEqual({ where, attribute: ownerIndexKeyAttribute('byStatus'), value: ownerIndexValue(OWNER, 'open') });
+        if (i.ExclusiveStartKey) expect({ where, owner: i.ExclusiveStartKey.owner }).toEqual({ where, owner: { S: OWNER } });
+        break;
+      }
+      default:
+        throw new Error(`unexpected ${where}`);
+    }
+  }
+
+  test.each([
+    ['create', [
+      ['POST', '/items', { json: { title: 'a', status: 'open', due: 'x' } }],
+      ['POST', '/items', { json: { id: 'shared-1', title: 'b' } }], // bob's id: Alice's own, new
+      ['POST', '/items', { json: { id: 'shared-1', title: 'b' } }], // 409 in Alice's namespace
+      ['POST', '/items', { json: { title: 'c' }, headers: { 'idempotency-key': 'k1' } }],
+      ['POST', '/items', { json: { title: 'c' }, headers: { 'idempotency-key': 'k1' } }], // replay
+      ['POST', '/items', { json: { title: 'other' }, headers: { 'idempotency-key': 'k1' } }], // 422
+    ]],
+    ['read', [['GET', '/items/shared-1'], ['GET', '/items/shared-2'], ['GET', '/items/shared-1', { headers: { 'if-none-match': '"1"' } }]]],
+    ['list', [
+      ['GET', '/items', { query: 'limit=1' }], ['GET', '/items', { query: 'status=open&order=desc&limit=1' }], ['GET', '/items'],
+      ['GET', '/items', { query: 'status=open' }],
+    ]],
+    ['update', [
+      ['PUT', '/items/shared-1', { json: { title: 'put', status: 'open', due: 'y' } }],
+      ['PUT', '/items/shared-3', { json: { title: 'created by put' } }],
+      ['PATCH', '/items/shared-1', { json: { title: 'patched', status: 'done' }, contentType: patch }],
+      ['PATCH', '/items/shared-1', { json: { title: 'stale' }, contentType: patch, headers: { 'if-match': '"1"' } }],
+      ['PATCH', '/items/shared-4', { json: { a: 1 }, contentType: patch }],
+    ]],
+    ['delete', [['DELETE', '/items/shared-3', { headers: { 'if-match': '"1"' } }], ['DELETE', '/items/shared-3'], ['DELETE', '/items/shared-4']]],
+  ] as [OperationName, [string, string, any?][]][])('%s', async (op, requests) => {
+    calls.length = 0;
+    for (const [method, path, opts] of requests) {
+      // Follow a listing's cursor once, so ExclusiveStartKey is recorded too.
+      const res = await handlers[op]!(apiEvent(method, path, { ...opts, sub: OWNER }));
+      expect([method, path, res.statusCode < 500]).toEqual([method, path, true]);
+      const next = op === 'list' ? JSON.parse(res.body!).nextCursor : null;
+      if (next) {
+        const query = `${opts?.query ? `${opts.query}&` : ''}cursor=${next}`;
+        expect((await handlers.list!(apiEvent('GET', '/items', { query, sub: OWNER }))).statusCode).toBe(200);
+      }
+    }
+    expect(calls.length).toBeGreaterThan(0);
+    expect([...new Set(calls.map(key))].sort()).toEqual(granted(op, true).map(key).sort());
+    for (const c of calls) expectOwnersPartitionOnly(c);
+    if (op === 'list') expect(calls.some((c) => c.input.ExclusiveStartKey)).toBe(true);
+  });
+
+  test('the other tenant’s items are untouched', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await handlers.read!(apiEvent('GET', `/items/shared-${i}`, { sub: 'bob' }));
+      expect(JSON.parse(r.body!)).toMatchObject({ id: `shared-${i}`, status: 'open', due: `d${i}`, version: 1, owner: 'bob' });
+    }
   });
 });

@@ -62,9 +62,35 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
     }
   });
 
-  test('owner scoping: the list function may Query the owner index', () => {
-    const s = synth({ ownerScoping: true, authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] }) });
-    expect(dynamoStatementsByFunction(s).ListHandler).toEqual(expectedStatements([Operation.LIST], ['byOwner']));
+  test('owner scoping: the list function may Query the table (the caller’s partition) and the indexes, never Scan', () => {
+    const jwt = ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] });
+    const s = synth({ ownerScoping: true, authorization: jwt, indexes: [{ partitionKey: 'status' }] });
+    const byFn = dynamoStatementsByFunction(s);
+    expect(byFn.ListHandler).toEqual([
+      { actions: ['dynamodb:Query'], resources: [TABLE] },
+      { actions: ['dynamodb:Query'], resources: [index('byStatus')] },
+    ]);
+    expect(JSON.stringify(s.template.toJSON())).not.toContain('dynamodb:Scan');
+    // The other operations keep their actions.
+    expect(byFn.ReadHandler).toEqual(expectedStatements([Operation.READ], []));
+    const single = dynamoStatementsByFunction(synth({ ownerScoping: true, authorization: jwt, handlerMode: HandlerMode.SINGLE })).Handler;
+    expect(single[0].actions).not.toContain('dynamodb:Scan');
+    expect(single[0].actions).toContain('dynamodb:Query');
+  });
+
+  test('only the function that lists may read the cursor key: GetSecretValue on that secret alone', () => {
+    const s = synth({ handlerMode: HandlerMode.PER_OPERATION });
+    const policies = s.template.toJSON().Resources as Record<string, any>;
+    const secretStatements = Object.entries(policies)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(([id, r]) => r.Properties.PolicyDocument.Statement.map((st: any) => ({ id, st })))
+      .filter(({ st }) => [st.Action].flat().some((a: string) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toHaveLength(1);
+    expect(secretStatements[0].id).toMatch(/^TodosListHandler/);
+    expect(secretStatements[0].st).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^TodosCursorKey/) } });
+    // No LIST, no secret.
+    const noList = synth({ operations: [Operation.CREATE, Operation.READ] });
+    noList.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
   test('SINGLE with indexes: one role, table actions plus index Query', () => {

@@ -30,7 +30,7 @@ describe('props', () => {
     expect(routes(s).map((r) => r.RouteKey).sort()).toEqual(['DELETE /todos/{id}', 'GET /todos', 'GET /todos/{id}', 'PATCH /todos/{id}', 'POST /todos', 'PUT /todos/{id}']);
     s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { KeySchema: [{ AttributeName: 'todoId', KeyType: 'HASH' }] });
     s.app.synth();
-    expect(stagedConfig(s)).toMatchObject({ version: 1, resourceName: 'todos', idAttribute: 'todoId', defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400 });
+    expect(stagedConfig(s)).toMatchObject({ version: 2, resourceName: 'todos', idAttribute: 'todoId', defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400 });
   });
 
   test('a disabled operation has no route and no function; no CREATE means no idempotency table', () => {
@@ -75,20 +75,26 @@ describe('props', () => {
     expect(stagedConfig(s).schema).toEqual(schema);
   });
 
-  test('owner scoping with JWT: an owner GSI (owner, id), JWT authorizer with scopes on every route', () => {
+  test('owner scoping with JWT: the table keyed by (owner, id), indexes by (owner+value), JWT authorizer with scopes on every route', () => {
     const s = synth({
       ownerScoping: true,
+      indexes: [{ partitionKey: 'status', sortKey: 'due' }],
       authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] }),
     });
     s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      GlobalSecondaryIndexes: [{ IndexName: 'byOwner', KeySchema: [{ AttributeName: 'owner', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      KeySchema: [{ AttributeName: 'owner', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: [{
+        IndexName: 'byStatus',
+        KeySchema: [{ AttributeName: '_ownerKey#byStatus', KeyType: 'HASH' }, { AttributeName: 'due', KeyType: 'RANGE' }],
+        Projection: { ProjectionType: 'ALL' },
+      }],
     });
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT', JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['api'] }, IdentitySource: ['$request.header.Authorization'],
     });
     for (const r of routes(s)) expect(r).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['items/rw'] });
     s.app.synth();
-    expect(stagedConfig(s).ownerScoping).toEqual({ attribute: 'owner', indexName: 'byOwner' });
+    expect(stagedConfig(s).ownerScoping).toEqual({ attribute: 'owner' });
   });
 
   test('cognito, custom and none authorization', () => {
@@ -275,13 +281,13 @@ describe('local runner manifest (construct metadata in the cloud assembly)', () 
     const manifest = entries[0].data as any;
     const fnIds = Object.keys(s.template.findResources('AWS::Lambda::Function'));
     expect(manifest).toMatchObject({
-      version: 1,
+      version: 2,
       path: 'TestStack/Todos',
       stageName: '$default',
       auth: { kind: 'jwt', issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] },
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], maxAgeSeconds: 600 },
       throttle: { rateLimit: 5, burstLimit: 10 },
-      table: { logicalId: 'TodosTableA804D06A', partitionKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: 'status' }, { indexName: 'byOwner', partitionKey: 'owner', sortKey: 'id' }] },
+      table: { logicalId: 'TodosTableA804D06A', partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus' }] },
       idempotencyTable: { logicalId: 'TodosIdempotencyTable91EDE072', partitionKey: 'pk', ttlAttribute: 'expiresAt' },
     });
     expect(manifest.routes).toHaveLength(6);

@@ -35,7 +35,7 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['duplicate index attributes', { indexes: [{ partitionKey: 'status' }, { partitionKey: 'status', sortKey: 'createdAt' }] }, /'indexes\[0\]' and 'indexes\[1\]' both use partitionKey 'status'/],
   ['duplicate index names', { indexes: [{ partitionKey: 'a', indexName: 'ix' + 'x' }, { partitionKey: 'b', indexName: 'ixx' }] }, /'indexes\[0\]' and 'indexes\[1\]' are both named 'ixx'/],
   ['index name invalid', { indexes: [{ partitionKey: 'a', indexName: 'no spaces' }] }, /'indexes\[0\].indexName' 'no spaces' is not a valid GSI name/],
-  ['index name taken by the owner index', { ownerScoping: true, authorization: jwt(), indexes: [{ partitionKey: 'a', indexName: 'byOwner' }] }, /must not be 'byOwner'/],
+  ['index on a hidden attribute', { indexes: [{ partitionKey: '_ownerKey#x' }] }, /'indexes\[0\].partitionKey' must not be '_ownerKey#x' \(server-managed\)/],
   ['sortKey equals partitionKey', { indexes: [{ partitionKey: 'a', sortKey: 'a' }] }, /'indexes\[0\].sortKey' must differ from its partitionKey 'a'/],
   ['sortKey is version', { indexes: [{ partitionKey: 'a', sortKey: 'version' }] }, /'indexes\[0\].sortKey' must not be 'version'/],
   ['too many indexes', { indexes: Array.from({ length: 21 }, (_, i) => ({ partitionKey: `a${i}` })) }, /'indexes' has 21 entries; DynamoDB allows 20 GSIs/],
@@ -59,6 +59,11 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['existingTable with a sort key', (stack) => ({
     existingTable: new dynamodb.TableV2(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, sortKey: { name: 's', type: dynamodb.AttributeType.STRING } }),
   }), /must have partition key 'id' \(string\) and no sort key; it has partition key 'id' \(S\), sort key 's' \(S\)/],
+  ['existingTable keyed on the id with ownerScoping', (stack) => ({
+    authorization: jwt(),
+    ownerScoping: true,
+    existingTable: new dynamodb.TableV2(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }),
+  }), /'existingTable' must have partition key 'owner' \(string\) and sort key 'id' \(string\) \(ownerScoping keys items by owner, then id\); it has partition key 'id' \(S\)/],
   ['timeToLiveAttribute is the id', { timeToLiveAttribute: 'id' }, /'timeToLiveAttribute' must not be 'id'/],
   ['memorySize out of range', { memorySize: 64 }, /'memorySize' must be an integer from 128 to 10240 MB \(got 64\)/],
   ['timeout above API Gateway\'s limit', { timeout: Duration.seconds(45) }, /'timeout' must be between 1 and 30 seconds: API Gateway HTTP APIs stop waiting after 30 s/],
