@@ -325,9 +325,10 @@ export interface ServerlessCrudApiProps {
 
   /**
    * One customer-managed KMS key for everything this construct stores: the new table, the idempotency table, each
-   * function's log group and the access log group. The construct adds to the key policy what CloudWatch Logs needs
-   * (the regional Logs service principal, for log groups of this account and region); the key policy of an imported
-   * key must allow that already. Cannot be combined with `encryption`. A key costs $1 a month plus its requests.
+   * function's log group, the access log group and the list cursor key secret. The construct adds to the key policy
+   * what CloudWatch Logs needs (the regional Logs service principal, for log groups of this account and region); the
+   * key policy of an imported key must allow that already. Cannot be combined with `encryption`. A key costs $1 a
+   * month plus its requests.
    * @default - the tables use the AWS-owned key; the log groups, CloudWatch Logs' own encryption
    */
   readonly encryptionKey?: kms.IKey;
@@ -376,7 +377,8 @@ export interface ServerlessCrudApiProps {
    * AwsSolutions and Serverless) and the AWS Control Tower proactive controls (README, "Hardened deployment"). It
    * needs `encryptionKey`, `vpc` (with a DynamoDB gateway endpoint: no NAT), `reservedConcurrency` and `alarmTopic`;
    * puts each function role's statements, unchanged, in a customer-managed policy instead of an inline one; keeps
-   * logs for at least a year; and acknowledges the strict packs' Lambda DLQ rule (API Gateway invokes synchronously).
+   * logs for at least a year; lets only AWS services create grants on the key (Control Tower CT.KMS.PR.3); and repeats
+   * the construct's acknowledgements (e.g. no DLQ: API Gateway invokes synchronously) for the strict packs' rules.
    * @default false
    */
   readonly hardened?: boolean;

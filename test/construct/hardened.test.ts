@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -38,9 +39,8 @@ const ACKNOWLEDGED_ALWAYS = [
 const CURSOR_KEY_ROTATION = ['AwsSolutions-SMG4', 'HIPAA.Security-SecretsManagerRotationEnabled', 'NIST.800.53.R5-SecretsManagerRotationEnabled'];
 
 function acknowledged(api: ServerlessCrudApi): string[] {
-  const cursorKey = (api as any).cursorKey; // created by the construct when LIST is enabled
-  if (!cursorKey) return ACKNOWLEDGED_ALWAYS;
-  const reason = (cursorKey.node.metadata as any[]).find((m) => m.type === 'aws:cdk:acknowledged-rules').data['annotation::AwsSolutions-SMG4'];
+  if (!api.cursorKey) return ACKNOWLEDGED_ALWAYS; // created with LIST
+  const reason = api.cursorKey.node.metadata.find((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)!.data['annotation::AwsSolutions-SMG4'];
   return [...ACKNOWLEDGED_ALWAYS, ...CURSOR_KEY_ROTATION.map((id) => `${id}: ${reason}`)].sort();
 }
 
@@ -81,6 +81,22 @@ describe('hardened deployment: the README example', () => {
     const defaultFailed = rules(controlTowerFindings(synth().stack));
     expect(defaultFailed).toEqual(['CT.CLOUDWATCH.PR.1', 'CT.CLOUDWATCH.PR.2', 'CT.CLOUDWATCH.PR.3', 'CT.LAMBDA.PR.2', 'CT.LAMBDA.PR.3']);
     for (const id of REQUIRED_CONTROLS) expect(failed).not.toContain(id);
+  });
+
+  test('on synth, the validator registered as the README shows it passes; with CT.LAMBDA.PR.2 enabled, only that fails', () => {
+    const synthWith = (validator: CfnGuardValidator) => {
+      // Report to the JSON file only: a failing plugin would otherwise set the process exit code.
+      const app = new App({ context: { '@aws-cdk/core:failSynthOnValidationErrors': false } });
+      new HardenedStack(app, 'Hardened', { env: { region: 'eu-west-1' } });
+      Validations.of(app).addPlugins(validator);
+      const assembly = app.synth();
+      // The report lists only plugins that failed or found something.
+      return JSON.parse(fs.readFileSync(path.join(assembly.directory, 'policy-validation-report.json'), 'utf8')).pluginReports as any[];
+    };
+    expect(synthWith(new CfnGuardValidator({ disabledRules: ['ct-lambda-pr-2'] }))).toEqual([]);
+    const all = synthWith(new CfnGuardValidator());
+    expect(all.map((r) => r.summary.status)).toEqual(['failure']);
+    expect([...new Set(all[0].violations.map((v: any) => v.ruleName))]).toEqual(['lambda_function_public_access_prohibited_check']);
   });
 
   test('CT.DYNAMODB.PR.2 reports on AWS::DynamoDB::Table only; the tables (AWS::DynamoDB::GlobalTable) meet it: KMS with the key', () => {
@@ -207,6 +223,27 @@ describe('encryptionKey without hardened', () => {
     s.template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     expect(s.api.encryptionKey).toBeDefined();
     expect(packFindings(s.stack, ['AwsSolutions', 'Serverless'])).toEqual([]);
+  });
+
+  test('the cursor key secret is encrypted with the key, which the list function may use through Secrets Manager only', () => {
+    const s = synth({}, (stack) => ({ encryptionKey: new kms.Key(stack, 'Key') }));
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+    const listRole = s.stack.getLogicalId(s.api.functions.list.role!.node.defaultChild as any);
+    s.template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: listRole }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'kms:Decrypt',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } } },
+        }]),
+      },
+    });
+    const readRole = s.stack.getLogicalId(s.api.functions.read.role!.node.defaultChild as any);
+    const readStatements = Object.values(s.template.findResources('AWS::IAM::Policy'))
+      .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === readRole)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(readStatements.filter((st: any) => st.Condition?.StringEquals?.['kms:ViaService'])).toEqual([]);
   });
 
   test('an imported key gets a warning: its policy must already let CloudWatch Logs use it', () => {
