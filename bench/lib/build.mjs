@@ -12,7 +12,7 @@ export const HANDLER_BUILD_OPTIONS = {
 
 /** The handler config the construct writes for `new ServerlessCrudApi(this, 'Todos')` (defaults). */
 export const DEFAULT_CONFIG = {
-  version: 1, resourceName: 'items', idAttribute: 'id', operations: ['create', 'read', 'list', 'update', 'delete'],
+  version: 2, resourceName: 'items', idAttribute: 'id', operations: ['create', 'read', 'list', 'update', 'delete'],
   indexes: [], defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400,
 };
 
@@ -57,6 +57,12 @@ export async function buildAll(root, outDir) {
       byPackage: bytesByPackage(result.metafile),
     };
   }
+  // The same bundle with an owner-scoped config (ownerScoping: true): the owner-mode warm rows.
+  const ownerDir = join(outDir, 'bundles', 'ours-owner');
+  mkdirSync(ownerDir, { recursive: true });
+  writeFileSync(join(ownerDir, 'index.js'), readFileSync(join(bundles.ours.dir, 'index.js')));
+  writeFileSync(join(ownerDir, 'crud-config.json'), JSON.stringify({ ...DEFAULT_CONFIG, ownerScoping: { attribute: 'owner' } }, null, 2) + '\n');
+
   // The bare-SDK baseline of the warm and load benchmarks, built the same way.
   const bareDir = join(outDir, 'bundles', 'bare-sdk');
   mkdirSync(bareDir, { recursive: true });
@@ -74,5 +80,5 @@ export async function buildAll(root, outDir) {
   // Is our bench bundle the one the construct ships (assets/, from `npx projen bundle`)?
   const shipped = join(root, 'assets', 'handler', 'crud.lambda', 'index.js');
   const sameAsShipped = existsSync(shipped) ? readFileSync(shipped).equals(readFileSync(join(bundles.ours.dir, 'index.js'))) : null;
-  return { bundles, bareSdk: join(bareDir, 'index.js'), libDir, sameAsShipped };
+  return { bundles, ownerDir, bareSdk: join(bareDir, 'index.js'), libDir, sameAsShipped };
 }

@@ -30,13 +30,18 @@ export function client(endpoint) {
   return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
-/** A table keyed by `id` (string), like the construct's items table without indexes. */
-export async function createItemsTable(ddb, name) {
+/**
+ * A table keyed by `id` (string), like the construct's items table without indexes; with `owned`, keyed by
+ * (`owner`, `id`) like an owner-scoped one.
+ */
+export async function createItemsTable(ddb, name, owned = false) {
   await ddb.send(new CreateTableCommand({
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, ...(owned ? [{ AttributeName: 'owner', AttributeType: 'S' }] : [])],
+    KeySchema: owned
+      ? [{ AttributeName: 'owner', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }]
+      : [{ AttributeName: 'id', KeyType: 'HASH' }],
   }));
 }
 
@@ -51,9 +56,12 @@ export async function createIdempotencyTable(ddb, name) {
 }
 
 /** An item as the handler stores it (version 1, timestamps), marshalled. */
-export function handlerLikeItem(id, title) {
+export function handlerLikeItem(id, title, owner) {
   const now = new Date().toISOString();
-  return { id: { S: id }, title: { S: title }, done: { BOOL: false }, version: { N: '1' }, createdAt: { S: now }, updatedAt: { S: now } };
+  return {
+    id: { S: id }, title: { S: title }, done: { BOOL: false }, version: { N: '1' }, createdAt: { S: now }, updatedAt: { S: now },
+    _generation: { S: 'benchGen000' }, ...(owner !== undefined ? { owner: { S: owner } } : {}),
+  };
 }
 
 /** Writes items 25 at a time, retrying unprocessed ones. */

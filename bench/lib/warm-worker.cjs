@@ -5,8 +5,14 @@
 // Input: JSON in argv[2]. Output: one IPC message with the samples.
 const { randomUUID } = require('crypto');
 const o = JSON.parse(process.argv[2]);
-Object.assign(process.env, { CRUD_TABLE_NAME: o.table, CRUD_IDEMPOTENCY_TABLE_NAME: o.idempotencyTable });
+// A fixed cursor key (the runner and AWS use a secret per deployment): list functions refuse to start without one.
+const CURSOR_SECRET = 'bench-cursor-key-0123456789abcdef0123456789abcdef';
+Object.assign(process.env, { CRUD_TABLE_NAME: o.table, CRUD_IDEMPOTENCY_TABLE_NAME: o.idempotencyTable, CRUD_CURSOR_SECRET: CURSOR_SECRET });
 const ours = require(`${o.oursDir}/index.js`).handler;
+// The owner-scoped API: the same bundle in another folder (its own module, config and environment) on an owner-keyed table.
+Object.assign(process.env, { CRUD_TABLE_NAME: o.ownerTable, CRUD_IDEMPOTENCY_TABLE_NAME: o.ownerIdempotencyTable });
+const owned = require(`${o.ownerDir}/index.js`).handler;
+const OWNER = 'tenant-a|user-1';
 const bare = require(o.bareSdk);
 const { apiEvent } = require(o.eventsLib);
 
@@ -33,6 +39,27 @@ const OPS = {
       const at = new Date().toISOString();
       await bare.putItem(o.table, {
         id: { S: randomUUID() }, title: { S: 'warm create' }, done: { BOOL: false }, version: { N: '1' }, createdAt: { S: at }, updatedAt: { S: at },
+      });
+    },
+  },
+  'owner read': {
+    handler: owned,
+    event: () => apiEvent('GET', `/items/${pickId()}`, { sub: OWNER }), status: 200,
+    bare: async () => { const out = await bare.getOwnedItem(o.ownerTable, OWNER, pickId()); if (!out.Item) throw new Error('GetItem: no item'); },
+  },
+  'owner list': {
+    handler: owned,
+    event: () => apiEvent('GET', '/items', { query: { limit: 25 }, sub: OWNER }), status: 200,
+    bare: async () => { const out = await bare.queryOwner(o.ownerTable, OWNER, 25); if ((out.Items ?? []).length !== 25) throw new Error('Query: short page'); },
+  },
+  'owner create': {
+    handler: owned,
+    event: () => apiEvent('POST', '/items', { json: { title: 'warm create', done: false }, sub: OWNER }), status: 201,
+    bare: async () => {
+      const at = new Date().toISOString();
+      await bare.putItem(o.ownerTable, {
+        owner: { S: OWNER }, id: { S: randomUUID() }, title: { S: 'warm create' }, done: { BOOL: false }, version: { N: '1' },
+        createdAt: { S: at }, updatedAt: { S: at }, _generation: { S: 'benchGen000' },
       });
     },
   },
@@ -65,7 +92,7 @@ async function main() {
       const runOurs = async () => {
         const event = spec.event(); // built before the clock starts: API Gateway builds it, not the handler
         const t0 = now();
-        const res = await ours(event, context);
+        const res = await (spec.handler ?? ours)(event, context);
         const d = ms(t0);
         if (res.statusCode !== spec.status) errors.push(`${op}: ours answered ${res.statusCode} ${String(res.body).slice(0, 200)}`);
         if (record) samples[op].ours.push(d);

@@ -7,13 +7,22 @@ import { ratio, summary } from './stats.mjs';
 const WORKER = new URL('./warm-worker.cjs', import.meta.url).pathname;
 const TABLE = 'bench-warm';
 const POOL = 1000;
+const OWNER_TABLE = 'bench-warm-owned';
+/** The owner of the owner-mode rows (the worker sends it as the JWT `sub`). */
+const OWNER = 'tenant-a|user-1';
 
-export async function runWarm({ ddb, endpoint, bundles, bareSdk, libDir, iterations, warmup }) {
+export async function runWarm({ ddb, endpoint, bundles, ownerDir, bareSdk, libDir, iterations, warmup }) {
   await createItemsTable(ddb, TABLE);
   await createIdempotencyTable(ddb, `${TABLE}-idempotency`);
   await seed(ddb, TABLE, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`)));
+  // Owner mode: the table keyed by (owner, id); the owner has the same pool, another tenant as many items again.
+  await createItemsTable(ddb, OWNER_TABLE, true);
+  await createIdempotencyTable(ddb, `${OWNER_TABLE}-idempotency`);
+  await seed(ddb, OWNER_TABLE, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, OWNER)));
+  await seed(ddb, OWNER_TABLE, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, 'tenant-b|user-2')));
   const input = {
     table: TABLE, idempotencyTable: `${TABLE}-idempotency`, oursDir: bundles.ours.dir, bareSdk, eventsLib: join(libDir, 'events.cjs'),
+    ownerTable: OWNER_TABLE, ownerIdempotencyTable: `${OWNER_TABLE}-idempotency`, ownerDir,
     iterations, warmup, poolSize: POOL, seed: 42,
   };
   const child = fork(WORKER, [JSON.stringify(input)], {

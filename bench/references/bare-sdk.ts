@@ -3,7 +3,7 @@
  * operation, with a client configured like the handler's (same request handler timeouts), bundled the same way.
  */
 import {
-  AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand,
+  AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
 const client = new DynamoDBClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
@@ -34,3 +34,17 @@ export const updateItem = (table: string, id: string, title: string, now: string
 
 /** One Scan page. */
 export const scanPage = (table: string, limit: number) => client.send(new ScanCommand({ TableName: table, Limit: limit }));
+
+/** GetItem of an owner-scoped item, strongly consistent: the key is (owner, id). */
+export const getOwnedItem = (table: string, owner: string, id: string) => client.send(new GetItemCommand({
+  TableName: table, Key: { owner: { S: owner }, id: { S: id } }, ConsistentRead: true,
+}));
+
+/** One page of an owner's partition (as the handler lists an owner-scoped resource). */
+export const queryOwner = (table: string, owner: string, limit: number) => client.send(new QueryCommand({
+  TableName: table,
+  KeyConditionExpression: '#o = :o',
+  ExpressionAttributeNames: { '#o': 'owner' },
+  ExpressionAttributeValues: { ':o': { S: owner } },
+  Limit: limit,
+}));
