@@ -373,12 +373,14 @@ export interface ServerlessCrudApiProps {
 
   // ---------------------------------------------------------------- compliance
   /**
-   * The configuration that passes cdk-nag's NIST 800-53 R5, HIPAA Security and PCI DSS 3.2.1 packs (besides
-   * AwsSolutions and Serverless) and the AWS Control Tower proactive controls (README, "Hardened deployment"). It
-   * needs `encryptionKey`, `vpc` (with a DynamoDB gateway endpoint: no NAT), `reservedConcurrency` and `alarmTopic`;
-   * puts each function role's statements, unchanged, in a customer-managed policy instead of an inline one; keeps
-   * logs for at least a year; lets only AWS services create grants on the key (Control Tower CT.KMS.PR.3); and repeats
-   * the construct's acknowledgements (e.g. no DLQ: API Gateway invokes synchronously) for the strict packs' rules.
+   * Pass the strict compliance packs: cdk-nag's NIST 800-53 R5, HIPAA Security and PCI DSS 3.2.1 (besides
+   * AwsSolutions and Serverless) and the AWS Control Tower proactive controls.
+   *
+   * It needs `encryptionKey`, `vpc` (with a DynamoDB gateway endpoint: no NAT), `reservedConcurrency` and
+   * `alarmTopic`; puts each function role's statements, unchanged, in a customer-managed policy instead of an inline
+   * one; keeps logs for at least a year; lets only AWS services create grants on the key (Control Tower CT.KMS.PR.3);
+   * and repeats the construct's acknowledgements (e.g. no DLQ: API Gateway invokes synchronously) for the strict
+   * packs' rules. See the README, "Hardened deployment".
    * @default false
    */
   readonly hardened?: boolean;
