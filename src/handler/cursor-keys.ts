@@ -89,7 +89,10 @@ type ReadSecret = (secretId: string, stage: string) => Promise<string | undefine
 let reader: Promise<ReadSecret> | undefined;
 
 function secretReader(): Promise<ReadSecret> {
-  reader ??= import('@aws-sdk/client-secrets-manager').then((sm) => {
+  reader ??= Promise.resolve().then(() => {
+    // Required here, not imported at the top: the bundle evaluates this client only when a function first lists.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sm = require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
     const c = new sm.SecretsManagerClient({});
     return async (secretId: string, stage: string) => {
       const out = await c.send(new sm.GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
