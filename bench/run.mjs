@@ -18,6 +18,7 @@ import { client, startDdb } from './lib/ddb.mjs';
 import { runLoad } from './lib/load.mjs';
 import { printTable, fmtMs, fmtBytes } from './lib/stats.mjs';
 import { prepareSynth, runSynth } from './lib/synth.mjs';
+import { runCursorKey } from './lib/cursor-key.mjs';
 import { runWarm } from './lib/warm.mjs';
 
 // The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
@@ -28,18 +29,20 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['cold', 'warm', 'load', 'synth'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['cold', 'cursorkey', 'warm', 'load', 'synth'];
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
   ?? join(ROOT, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
 
 /** Counts per mode. Quick: enough to exercise every path in well under a minute. */
 const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
+  cursorkey: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },
   load: { rounds: 1, durationS: 2, warmupS: 0.5, connections: 8 },
   synth: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
   cold: { runs: 40, warmupRounds: 1 },
+  cursorkey: { runs: 20 },
   warm: { iterations: 2000, warmup: 200 },
   load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8 },
   synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
@@ -132,6 +135,12 @@ async function main() {
       errors.push(...cold.errors);
       result.cold = cold;
     }
+    if (only.includes('cursorkey')) {
+      log('bench: cursor key on a cold start');
+      const ck = await runCursorKey({ ddb, endpoint: ddbLocal.endpoint, oursDir: built.bundles.ours.dir, libDir: built.libDir, ...COUNTS.cursorkey, log });
+      errors.push(...ck.errors);
+      result.cursorKey = ck;
+    }
     if (only.includes('warm')) {
       log('bench: warm latency');
       const warm = await runWarm({
@@ -215,6 +224,13 @@ function print(r) {
       ['bundle', 'p50', 'p10', 'p90', 'min', 'max', 'load p50', '1st call p50', 'vs floor'],
       Object.entries(v).map(([k, s]) => [r.bundles[k].label, fmtMs(s.total.p50), fmtMs(s.total.p10), fmtMs(s.total.p90), fmtMs(s.total.min), fmtMs(s.total.max),
         fmtMs(s.load.p50), fmtMs(s.invoke.p50), `${(s.total.p50 / v.floor.total.p50).toFixed(2)}×`]));
+  }
+  if (r.cursorKey) {
+    const c = r.cursorKey;
+    printTable(`Cursor key on a cold start: ${c.event}, ms (${c.runsPerVariant} runs each, interleaved)`,
+      ['variant', 'p50', 'p10', 'p90', '1st call p50'],
+      Object.entries(c.variants).map(([k, s]) => [k, fmtMs(s.total.p50), fmtMs(s.total.p10), fmtMs(s.total.p90), fmtMs(s.invoke.p50)]));
+    console.log(`added by reading the key from Secrets Manager: ${c.addedP50Ms.toFixed(1)} ms at p50 (${c.secretsManagerCallsPerColdStart} calls per cold start, in parallel)`);
   }
   if (r.warm) {
     printTable(`Warm latency in one process, ms (${r.warm.iterations} iterations per operation after ${r.warm.warmup} warm-up, interleaved)`,
