@@ -5,13 +5,14 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { acknowledgements, controlTowerFindings, packFindings, stripAcknowledgements } from './compliance';
 import { HardenedStack, hardenedExampleSource } from './hardened-example';
 import { synth } from './util';
-import { ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
+import { ApiAuthorization, HandlerMode, Operation, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -110,6 +111,63 @@ describe('hardened deployment: the README example', () => {
         expect(r.SSESpecification).toEqual({ KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] } });
       }
     }
+  });
+});
+
+describe('hardened holds across configurations', () => {
+  /** The example's surroundings (key, VPC with endpoints and flow logs, topic) around a construct configured by `props`. */
+  function stackWith(props: (stack: Stack) => ServerlessCrudApiProps) {
+    const stack = new Stack(new App(), 'S', { env: { region: 'eu-west-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      gatewayEndpoints: { DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB } },
+      restrictDefaultSecurityGroup: false,
+    });
+    // As in the README example, so that the VPC adds no findings of its own.
+    const flowLogs = new logs.LogGroup(stack, 'FlowLogs', { encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR });
+    const flowLogRole = new iam.Role(stack, 'FlowLogRole', { assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com') });
+    new iam.ManagedPolicy(stack, 'FlowLogPolicy', {
+      roles: [flowLogRole],
+      statements: [new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [flowLogs.logGroupArn] })],
+    });
+    vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole.withoutPolicyUpdates()) });
+    for (const pack of ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321']) {
+      Validations.of(vpc).acknowledge({ id: `${pack}-VPCDefaultSecurityGroupClosed`, reason: 'as in the README example' });
+    }
+    new ServerlessCrudApi(stack, 'Api', {
+      hardened: true,
+      encryptionKey: key,
+      vpc,
+      reservedConcurrency: 2,
+      alarmTopic: new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true }),
+      ...props(stack),
+    });
+    return stack;
+  }
+
+  test.each<[string, (stack: Stack) => ServerlessCrudApiProps]>([
+    ['one function for all operations', () => ({ handlerMode: HandlerMode.SINGLE })],
+    ['JWT, owner scoping, an index, a dashboard', () => ({
+      authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] }),
+      ownerScoping: true,
+      indexes: [{ partitionKey: 'status' }],
+      dashboard: true,
+    })],
+    ['read-only: no idempotency table, no cursor key', () => ({ operations: [Operation.READ] })],
+    ['an existing table encrypted with the key', (stack) => ({
+      existingTable: new dynamodb.TableV2(stack, 'Existing', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryptionV2.customerManagedKey(kms.Key.fromKeyArn(stack, 'ExistingKey', 'arn:aws:kms:eu-west-1:123456789012:key/x')),
+      }),
+    })],
+    ['provisioned concurrency and a longer retention', () => ({ provisionedConcurrency: 1, functionLogRetention: logs.RetentionDays.TWO_YEARS })],
+  ])('%s: all five packs clean, the required Control Tower controls pass', (_name, props) => {
+    const stack = stackWith(props);
+    expect(packFindings(stack)).toEqual([]);
+    const failed = rules(controlTowerFindings(stack));
+    for (const id of [...REQUIRED_CONTROLS, 'CT.KMS.PR.3']) expect(failed).not.toContain(id);
   });
 });
 
