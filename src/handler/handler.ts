@@ -11,8 +11,8 @@ import { CursorCodec } from './cursor';
 import { CursorKeySource, cursorKeySource } from './cursor-keys';
 import { HttpError, HttpResponse, problemResponse } from './http';
 import { itemModel } from './item';
-import { LogWriter, logRequest, stdoutWriter } from './log';
 import { listItems } from './listing';
+import { LogWriter, logRequest, stdoutWriter } from './log';
 import {
   createItem, deleteItem, OperationRequest, patchItem, readItem, replaceItem, Services,
 } from './operations';

@@ -13,9 +13,15 @@ interface Ctx {
   readonly apis: Record<ApiName, TestApi>;
   /** A valid scan cursor of `plain`, an index cursor of `plain`, a scan cursor of `schema`, owner cursors of `owned`. */
   readonly cursors: {
-    plainScan: string; plainIndex: string; schemaScan: string; aliceOwner: string; bobOwner: string;
+    plainScan: string;
+    plainIndex: string;
+    schemaScan: string;
+    aliceOwner: string;
+    bobOwner: string;
     /** Forged: with a guessed key; minted with the real key (an insider): an extra key attribute, bob's partition for alice. */
-    guessedKey: string; mintedExtraKey: string; mintedForeignPartition: string;
+    guessedKey: string;
+    mintedExtraKey: string;
+    mintedForeignPartition: string;
   };
 }
 

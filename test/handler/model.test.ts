@@ -202,7 +202,10 @@ class Put extends Command {
     if (!passes(this.pre, it)) return expectStatus(res, 412, 'precondition-failed');
     const next: ModelItem = it
       ? { ...it, content: this.body, version: it.version + 1, etag: res.headers.etag }
-      : { id: this.id, content: this.body, version: 1, createdAt: res.body?.createdAt, etag: res.headers.etag, ...(owner !== undefined ? { owner } : {}) };
+      : {
+        id: this.id, content: this.body, version: 1, createdAt: res.body?.createdAt, etag: res.headers.etag,
+        ...(owner !== undefined ? { owner } : {}),
+      };
     expectStatus(res, it ? 200 : 201);
     expect(res.body).toEqual(expected(this.id, next));
     expect(res.headers.etag).toMatch(new RegExp(`^"${next.version}\\.`));

@@ -178,9 +178,9 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(config, it)) } }))),
     clear: async () => {
       const keyNames = [config.ownerScoping?.attribute, config.idAttribute].filter((k): k is string => k !== undefined);
-      const keys = (await scanRaw(tableName))
+      const itemKeys = (await scanRaw(tableName))
         .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
-      await batchWrite(tableName, keys);
+      await batchWrite(tableName, itemKeys);
     },
     handlerWith: build,
     destroy: async () => {
