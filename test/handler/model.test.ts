@@ -203,7 +203,11 @@ class Put extends Command {
     const next: ModelItem = it
       ? { ...it, content: this.body, version: it.version + 1, etag: res.headers.etag }
       : {
-        id: this.id, content: this.body, version: 1, createdAt: res.body?.createdAt, etag: res.headers.etag,
+        id: this.id,
+        content: this.body,
+        version: 1,
+        createdAt: res.body?.createdAt,
+        etag: res.headers.etag,
         ...(owner !== undefined ? { owner } : {}),
       };
     expectStatus(res, it ? 200 : 201);
