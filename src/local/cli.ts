@@ -6,12 +6,15 @@
  * Bundled by esbuild into assets/local/cli/index.js (the package's `bin`); the same file is the worker thread that
  * hosts a function whose code is not this library's handler bundle (see function-host.ts).
  */
+import { randomBytes } from 'crypto';
 import * as path from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssemblyError, loadApis, LocalApi, localTableName, resolveLocalValue, synthesize } from './assembly';
 import { DynamoDbLocal, DynamoDbLocalUnavailableError, startDynamoDbLocal } from './dynamodb-local';
 import { FunctionInvoker, FunctionSpec, hostFunctions, isFunctionHostThread, runFunctionHost } from './function-host';
-import { loadJwks } from './jwt';
+import { isLoopbackBind } from './host-check';
+import { JwtConfigError, jwtExpectations, loadJwks } from './jwt';
+import { DEFAULT_LIMITS, describeLimits } from './limits';
 import { LineBuffer } from './line-buffer';
 import { RunningApi, startApiServer } from './server';
 import { ensureTable } from './tables';
@@ -28,17 +31,34 @@ Options:
   --stack <name>        Only serve the APIs of this stack.
   --port <n>            Port of the first API; further APIs get the next ports. 0 picks free ports. [default: 3000]
   --host <addr>         Address to listen on.                                                   [default: 127.0.0.1]
+                        Anything but loopback makes the APIs reachable from other machines: the runner warns.
+  --allowed-host <name> Also answer requests whose Host header names <name> (repeatable; '.example.test' allows
+                        the domain and its subdomains). Without it only localhost, *.localhost, 127.0.0.0/8, [::1]
+                        and the --host value are answered; any other Host gets 403, against DNS rebinding.
   --endpoint <url>      Use this DynamoDB endpoint (local or real) instead of starting DynamoDB Local.
   --region <region>     Region for the DynamoDB client and the functions.                      [default: us-east-1]
   --persist <dir>       Keep DynamoDB Local's data in this folder between runs.               [default: in memory]
   --jwks <file|url>     JSON Web Key Set that JWT/Cognito tokens are verified against (required for such APIs).
-  --issuer <url>        Expected token issuer when the template only knows it at deploy time (Cognito).
+  --issuer <url>        Token issuer, when the template only knows it at deploy time (Cognito). Required then.
+  --audience <id>       Token audience (aud, or client_id when a token has no aud), when the template only knows it
+                        at deploy time (a Cognito app client id). Repeatable. Required then.
   --no-auth             Turn authorization off entirely (JWT is not checked; IAM is never checked locally).
   --function-logs       Print every log line of the functions (default: only their errors).
   -h, --help            Show this help.
 
+JWT and Cognito tokens are checked as API Gateway's JWT authorizer does: RSA-based algorithms only (RS256/384/512,
+PS256/384/512) fitting the key's kty and alg; a kid naming a key of --jwks; iss; aud, or client_id only when aud is
+absent; exp after now, nbf and iat not after now, without clock leeway; the route's scopes (scope or scp). A failed
+check is 401 (403 for missing scopes).
+
 IAM authorization (the construct's default) cannot be checked locally: the runner says so at start-up and serves
-the API unauthenticated. Ctrl-C stops everything, DynamoDB Local included.`;
+the API unauthenticated. Ctrl-C stops everything, DynamoDB Local included.
+
+Limits per API: ${describeLimits(DEFAULT_LIMITS)}.
+The payload limit and throttling (429) are applied before a body is read.
+
+The DynamoDB Local the runner starts listens on every network interface (it has no option to bind loopback only) on
+a random port, with its CORS closed to every origin; keep it behind a firewall on shared networks, or pass --endpoint.`;
 
 export interface CliOptions {
   appDir: string;
@@ -51,6 +71,8 @@ export interface CliOptions {
   persist?: string;
   jwks?: string;
   issuer?: string;
+  audience: string[];
+  allowedHosts: string[];
   noAuth: boolean;
   functionLogs: boolean;
 }
@@ -60,7 +82,9 @@ export class UsageError extends Error {}
 export function parseArgs(argv: string[]): CliOptions | 'help' {
   const args = [...argv];
   if (args[0] === 'local') args.shift();
-  const o: CliOptions = { appDir: '.', port: 3000, host: '127.0.0.1', region: 'us-east-1', noAuth: false, functionLogs: false };
+  const o: CliOptions = {
+    appDir: '.', port: 3000, host: '127.0.0.1', region: 'us-east-1', audience: [], allowedHosts: [], noAuth: false, functionLogs: false,
+  };
   const value = (flag: string) => {
     const v = args.shift();
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -86,6 +110,8 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
       case '--persist': o.persist = value(a); break;
       case '--jwks': o.jwks = value(a); break;
       case '--issuer': o.issuer = value(a); break;
+      case '--audience': o.audience.push(value(a)); break;
+      case '--allowed-host': o.allowedHosts.push(value(a)); break;
       case '--no-auth': o.noAuth = true; break;
       case '--function-logs': o.functionLogs = true; break;
       default: throw new UsageError(`unknown option ${a}`);
@@ -100,6 +126,13 @@ const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const warn = (s: string) => (process.stderr.isTTY ? `\x1b[33m${s}\x1b[0m` : s);
 
 const stdoutLines = new LineBuffer(process.stdout);
+
+/** Environment names of the list-cursor key: the deployed functions' secret ARN, and the local stand-in. */
+const CURSOR_SECRET_ARN_ENV = 'CRUD_CURSOR_SECRET_ARN';
+const CURSOR_SECRET_ENV = 'CRUD_CURSOR_SECRET';
+
+/** One random cursor key per runner process, given to every function (never printed). */
+const cursorSecret = randomBytes(32).toString('hex');
 
 /** Starts everything; resolves to a stop function. Cleans up after itself when start-up fails. */
 export async function startLocal(o: CliOptions, out: (line: string) => void = stdoutLines.write): Promise<() => Promise<void>> {
@@ -118,6 +151,19 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
       throw new AssemblyError(`no ServerlessCrudApi found in ${assemblyDir}${o.stack ? ` (stack ${o.stack})` : ''}`);
     }
     out(dim(`      found ${apis.map((a) => a.manifest.path).join(', ')}`));
+    // Tokens are checked as API Gateway checks them, or not at all (--no-auth): never with an unknown issuer/audience.
+    const jwtChecks = new Map<string, { issuer: string; audience: string[] }>();
+    for (const api of apis) {
+      const { path: apiPath, auth } = api.manifest;
+      if (o.noAuth || (auth.kind !== 'jwt' && auth.kind !== 'cognito')) continue;
+      if (!o.jwks) throw new UsageError(`${apiPath} uses ${auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
+      try {
+        jwtChecks.set(apiPath, jwtExpectations(apiPath, auth, o));
+      } catch (e) {
+        if (e instanceof JwtConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
 
     let endpoint = o.endpoint;
     if (!endpoint) {
@@ -148,19 +194,14 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
     const running: { api: LocalApi; server: RunningApi }[] = [];
     let port = o.port;
     for (const api of apis) {
-      const needsJwt = api.manifest.auth.kind === 'jwt' || api.manifest.auth.kind === 'cognito';
-      if (!o.noAuth && needsJwt && !jwks) {
-        throw new UsageError(`${api.manifest.path} uses ${api.manifest.auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
-      }
-      if (!o.noAuth && api.manifest.auth.kind === 'cognito' && typeof api.manifest.auth.issuer !== 'string' && !o.issuer) {
-        throw new UsageError(`${api.manifest.path} uses Cognito, whose issuer is only known at deploy time: pass --issuer https://cognito-idp.<region>.amazonaws.com/<pool id>`);
-      }
       const refs = new Map<string, string>();
       for (const t of api.tables) if (t.logicalId) refs.set(t.logicalId, localTableName(api.stackName, t.logicalId));
       const specs: FunctionSpec[] = [];
       for (const fn of api.functions.values()) {
         const env: Record<string, string> = {};
         for (const [k, v] of Object.entries(fn.environment)) {
+          // The cursor key's secret lives in Secrets Manager; locally the per-run CRUD_CURSOR_SECRET stands in for it.
+          if (k === CURSOR_SECRET_ARN_ENV) continue;
           const resolved = resolveLocalValue(v, refs, o.region);
           if (resolved === undefined) out(warn(`      ${fn.logicalId}: environment ${k} is only known at deploy time; left unset`));
           else env[k] = resolved;
@@ -175,6 +216,7 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
           AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
           AWS_LAMBDA_LOG_FORMAT: 'JSON',
           TZ: 'UTC',
+          [CURSOR_SECRET_ENV]: cursorSecret,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...(local ? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } : pickAwsCredentials()),
         });
@@ -202,7 +244,8 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
         functions: invokers,
         port,
         hostname: o.host,
-        auth: { enforce: !o.noAuth, jwks, issuer: o.issuer },
+        allowedHosts: o.allowedHosts,
+        auth: { enforce: !o.noAuth, jwks, ...jwtChecks.get(api.manifest.path) },
         log: (line) => out(line),
         onFunctionError: (fn, id, e) => out(warn(`      [${fn}] ${id} ${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`)),
       });
@@ -224,9 +267,20 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
       } else if (m.auth.kind === 'custom') {
         out(warn('  ! CUSTOM AUTHORIZER IS NOT RUN LOCALLY: every request is served unauthenticated'));
       } else if (m.auth.kind === 'jwt' || m.auth.kind === 'cognito') {
-        out(`  JWT verified against ${o.jwks} (issuer ${typeof m.auth.issuer === 'string' ? m.auth.issuer : o.issuer})`);
+        const check = jwtChecks.get(m.path)!;
+        out(`  JWT verified against ${o.jwks} (issuer ${check.issuer}, audience ${check.audience.join(' ')})`);
       }
     }
+    if (!isLoopbackBind(o.host)) {
+      out(warn(`! LISTENING ON ${o.host}, NOT ONLY LOOPBACK: other machines can reach these APIs` +
+        `${apis.some((a) => o.noAuth || ['iam', 'custom', 'none'].includes(a.manifest.auth.kind)) ? ', and some serve every request unauthenticated' : ''}.`));
+    }
+    out(dim(`Hosts answered: localhost, *.localhost, 127.0.0.0/8, [::1], ${[o.host, ...o.allowedHosts].join(', ')} (others: 403; --allowed-host adds one).`));
+    if (!o.endpoint) {
+      out(warn('! DynamoDB Local listens on every network interface (it has no option to bind loopback only): its random port is ' +
+        'reachable from other machines unless a firewall blocks it; its CORS is closed to every origin.'));
+    }
+    out(dim(`Limits per API: ${describeLimits(DEFAULT_LIMITS)}.`));
     out('');
     out(dim('Ctrl-C to stop.'));
     return stop;

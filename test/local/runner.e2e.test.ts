@@ -2,7 +2,7 @@
  * End to end: synthesize an app with several ServerlessCrudApis, start the bundled CLI (assets/local/cli/index.js,
  * built by `npx projen bundle`) on that assembly, and drive it over real HTTP. DynamoDB Local underneath.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,36 +10,10 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { signJwt } from './jwt.test';
+import { CLI, Runner, signJwt, startRunner } from './support/runner';
 import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
 
-const CLI = path.join(__dirname, '..', '..', 'assets', 'local', 'cli', 'index.js');
 const ISSUER = 'https://issuer.example.com/';
-
-interface Runner {
-  child: ChildProcess;
-  output: () => string;
-  urls: Record<string, string>;
-  exited: Promise<number | null>;
-}
-
-/** Starts the CLI and resolves once it prints the route table. */
-async function startRunner(args: string[]): Promise<Runner> {
-  const child = spawn(process.execPath, [CLI, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let out = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { out += String(d); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('Ctrl-C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`runner exited ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`runner did not start:\n${out}`); }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const urls: Record<string, string> = {};
-  for (const m of out.matchAll(/^(\S+\/\S+)\s+(http:\/\/127\.0\.0\.1:\d+)$/gm)) urls[m[1]] = m[2];
-  return { child, output: () => out, urls, exited };
-}
 
 describe('local runner (bundled CLI) against a synthesized assembly', () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -61,7 +35,8 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     fs.writeFileSync(path.join(echoDir, 'index.js'), `
       exports.handler = async (event, context) => {
         if (event.requestContext.http.method === 'POST') return { echoed: true, requestId: context.awsRequestId };
-        return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-echo': '1' }, cookies: ['a=1; Path=/', 'b=2'], body: JSON.stringify(event) };
+        const secret = process.env.CRUD_CURSOR_SECRET || '';
+        return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-echo': '1', 'x-cursor-secret': secret, 'x-cursor-arn': String('CRUD_CURSOR_SECRET_ARN' in process.env) }, cookies: ['a=1; Path=/', 'b=2'], body: JSON.stringify(event) };
       };`);
 
     const app = new App({ outdir: assemblyDir, context: { 'aws:cdk:enable-asset-metadata': true } });
@@ -107,7 +82,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect(out).toMatch(/\[1\/4\] reading cloud assembly/);
     expect(out).toMatch(/\[3\/4\] creating tables/);
     expect(out).toMatch(/POST\s+http:\/\/127\.0\.0\.1:\d+\/items\s+→ PublicCreateHandler/);
-    expect(out).toMatch(/JWT verified against .*jwks\.json \(issuer https:\/\/issuer\.example\.com\/\)/);
+    expect(out).toMatch(/JWT verified against .*jwks\.json \(issuer https:\/\/issuer\.example\.com\/, audience api\)/);
     expect(out).not.toMatch(/NodeVersionSupportWarning/);
   });
 
@@ -179,6 +154,36 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect((await post(`Bearer ${token('alice', { iss: 'https://evil.example.com/' })}`)).status).toBe(401);
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
     expect((await post(`Bearer ${signJwt({ iss: ISSUER, aud: 'api', sub: 'alice', exp: now() + 60 }, other.privateKey, 'k1')}`)).status).toBe(401);
+    // aud is checked when present; client_id only when aud is absent (as API Gateway does).
+    expect((await post(`Bearer ${token('alice', { aud: 'other-app', client_id: 'api' })}`)).status).toBe(401);
+    expect((await post(`Bearer ${token('alice', { aud: undefined, client_id: 'api' })}`)).status).toBe(201);
+    // A kid with a newline is a 401, never a 500 (nothing from the token is echoed into WWW-Authenticate).
+    const injected = signJwt({ iss: ISSUER, aud: 'api', sub: 'alice', exp: now() + 60 }, rsa.privateKey, 'k1\r\nx-evil: 1');
+    const r = await post(`Bearer ${injected}`);
+    expect([r.status, r.headers.get('x-evil')]).toEqual([401, null]);
+  });
+
+  test('ids through the runner: 100% round-trips via Location; %41 is not A; %2F never routes', async () => {
+    const post = (id: string) => fetch(`${pub}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, v: id }) });
+    const hundred = await post('100%');
+    expect([hundred.status, hundred.headers.get('location')]).toEqual([201, '/items/100%25']);
+    expect(((await (await fetch(`${pub}${hundred.headers.get('location')}`)).json()) as any).id).toBe('100%');
+    expect((await post('A')).status).toBe(201);
+    expect((await post('%41')).headers.get('location')).toBe('/items/%2541');
+    expect(((await (await fetch(`${pub}/items/%2541`)).json()) as any).v).toBe('%41');
+    expect(((await (await fetch(`${pub}/items/A`)).json()) as any).v).toBe('A');
+    const slash = await post('a/b');
+    expect(slash.status).toBe(422);
+    expect(((await slash.json()) as any).errors[0].message).toMatch(/%2F/);
+    expect((await fetch(`${pub}/items/a%2Fb`)).status).toBe(404);
+  });
+
+  test('a JSON body with invalid UTF-8 (0xC3 0x28) reaches the handler byte for byte: its 400, not U+FFFD', async () => {
+    const body = Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const r = await fetch(`${pub}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await r.json()) as any).detail).toMatch(/UTF-8/);
   });
 
   test('owner isolation through the runner: another caller can neither see nor change an item', async () => {
@@ -214,6 +219,12 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect(event.headers.cookie).toBeUndefined();
     expect(event.requestContext.requestId).toBe(r.headers.get('apigw-requestid'));
     expect(r.headers.get('x-echo')).toBe('1');
+    // A per-run cursor key stands in for the deployed secret: 32 random bytes, hex, never printed.
+    const secret = r.headers.get('x-cursor-secret')!;
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.headers.get('x-cursor-arn')).toBe('false');
+    expect(runner.output()).not.toContain(secret);
+    expect(runner.output()).not.toMatch(/CRUD_CURSOR_SECRET/);
     expect(r.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2']);
 
     expect((await fetch(`${echo}/echo/a%2Fb`)).status).toBe(404); // %2F is decoded before routing: no /echo/{id}
@@ -246,7 +257,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     let out = '';
     help.stdout!.on('data', (d) => { out += String(d); });
     expect(await new Promise((r) => help.on('exit', r))).toBe(0);
-    for (const flag of ['--app-dir', '--assembly', '--stack', '--port', '--host', '--endpoint', '--region', '--persist', '--jwks', '--issuer', '--no-auth', '--function-logs', '--help']) {
+    for (const flag of ['--app-dir', '--assembly', '--stack', '--port', '--host', '--allowed-host', '--endpoint', '--region', '--persist', '--jwks', '--issuer', '--audience', '--no-auth', '--function-logs', '--help']) {
       expect(out).toContain(flag);
     }
   });
@@ -256,6 +267,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const pid = Number(/\(pid (\d+)\)/.exec(own.output())![1]);
     expect(() => process.kill(pid, 0)).not.toThrow();
     expect(own.output()).toMatch(/AUTHORIZATION OFF \(--no-auth\)/);
+    expect(own.output()).toMatch(/! DynamoDB Local listens on every network interface \(it has no option to bind loopback only\)/);
     const r = await fetch(`${own.urls['E2E/Public']}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(r.status).toBe(201);
     own.child.kill('SIGINT');
