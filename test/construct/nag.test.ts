@@ -63,6 +63,8 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     // What it acknowledges, and why — nothing else.
     expect([...new Set(acknowledgements(s))].sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*]: xray:PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; EC2 network-interface actions Lambda needs in a VPC do not support resource-level permissions',
+      'AwsSolutions-SMG4: The cursor key only authenticates pagination cursors (valid 24 h); rotate it on your own schedule with put-secret-value '
+        + '(README): the previous version stays accepted, so no scheduled rotation function is needed.',
       'Serverless-LambdaDLQ: Invoked synchronously by API Gateway; a DLQ only receives failed asynchronous invocations.',
     ]);
   });
@@ -89,6 +91,6 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
       for (let i = md.length - 1; i >= 0; i--) if (md[i].type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) md.splice(i, 1);
     }
     const rules = new Set(nagFindings(s).map((f) => f.split(' @ ')[0]));
-    expect([...rules].sort()).toEqual(['AwsSolutions-IAM5[Resource::*]', 'Serverless-LambdaDLQ']);
+    expect([...rules].sort()).toEqual(['AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SMG4', 'Serverless-LambdaDLQ']);
   });
 });
