@@ -19,6 +19,21 @@ import { LineBuffer } from './line-buffer';
 import { RunningApi, startApiServer } from './server';
 import { ensureTable } from './tables';
 
+/** Wraps prose at 116 columns, like the rest of the help. */
+function wrap(text: string, width = 116): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
 export const USAGE = `Usage: cdk-serverless-crud-api local [options]
 
 Serves every ServerlessCrudApi in your CDK app on localhost: the exact bundled handlers from the cloud assembly,
@@ -54,8 +69,11 @@ check is 401 (403 for missing scopes).
 IAM authorization (the construct's default) cannot be checked locally: the runner says so at start-up and serves
 the API unauthenticated. Ctrl-C stops everything, DynamoDB Local included.
 
-Limits per API: ${describeLimits(DEFAULT_LIMITS)}.
-The payload limit and throttling (429) are applied before a body is read.
+${wrap(`Limits per API: ${describeLimits(DEFAULT_LIMITS)}. Throttling (429), routing (404) and token checks are decided before a body is read, too.`)}
+
+As on API Gateway, the path is percent-decoded once before routing and reaches the function decoded (rawPath,
+pathParameters); %2F becomes '/', so it matches no {id} route. A text body that is not valid UTF-8 reaches the
+function base64-encoded, byte for byte.
 
 The DynamoDB Local the runner starts listens on every network interface (it has no option to bind loopback only) on
 a random port, with its CORS closed to every origin; keep it behind a firewall on shared networks, or pass --endpoint.`;
