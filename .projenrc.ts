@@ -83,22 +83,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     projectService: false,
   },
 
-  // ---- the Lambda handler: `src/handler/*.lambda.ts` is bundled by esbuild into `assets/` at build time.
   // integ-runner snapshot tests (test/integ.*.ts): the snapshot check runs in the test task; `npx projen integ:update`
   // refreshes snapshots (deploying needs an AWS account; see README).
   experimentalIntegRunner: true,
-
-  lambdaAutoDiscover: true,
-  lambdaOptions: {
-    // The construct deploys nodejs24.x (the newest Lambda Node runtime; cdk-nag's AwsSolutions-L1 wants the latest);
-    // the bundle targets its syntax level.
-    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
-    // Node >= 18 reuses connections by default; the env var is dead weight.
-    awsSdkConnectionReuse: false,
-    // projen forwards these to esbuild (its LambdaFunction spreads them into addBundle); minify and metafile are
-    // AddBundleOptions that the narrower BundlingOptions type does not list.
-    bundlingOptions: HANDLER_BUNDLING,
-  },
+  // The handler is bundled below without the function class that auto-discovery would generate.
+  lambdaAutoDiscover: false,
 
   deps: [],
   devDeps: [
@@ -136,6 +125,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['/cdk.out', '*.cdk.out', '/examples/**/cdk.out/', '/.dynamodb-local/'],
+});
+
+// ---- the Lambda handler: src/handler/crud.lambda.ts is bundled by esbuild into assets/handler/crud.lambda/index.js.
+// Bundled directly rather than through lambdaAutoDiscover, which would also generate a `CrudFunction` construct class
+// that nothing uses (the construct builds its functions itself, from the bundle plus a config file).
+// The construct deploys nodejs24.x (the newest Lambda Node runtime; cdk-nag's AwsSolutions-L1 wants the latest); the
+// bundle targets its syntax level.
+project.bundler.addBundle('src/handler/crud.lambda.ts', {
+  platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,
+  target: awscdk.LambdaRuntime.NODEJS_24_X.esbuildTarget,
+  tsconfigPath: project.tsconfigDev.fileName,
+  ...HANDLER_BUNDLING,
 });
 
 // unrs-resolver 1.13.0 (via eslint-import-resolver-typescript) lists platform bindings that were never published;
