@@ -131,7 +131,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
         ...res.headers, 'apigw-requestid': requestId, 'content-length': String(res.body.length), ...(close ? { connection: 'close' } : {}),
       });
       response.end(method === 'HEAD' ? undefined : res.body);
-      if (close) response.once('finish', () => request.destroy());
+      if (close) lingerThenClose(request, response);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       o.log(`${method} ${url} → ${res.statusCode} ${ms.toFixed(1)} ms${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
     };
@@ -186,6 +186,23 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     }),
   };
 }
+
+/**
+ * After a reply sent before the body was read: discard what the client still sends (nothing is kept) for a moment
+ * before closing, so that a client busy uploading reads the reply instead of a connection reset.
+ */
+function lingerThenClose(request: http.IncomingMessage, response: http.ServerResponse): void {
+  response.once('finish', () => {
+    const timer = setTimeout(() => request.destroy(), LINGER_MS);
+    timer.unref();
+    request.on('data', () => undefined);
+    request.resume();
+    request.once('end', () => { clearTimeout(timer); request.destroy(); });
+  });
+}
+
+/** How long a refused upload is drained before its connection is closed. */
+const LINGER_MS = 2000;
 
 function shortName(logicalId: string): string {
   return logicalId.replace(/[0-9A-F]{8}$/, '');
