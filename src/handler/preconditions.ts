@@ -102,8 +102,3 @@ export function evaluate(p: Preconditions, current: ItemTag | undefined): 'pass'
 export function strongTags(list: TagList): ItemTag[] {
   return list.any ? [] : list.tags.filter((t) => !t.weak && t.tag !== undefined).map((t) => t.tag!);
 }
-
-/** The item tags an If-None-Match list names (weak comparison). */
-export function anyTags(list: TagList): ItemTag[] {
-  return list.any ? [] : list.tags.filter((t) => t.tag !== undefined).map((t) => t.tag!);
-}

@@ -94,9 +94,7 @@ export interface WriteConflict {
 export interface DeleteConditions {
   /** If-Match with tags: the item must carry one of these (empty: nothing can match). */
   readonly tags?: readonly ItemTag[];
-  /** If-None-Match with tags: the item must carry none of these. */
-  readonly notTags?: readonly ItemTag[];
-  /** If-None-Match: *. */
+  /** If-None-Match: the item must not exist (with tags: a probe that returns the item for the caller to evaluate). */
   readonly mustNotExist?: boolean;
   /** The item must be exactly as read (the retry after the first attempt's conditions could not decide). */
   readonly asRead?: StoredState;
@@ -301,10 +299,6 @@ export class ItemStore {
     const idName = e.name(this.model.idAttribute);
     const conditions = [`attribute_exists(${idName})`];
     if (c.tags !== undefined) conditions.push(c.tags.length === 0 ? `attribute_not_exists(${idName})` : anyTagCondition(e, c.tags));
-    if (c.notTags !== undefined && c.notTags.length > 0) {
-      const names = anyTagCondition(e, c.notTags);
-      conditions.push(names.startsWith('(') ? `NOT ${names}` : `NOT (${names})`);
-    }
     if (c.mustNotExist) conditions.push(`attribute_not_exists(${idName})`);
     if (c.asRead) conditions.push(asReadCondition(e, c.asRead));
     try {

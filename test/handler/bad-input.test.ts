@@ -205,7 +205,7 @@ const cases: Case[] = [
   { name: 'another owner’s item: GET', api: 'owned', method: 'GET', path: '/items/b1', opts: { sub: 'alice' }, status: 404, type: 'not-found' },
   { name: 'another owner’s item: PATCH', api: 'owned', method: 'PATCH', path: '/items/b1', opts: { json: { a: 1 }, sub: 'alice' }, status: 404, type: 'not-found' },
   { name: 'another owner’s item: DELETE', api: 'owned', method: 'DELETE', path: '/items/b1', opts: { sub: 'alice' }, status: 404, type: 'not-found' },
-  { name: 'another owner’s item: PUT', api: 'owned', method: 'PUT', path: '/items/b1', opts: { json: { a: 1 }, sub: 'alice' }, status: 409, type: 'already-exists' },
+  { name: 'owned: a forged hidden index key', api: 'owned', method: 'PATCH', path: '/items/a1', opts: { json: { '_ownerKey#byStatus': '3:bobopen' }, sub: 'alice' }, status: 422, type: 'validation-failed' },
 
   // ---- schema
   { name: 'schema: missing required', api: 'schema', method: 'POST', path: '/items', opts: { json: { priority: 1 } }, status: 422, type: 'validation-failed' },
