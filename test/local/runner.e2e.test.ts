@@ -121,7 +121,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
   });
 
   test('unknown routes answer as HTTP API does', async () => {
-    for (const [method, p] of [['GET', '/nope'], ['POST', '/items/x'], ['GET', '/items/a/b'], ['PATCH', '/items']] as const) {
+    for (const [method, p] of [['GET', '/nope'], ['POST', '/items/x'], ['GET', '/items/a/b'], ['PATCH', '/items'], ['GET', '/items/%ZZ'], ['DELETE', '/items/%E0%A4%A'], ['GET', '/items/a%2Fb']] as const) {
       const r = await fetch(`${pub}${p}`, { method });
       expect([method, p, r.status]).toEqual([method, p, 404]);
       expect(await r.json()).toEqual({ message: 'Not Found' });
