@@ -80,11 +80,11 @@ const json = (statusCode: number, message: string, extra: Record<string, string[
   body: Buffer.from(JSON.stringify({ message })),
 });
 
-/** API Gateway's own error responses. */
+/** API Gateway's own error responses (a description goes into a header: printable ASCII only, never a bare newline). */
 export const GATEWAY_ERRORS = {
   notFound: () => json(404, 'Not Found'),
   unauthorized: (description?: string) => json(401, 'Unauthorized', description
-    ? { 'www-authenticate': [`Bearer scope="" error="invalid_token" error_description="${description.replace(/"/g, "'")}"`] }
+    ? { 'www-authenticate': [`Bearer scope="" error="invalid_token" error_description="${description.replace(/"/g, "'").replace(/[^\x20-\x7e]/g, '?')}"`] }
     : {}),
   forbidden: () => json(403, 'Forbidden'),
   tooManyRequests: () => json(429, 'Too Many Requests'),

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildEvent, collectHeaders, parseQuery, requestTarget, requestTime } from '../../src/local/event';
-import { flattenClaims, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors } from '../../src/local/gateway';
+import { flattenClaims, GATEWAY_ERRORS, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors } from '../../src/local/gateway';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -117,4 +117,9 @@ test('request ids are shaped like API Gateway\'s and never repeat, across refill
   const ids = Array.from({ length: 2000 }, () => newRequestId());
   for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{15}=$/);
   expect(new Set(ids).size).toBe(ids.length);
+});
+
+test('a 401 description is made header-safe (no control characters reach WWW-Authenticate)', () => {
+  const r = GATEWAY_ERRORS.unauthorized('bad "kid"\r\nx-evil: 1');
+  expect(r.headers['www-authenticate'][0]).toBe('Bearer scope="" error="invalid_token" error_description="bad \'kid\'??x-evil: 1"');
 });
