@@ -133,11 +133,10 @@ const cases: Case[] = [
   { name: 'numeric id in body', method: 'POST', path: '/items', opts: { json: { id: 5 } }, status: 422, type: 'validation-failed' },
   { name: 'empty id in body', method: 'POST', path: '/items', opts: { json: { id: '' } }, status: 422, type: 'validation-failed' },
   { name: '1025-byte id in body', method: 'POST', path: '/items', opts: { json: { id: bigString(1025) } }, status: 422, type: 'validation-failed' },
-  { name: 'bad percent-encoding in path', method: 'GET', path: '/items/%E0%A4%A', status: 400, type: 'invalid-id' },
-  { name: 'empty id in path', method: 'DELETE', path: '/items/', status: 400, type: 'invalid-id' },
+  // Paths that do not percent-decode never reach a function (API Gateway answers them; see runner.e2e). An empty id
+  // segment matches no /items/{id} route: through a catch-all route it is the collection, which takes no DELETE.
+  { name: 'empty id in path (catch-all route)', method: 'DELETE', path: '/items/', opts: { viaDefaultRoute: true }, status: 405, type: 'method-not-allowed' },
   { name: '1025-byte id in path', method: 'PUT', path: `/items/${bigString(1025)}`, opts: { json: { a: 1 } }, status: 400, type: 'invalid-id' },
-  { name: 'lone surrogate in path', method: 'PATCH', path: '/items/%ED%A0%80', opts: { json: { a: 1 } }, status: 400, type: 'invalid-id' },
-  { name: 'garbage percent-encoding in DELETE path', method: 'DELETE', path: '/items/%ZZ', status: 400, type: 'invalid-id' },
   { name: 'body id differs from path (PUT)', method: 'PUT', path: '/items/existing', opts: { json: { id: 'other' } }, status: 400, type: 'id-mismatch' },
   { name: 'body id differs from path (PATCH)', method: 'PATCH', path: '/items/existing', opts: { json: { id: 'other' } }, status: 400, type: 'id-mismatch' },
 
