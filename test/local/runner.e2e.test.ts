@@ -51,6 +51,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
       resourceName: 'notes',
       authorization: ApiAuthorization.jwt({ issuer: ISSUER, audience: ['api'] }),
       ownerScoping: true,
+      indexes: [{ partitionKey: 'status', sortKey: 'due' }],
       throttle: { rateLimit: 10_000, burstLimit: 10_000 },
     });
     new ServerlessCrudApi(stack, 'Echo', {
@@ -81,7 +82,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const out = runner.output();
     expect(out).toMatch(/\[1\/4\] reading cloud assembly/);
     expect(out).toMatch(/\[3\/4\] creating tables/);
-    expect(out).toMatch(/POST\s+http:\/\/127\.0\.0\.1:\d+\/items\s+→ PublicCreateHandler/);
+    expect(out).toMatch(/POST\s+http:\/\/127\.0\.0\.1:\d+\/items\s+→ Public\w*Create\w*/);
     expect(out).toMatch(/JWT verified against .*jwks\.json \(issuer https:\/\/issuer\.example\.com\/, audience api\)/);
     expect(out).not.toMatch(/NodeVersionSupportWarning/);
   });
@@ -198,6 +199,39 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect(bobsList.items.map((i: any) => i.id)).not.toContain(created.id);
     const alicesList = (await (await fetch(`${priv}/notes`, { headers: alice })).json()) as any;
     expect(alicesList.items.map((i: any) => i.id)).toContain(created.id);
+  });
+
+  test('two tenants through the runner: none of the six isolation defects of issue #10', async () => {
+    const as = (sub: string, extra: Record<string, string> = {}) => ({ 'authorization': `Bearer ${token(sub)}`, 'content-type': 'application/json', ...extra });
+    // 1. B has 12 open items; A's index listing reads nothing of B's: no items, and no cursor built from B's keys.
+    for (let n = 0; n < 12; n++) {
+      const r = await fetch(`${priv}/notes`, { method: 'POST', headers: as('tenant-b'), body: JSON.stringify({ id: `b-${n}-key`, status: 'open', due: `2026-03-${10 + n}` }) });
+      expect(r.status).toBe(201);
+    }
+    const a = await fetch(`${priv}/notes?status=open&limit=1`, { headers: as('tenant-a') });
+    expect(await a.json()).toEqual({ items: [], nextCursor: null });
+    // 2. B's own cursor is opaque (no key material) and useless to A.
+    const b = (await (await fetch(`${priv}/notes?status=open&limit=1`, { headers: as('tenant-b') })).json()) as any;
+    expect(Buffer.from(b.nextCursor, 'base64url').toString('latin1')).not.toMatch(/b-\d+-key|2026-03/);
+    expect((await fetch(`${priv}/notes?status=open&limit=1&cursor=${b.nextCursor}`, { headers: as('tenant-a') })).status).toBe(400);
+    // 3. No oracle, no squatting: B's id is an unused id for A, with or without preconditions.
+    const foreign = await fetch(`${priv}/notes/b-1-key`, { method: 'PUT', headers: as('tenant-a', { 'if-match': '"999999"' }), body: '{"x":1}' });
+    const unused = await fetch(`${priv}/notes/nobody-has-this`, { method: 'PUT', headers: as('tenant-a', { 'if-match': '"999999"' }), body: '{"x":1}' });
+    expect([foreign.status, unused.status]).toEqual([412, 412]);
+    expect(((await foreign.json()) as any).type).toBe(((await unused.json()) as any).type);
+    expect((await fetch(`${priv}/notes`, { method: 'POST', headers: as('tenant-a'), body: '{"id":"b-2-key"}' })).status).toBe(201);
+    // 4. Idempotency keys belong to the caller.
+    const ka = await fetch(`${priv}/notes`, { method: 'POST', headers: as('tenant-a', { 'idempotency-key': 'order-1' }), body: '{"n":"a"}' });
+    const kb = await fetch(`${priv}/notes`, { method: 'POST', headers: as('tenant-b', { 'idempotency-key': 'order-1' }), body: '{"n":"b"}' });
+    expect([ka.status, kb.status, kb.headers.get('idempotent-replayed')]).toEqual([201, 201, null]);
+    expect(((await kb.json()) as any).n).toBe('b');
+    // 5. ETags never repeat across generations of an id.
+    const first = await fetch(`${priv}/notes/gen`, { method: 'PUT', headers: as('tenant-a'), body: '{"v":1}' });
+    expect((await fetch(`${priv}/notes/gen`, { method: 'DELETE', headers: as('tenant-a') })).status).toBe(204);
+    const second = await fetch(`${priv}/notes/gen`, { method: 'PUT', headers: as('tenant-a'), body: '{"v":2}' });
+    expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
+    expect((await fetch(`${priv}/notes/gen`, { headers: as('tenant-a', { 'if-none-match': first.headers.get('etag')! }) })).status).toBe(200);
+    // 6 (the Scan grant) is structural: see iam.test.ts and handler-actions.test.ts.
   });
 
   test('payload 2.0 fidelity: the event the function receives for repeated params, cookies, encoded path, binary body', async () => {
