@@ -1,11 +1,9 @@
 import { Annotations, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { ServerlessCrudApiProps } from './serverless-crud-api';
 
 /*
  * What `encryptionKey` and `hardened` add on top of the default (README "Hardened deployment"). The construct calls
@@ -46,17 +44,6 @@ export class FunctionRole extends iam.Role {
   }
 }
 
-/**
- * Encryption of the tables the construct creates: `encryption` when set (validation refuses it together with
- * `encryptionKey`), else `encryptionKey`, else the AWS-owned key. With `existingTable`, `encryption` does not apply,
- * and the idempotency table follows `encryptionKey` alone.
- */
-export function tableEncryption(props: ServerlessCrudApiProps): dynamodb.TableEncryptionV2 {
-  if (!props.existingTable && props.encryption) return props.encryption;
-  if (props.encryptionKey) return dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey);
-  return dynamodb.TableEncryptionV2.dynamoOwnedKey();
-}
-
 /** KMS actions CloudWatch Logs performs on a log group's key (named: no wildcards in our policies). */
 export const LOGS_KEY_ACTIONS = [
   'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey',
@@ -65,34 +52,27 @@ export const LOGS_KEY_ACTIONS = [
 
 /** What {@link applyHardening} works on: the parts of the construct already built. */
 export interface HardeningTargets {
-  readonly props: ServerlessCrudApiProps;
+  /** The customer-managed key of everything stored (`encryptionKey`). */
+  readonly encryptionKey?: kms.IKey;
   readonly hardened: boolean;
-  readonly createFunction?: lambda.Function;
-  /** The function that reads the construct's secrets (the list cursor key). */
-  readonly listFunction?: lambda.Function;
-  readonly idempotencyTable?: dynamodb.ITableV2;
+  /** Each resource, with the function that reads its secrets (the list cursor key). */
+  readonly resources: { readonly scope: Construct; readonly secretReader?: lambda.Function }[];
 }
 
 /**
  * The hardening steps that need the finished construct:
  * - the key policy lets CloudWatch Logs use `encryptionKey` (log groups of this account and region only);
- * - with `existingTable`, the create function may use the key of the idempotency table (the table grants cover only
- *   the key of the items table);
- * - every secret the construct creates (the list cursor key) is encrypted with the key, which the list function may
- *   then use through Secrets Manager only;
+ * - every secret the construct creates (each resource's list cursor key) is encrypted with the key, which the
+ *   resource's list function may then use through Secrets Manager only;
  * - with `hardened`, the key policy denies kms:CreateGrant except to AWS services on behalf of AWS resources (Control
  *   Tower CT.KMS.PR.3; DynamoDB's grants for the tables are of that kind), and each acknowledgement the construct
  *   makes for AwsSolutions or Serverless is repeated, with the same reason, for the strict packs' equivalent rules.
  */
 export function applyHardening(scope: Construct, t: HardeningTargets): void {
-  const key = t.props.encryptionKey;
+  const key = t.encryptionKey;
   if (key) {
     allowCloudWatchLogs(scope, key);
-    if (t.props.existingTable && t.idempotencyTable && t.createFunction) {
-      // The same actions the table grants give a writing function for a customer-managed table key.
-      key.grant(t.createFunction, 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
-    }
-    encryptSecrets(scope, key, t.listFunction);
+    for (const r of t.resources) encryptSecrets(r.scope, key, r.secretReader);
   }
   if (t.hardened && key) {
     key.addToResourcePolicy(new iam.PolicyStatement({

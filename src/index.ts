@@ -1,5 +1,6 @@
 // The public, jsii-visible surface. Everything else in src/ is internal.
-export { ServerlessCrudApi, ServerlessCrudApiProps, SecondaryIndex, CustomDomainOptions, ThrottleOptions } from './serverless-crud-api';
+export { ServerlessCrudApi } from './serverless-crud-api';
+export { ServerlessCrudApiProps, SecondaryIndex } from './props';
 export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './authorization';
-export { Operation, HandlerMode } from './operations';
+export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { AlarmThresholdsPlan, MonitoringPlan } from './plan';
 
 /**
  * Thresholds of the alarms. Every field is optional; each default is chosen so that the alarm means "a person
@@ -61,126 +62,165 @@ const DYNAMODB_OPERATIONS = [
 ];
 
 const FIVE_MINUTES = Duration.minutes(5);
+const ONE_MINUTE = Duration.minutes(1);
 
-/** Inputs of {@link createMonitoring}. */
-export interface MonitoringInputs {
-  readonly httpApi: apigwv2.HttpApi;
-  readonly stage: apigwv2.IHttpStage;
-  /** Each distinct function once. */
-  readonly functions: lambda.Function[];
+/** A function to watch. */
+export interface WatchedFunction {
+  /** Prefix of its alarms' construct ids, e.g. `Create` → `CreateErrors` (empty for a resource's only function). */
+  readonly alarmIdPrefix: string;
+  /** What it serves, in alarm descriptions, e.g. `create`. */
+  readonly label: string;
+  readonly function: lambda.Function;
   readonly timeout: Duration;
-  readonly table: dynamodb.ITableV2;
-  readonly thresholds: AlarmThresholds;
-  readonly alarms: boolean;
-  readonly topic?: sns.ITopic;
-  readonly dashboard: boolean;
 }
 
-/** Result of {@link createMonitoring}. */
+/** Inputs of {@link createResourceAlarms}. */
+export interface ResourceAlarmInputs {
+  readonly functions: WatchedFunction[];
+  readonly table: dynamodb.ITableV2;
+  readonly thresholds: AlarmThresholdsPlan;
+}
+
+/** The alarms of one resource (its functions and its table), in an `Alarms` scope under it. */
+export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInputs): cloudwatch.Alarm[] {
+  const t = inputs.thresholds;
+  const alarms = new AlarmFactory(new Construct(scope, 'Alarms'));
+  for (const { alarmIdPrefix: name, label, function: fn, timeout } of inputs.functions) {
+    alarms.add(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors,
+      `${label} function errors (crashes, timeouts): every one is a bug or a resource limit`);
+    alarms.add(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaThrottles,
+      `${label} function throttled: callers received errors`);
+    const pct = t.lambdaDurationPercentOfTimeout;
+    alarms.add(`${name}DurationNearTimeout`, fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
+      Math.floor(timeout.toMilliseconds() * pct / 100),
+      `${label} function p99 duration at ${pct}% of its ${timeout.toSeconds()} s timeout`, 2, 3);
+  }
+  alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
+  alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
+  return alarms.alarms;
+}
+
+/** Inputs of {@link createApiMonitoring}. */
+export interface ApiMonitoringInputs {
+  readonly stage: apigwv2.HttpStage;
+  readonly plan: MonitoringPlan;
+  /** The alarms of every resource. */
+  readonly resourceAlarms: cloudwatch.Alarm[];
+  /** Each distinct function once (dashboard). */
+  readonly functions: lambda.Function[];
+  /** Each items table (dashboard). */
+  readonly tables: dynamodb.ITableV2[];
+}
+
+/** Result of {@link createApiMonitoring}. */
 export interface MonitoringResult {
+  /** Every alarm: the resources' and the API's. */
   readonly alarms: cloudwatch.Alarm[];
   readonly unhealthyAlarm?: cloudwatch.CompositeAlarm;
   readonly dashboard?: cloudwatch.Dashboard;
 }
 
-/** Creates the alarms and (optionally) the dashboard of one ServerlessCrudApi. */
-export function createMonitoring(scope: Construct, inputs: MonitoringInputs): MonitoringResult {
-  const t = inputs.thresholds;
-  const stageDimensions = { ApiId: inputs.httpApi.apiId, Stage: inputs.stage.stageName };
-  const apiMetric = (metricName: string, statistic: string) => new cloudwatch.Metric({
-    namespace: 'AWS/ApiGateway', metricName, dimensionsMap: stageDimensions, statistic, period: FIVE_MINUTES,
-  });
-  const throttled = inputs.table.metricThrottledRequestsForOperations({ operations: DYNAMODB_OPERATIONS, period: FIVE_MINUTES });
-  const systemErrors = inputs.table.metricSystemErrorsForOperations({ operations: DYNAMODB_OPERATIONS, period: FIVE_MINUTES });
-
+/**
+ * The API's alarms (in `Alarms`), the composite `Alarms/Unhealthy` over every alarm of the API and its resources,
+ * their notifications, and the dashboard.
+ */
+export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInputs): MonitoringResult {
+  const { stage, plan } = inputs;
+  const t = plan.thresholds;
   const result: { alarms: cloudwatch.Alarm[]; unhealthyAlarm?: cloudwatch.CompositeAlarm; dashboard?: cloudwatch.Dashboard } = { alarms: [] };
 
-  if (inputs.alarms) {
+  if (plan.alarms) {
     const alarmScope = new Construct(scope, 'Alarms');
-    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string, datapoints = 1, periods = 1) => {
-      const a = new cloudwatch.Alarm(alarmScope, id, {
-        metric,
-        threshold,
-        evaluationPeriods: periods,
-        datapointsToAlarm: datapoints,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      result.alarms.push(a);
-      return a;
-    };
-
-    for (const fn of inputs.functions) {
-      // 'CreateHandler' → 'Create'; the single-mode function is just 'Handler'.
-      const name = fn.node.scope!.node.id.replace(/Handler$/, '');
-      const op = name ? name.toLowerCase() : 'CRUD';
-      alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors ?? 1,
-        `${op} function errors (crashes, timeouts): every one is a bug or a resource limit`);
-      alarm(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaThrottles ?? 1,
-        `${op} function throttled: callers received errors`);
-      const pct = t.lambdaDurationPercentOfTimeout ?? 80;
-      alarm(`${name}DurationNearTimeout`, fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
-        Math.floor(inputs.timeout.toMilliseconds() * pct / 100),
-        `${op} function p99 duration at ${pct}% of its ${inputs.timeout.toSeconds()} s timeout`, 2, 3);
-    }
-    alarm('Api5xx', apiMetric('5xx', 'Sum'), t.api5xxErrors ?? 1, 'API 5xx responses: a bug or an outage');
-    alarm('ApiLatencyP99', apiMetric('Latency', 'p99'), (t.apiLatencyP99 ?? Duration.seconds(1)).toMilliseconds(),
+    const alarms = new AlarmFactory(alarmScope);
+    alarms.add('Api5xx', stage.metricServerError({ period: FIVE_MINUTES }), t.api5xxErrors, 'API 5xx responses: a bug or an outage');
+    alarms.add('ApiLatencyP99', stage.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }), t.apiLatencyP99.toMilliseconds(),
       'API p99 latency high', 2, 3);
-    alarm('DynamoDbThrottles', throttled, t.dynamoDbThrottledRequests ?? 1, 'DynamoDB throttled requests (callers get 503)');
-    alarm('DynamoDbSystemErrors', systemErrors, t.dynamoDbSystemErrors ?? 1, 'DynamoDB system errors');
+    result.alarms = [...inputs.resourceAlarms, ...alarms.alarms];
 
     result.unhealthyAlarm = new cloudwatch.CompositeAlarm(alarmScope, 'Unhealthy', {
       alarmRule: cloudwatch.AlarmRule.anyOf(...result.alarms),
       alarmDescription: 'Any alarm of this API is in ALARM',
     });
-    if (inputs.topic) {
-      const action = new actions.SnsAction(inputs.topic);
+    if (plan.topic) {
+      const action = new actions.SnsAction(plan.topic);
       for (const a of [...result.alarms, result.unhealthyAlarm]) {
         a.addAlarmAction(action);
         a.addOkAction(action);
         a.addInsufficientDataAction(action);
       }
-      allowCloudWatchToPublish(inputs.topic);
+      allowCloudWatchToPublish(plan.topic);
     }
   }
 
-  if (inputs.dashboard) {
-    const fns = inputs.functions;
-    const d = new cloudwatch.Dashboard(scope, 'Dashboard', {});
-    const apiMinute = (metricName: string, statistic: string, label?: string) => new cloudwatch.Metric({
-      namespace: 'AWS/ApiGateway', metricName, dimensionsMap: stageDimensions, statistic, period: Duration.minutes(1), label,
-    });
-    d.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Requests', left: [apiMinute('Count', 'Sum', 'requests')], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Errors', left: [apiMinute('4xx', 'Sum', '4xx'), apiMinute('5xx', 'Sum', '5xx')], width: 8 }),
-      new cloudwatch.GraphWidget({
-        title: 'Latency (ms)',
-        left: ['p50', 'p90', 'p99'].map((p) => apiMinute('Latency', p, p)),
-        width: 8,
-      }),
-    );
-    d.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Lambda invocations', left: fns.map((f) => f.metricInvocations({ period: Duration.minutes(1) })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Lambda errors and throttles', left: [...fns.map((f) => f.metricErrors({ period: Duration.minutes(1) })), ...fns.map((f) => f.metricThrottles({ period: Duration.minutes(1) }))], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Lambda p99 duration (ms)', left: fns.map((f) => f.metricDuration({ period: Duration.minutes(1), statistic: 'p99' })), width: 8 }),
-    );
+  if (plan.dashboard) {
+    result.dashboard = createDashboard(scope, inputs);
+  }
+  return result;
+}
+
+function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwatch.Dashboard {
+  const { stage, functions: fns } = inputs;
+  const perMinute = { period: ONE_MINUTE };
+  const d = new cloudwatch.Dashboard(scope, 'Dashboard', {});
+  d.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Requests', left: [stage.metricCount({ ...perMinute, statistic: 'Sum', label: 'requests' })], width: 8 }),
+    new cloudwatch.GraphWidget({
+      title: 'Errors',
+      left: [stage.metricClientError({ ...perMinute, label: '4xx' }), stage.metricServerError({ ...perMinute, label: '5xx' })],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Latency (ms)',
+      left: ['p50', 'p90', 'p99'].map((p) => stage.metricLatency({ ...perMinute, statistic: p, label: p })),
+      width: 8,
+    }),
+  );
+  d.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Lambda invocations', left: fns.map((f) => f.metricInvocations(perMinute)), width: 8 }),
+    new cloudwatch.GraphWidget({ title: 'Lambda errors and throttles', left: [...fns.map((f) => f.metricErrors(perMinute)), ...fns.map((f) => f.metricThrottles(perMinute))], width: 8 }),
+    new cloudwatch.GraphWidget({ title: 'Lambda p99 duration (ms)', left: fns.map((f) => f.metricDuration({ ...perMinute, statistic: 'p99' })), width: 8 }),
+  );
+  for (const table of inputs.tables) {
     d.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'DynamoDB consumed capacity',
-        left: [
-          inputs.table.metricConsumedReadCapacityUnits({ period: Duration.minutes(1) }),
-          inputs.table.metricConsumedWriteCapacityUnits({ period: Duration.minutes(1) }),
-        ],
+        left: [table.metricConsumedReadCapacityUnits(perMinute), table.metricConsumedWriteCapacityUnits(perMinute)],
         width: 12,
       }),
       // Each metric-math sum in its own widget: both use the per-operation ids, which must be unique per graph.
-      new cloudwatch.GraphWidget({ title: 'DynamoDB throttled requests', left: [throttled], width: 6 }),
-      new cloudwatch.GraphWidget({ title: 'DynamoDB system errors', left: [systemErrors], width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'DynamoDB throttled requests', left: [tableThrottles(table, FIVE_MINUTES)], width: 6 }),
+      new cloudwatch.GraphWidget({ title: 'DynamoDB system errors', left: [tableSystemErrors(table, FIVE_MINUTES)], width: 6 }),
     );
-    result.dashboard = d;
   }
-  return result;
+  return d;
+}
+
+function tableThrottles(table: dynamodb.ITableV2, period: Duration): cloudwatch.IMetric {
+  return table.metricThrottledRequestsForOperations({ operations: DYNAMODB_OPERATIONS, period });
+}
+
+function tableSystemErrors(table: dynamodb.ITableV2, period: Duration): cloudwatch.IMetric {
+  return table.metricSystemErrorsForOperations({ operations: DYNAMODB_OPERATIONS, period });
+}
+
+/** Alarms that mean "a person should look": at or above the threshold, missing data is fine. */
+class AlarmFactory {
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  constructor(private readonly scope: Construct) {}
+
+  public add(id: string, metric: cloudwatch.IMetric, threshold: number, description: string, datapoints = 1, periods = 1): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this.scope, id, {
+      metric,
+      threshold,
+      evaluationPeriods: periods,
+      datapointsToAlarm: datapoints,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    this.alarms.push(alarm);
+    return alarm;
+  }
 }
 
 /**

@@ -15,8 +15,8 @@ describe('public API documentation (jsii assembly)', () => {
 
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
-      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CustomDomainOptions', 'HandlerMode',
-      'JwtAuthorizationProps', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps', 'ThrottleOptions',
+      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'HandlerMode',
+      'JwtAuthorizationProps', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps',
     ]);
   });
 

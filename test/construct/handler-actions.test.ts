@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { recordKey } from '../../src/handler/idempotency';
-import { IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS } from '../../src/operations';
+import { IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS } from '../../src/iam-actions';
 import { OperationName } from '../../src/shared/config';
 import { ownerIndexKeyAttribute, ownerIndexValue } from '../../src/shared/keys';
 import { createTestApi, TestApi } from '../handler/support/api';

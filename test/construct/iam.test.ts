@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { dynamoStatementsByFunction, synth } from './util';
 import { ApiAuthorization, HandlerMode, Operation } from '../../src';
 
-// Written out by hand on purpose (not imported from src/operations.ts): this is the contract the roles must meet.
+// Written out by hand on purpose (not imported from src/iam-actions.ts): this is the contract the roles must meet.
 const EXPECTED_TABLE_ACTIONS: Record<Operation, string[]> = {
   [Operation.CREATE]: ['dynamodb:PutItem'],
   [Operation.READ]: ['dynamodb:GetItem'],
@@ -17,9 +17,9 @@ const ALL = [Operation.CREATE, Operation.READ, Operation.LIST, Operation.UPDATE,
 const SUBSETS: Operation[][] = [];
 for (let n = 1; n < 2 ** ALL.length; n++) SUBSETS.push(ALL.filter((_, i) => Math.floor(n / 2 ** i) % 2 === 1));
 
-const TABLE = JSON.stringify({ 'Fn::GetAtt': ['TodosTableA804D06A', 'Arn'] });
-const IDEMPOTENCY = JSON.stringify({ 'Fn::GetAtt': ['TodosIdempotencyTable91EDE072', 'Arn'] });
-const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['TodosTableA804D06A', 'Arn'] }, `/index/${name}`]] });
+const TABLE = JSON.stringify({ 'Fn::GetAtt': ['TodosDefaultResourceTableFBA9B072', 'Arn'] });
+const IDEMPOTENCY = JSON.stringify({ 'Fn::GetAtt': ['TodosDefaultResourceIdempotencyTableFE8FB1A2', 'Arn'] });
+const index = (name: string) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['TodosDefaultResourceTableFBA9B072', 'Arn'] }, `/index/${name}`]] });
 
 function expectedStatements(ops: Operation[], indexNames: string[]) {
   const statements: { actions: string[]; resources: string[] }[] = [];
@@ -38,16 +38,16 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
     test('PER_OPERATION: each function holds only its own operation\'s actions, on the table (and idempotency table for create)', () => {
       const s = synth({ operations: ops as Operation[] });
       const byFn = dynamoStatementsByFunction(s);
-      expect(Object.keys(byFn).sort()).toEqual((ops as Operation[]).map((o) => `${o[0].toUpperCase()}${o.slice(1)}Handler`).sort());
+      expect(Object.keys(byFn).sort()).toEqual((ops as Operation[]).map((o) => `${o[0].toUpperCase()}${o.slice(1)}Function`).sort());
       for (const op of ops as Operation[]) {
-        expect(byFn[`${op[0].toUpperCase()}${op.slice(1)}Handler`]).toEqual(expectedStatements([op], []));
+        expect(byFn[`${op[0].toUpperCase()}${op.slice(1)}Function`]).toEqual(expectedStatements([op], []));
       }
     });
 
     test('SINGLE: one function with the union of the enabled operations\' actions', () => {
       const s = synth({ operations: ops as Operation[], handlerMode: HandlerMode.SINGLE });
       const byFn = dynamoStatementsByFunction(s);
-      const name = (ops as Operation[]).length === 1 ? `${(ops as Operation[])[0][0].toUpperCase()}${(ops as Operation[])[0].slice(1)}Handler` : 'Handler';
+      const name = (ops as Operation[]).length === 1 ? `${(ops as Operation[])[0][0].toUpperCase()}${(ops as Operation[])[0].slice(1)}Function` : 'CrudFunction';
       expect(Object.keys(byFn)).toEqual([name]);
       expect(byFn[name]).toEqual(expectedStatements(ops as Operation[], []));
     });
@@ -56,8 +56,8 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
   test('secondary indexes: only the list function may Query them, and only those index ARNs', () => {
     const s = synth({ indexes: [{ partitionKey: 'status', sortKey: 'createdAt' }, { partitionKey: 'tag', indexName: 'tags' }] });
     const byFn = dynamoStatementsByFunction(s);
-    expect(byFn.ListHandler).toEqual(expectedStatements([Operation.LIST], ['byStatus', 'tags']));
-    for (const fn of ['CreateHandler', 'ReadHandler', 'UpdateHandler', 'DeleteHandler']) {
+    expect(byFn.ListFunction).toEqual(expectedStatements([Operation.LIST], ['byStatus', 'tags']));
+    for (const fn of ['CreateFunction', 'ReadFunction', 'UpdateFunction', 'DeleteFunction']) {
       expect(JSON.stringify(byFn[fn])).not.toContain('/index/');
     }
   });
@@ -66,14 +66,14 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
     const jwt = ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] });
     const s = synth({ ownerScoping: true, authorization: jwt, indexes: [{ partitionKey: 'status' }] });
     const byFn = dynamoStatementsByFunction(s);
-    expect(byFn.ListHandler).toEqual([
+    expect(byFn.ListFunction).toEqual([
       { actions: ['dynamodb:Query'], resources: [TABLE] },
       { actions: ['dynamodb:Query'], resources: [index('byStatus')] },
     ]);
     expect(JSON.stringify(s.template.toJSON())).not.toContain('dynamodb:Scan');
     // The other operations keep their actions.
-    expect(byFn.ReadHandler).toEqual(expectedStatements([Operation.READ], []));
-    const single = dynamoStatementsByFunction(synth({ ownerScoping: true, authorization: jwt, handlerMode: HandlerMode.SINGLE })).Handler;
+    expect(byFn.ReadFunction).toEqual(expectedStatements([Operation.READ], []));
+    const single = dynamoStatementsByFunction(synth({ ownerScoping: true, authorization: jwt, handlerMode: HandlerMode.SINGLE })).CrudFunction;
     expect(single[0].actions).not.toContain('dynamodb:Scan');
     expect(single[0].actions).toContain('dynamodb:Query');
   });
@@ -86,8 +86,8 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
       .flatMap(([id, r]) => r.Properties.PolicyDocument.Statement.map((st: any) => ({ id, st })))
       .filter(({ st }) => [st.Action].flat().some((a: string) => a.startsWith('secretsmanager:')));
     expect(secretStatements).toHaveLength(1);
-    expect(secretStatements[0].id).toMatch(/^TodosListHandler/);
-    expect(secretStatements[0].st).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^TodosCursorKey/) } });
+    expect(secretStatements[0].id).toMatch(/^TodosDefaultResourceListFunction/);
+    expect(secretStatements[0].st).toEqual({ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^TodosDefaultResourceCursorKey/) } });
     // No LIST, no secret.
     const noList = synth({ operations: [Operation.CREATE, Operation.READ] });
     noList.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
@@ -95,7 +95,7 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
 
   test('SINGLE with indexes: one role, table actions plus index Query', () => {
     const s = synth({ handlerMode: HandlerMode.SINGLE, indexes: [{ partitionKey: 'status' }] });
-    expect(dynamoStatementsByFunction(s).Handler).toEqual(expectedStatements(ALL, ['byStatus']));
+    expect(dynamoStatementsByFunction(s).CrudFunction).toEqual(expectedStatements(ALL, ['byStatus']));
   });
 
   test('no role has a DynamoDB wildcard, logs on another group, or a managed policy', () => {
@@ -109,18 +109,18 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
     const wildcard = policies.filter((st: any) => st.Resource === '*');
     expect(wildcard.map((st: any) => st.Action)).toEqual([['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
     const logs = policies.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('logs:')));
-    expect(logs).toEqual([{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TodosHandlerLogGroup/), 'Arn'] } }]);
+    expect(logs).toEqual([{ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TodosDefaultResourceCrudFunctionLogGroup/), 'Arn'] } }]);
   });
 
   test('customer-managed KMS key: readers get decrypt only, writers also encrypt/generate data keys', () => {
     const s = synth({}, (stack) => ({ encryption: dynamodb.TableEncryptionV2.customerManagedKey(new kms.Key(stack, 'Key')) }));
     const policies = s.template.toJSON().Resources as Record<string, any>;
     const kmsFor = (fnScope: string) => Object.entries(policies)
-      .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`Todos${fnScope}`))
+      .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`TodosDefaultResource${fnScope}`))
       .flatMap(([, r]) => r.Properties.PolicyDocument.Statement)
       .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('kms:')))
       .flatMap((st: any) => [st.Action].flat()).sort();
-    expect(kmsFor('ReadHandler')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
-    expect(kmsFor('UpdateHandler')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+    expect(kmsFor('ReadFunction')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kmsFor('UpdateFunction')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
   });
 });

@@ -123,8 +123,8 @@ describe('props', () => {
       customDomain: {
         domainName: apigwv2.DomainName.fromDomainNameAttributes(stack, 'D', { name: 'api.example.com', regionalDomainName: 'd-1.execute-api.eu-west-1.amazonaws.com', regionalHostedZoneId: 'Z1' }),
         mappingKey: 'v1',
-        disableExecuteApiEndpoint: true,
       },
+      disableExecuteApiEndpoint: true,
     }));
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       DisableExecuteApiEndpoint: true,
@@ -255,13 +255,28 @@ describe('props', () => {
     expect(stagedConfig(s)).toMatchObject({ defaultPageSize: 10, maxPageSize: 500, idempotencyTtlSeconds: 7200 });
   });
 
-  test('metric helpers point at this API\'s stage', () => {
+  test('metric helpers are the stage\'s own (HttpStage names and defaults), on this API\'s stage', () => {
     const s = synth();
-    const m = s.stack.resolve(s.api.metricServerErrors().toMetricConfig().metricStat);
-    expect(m).toMatchObject({ namespace: 'AWS/ApiGateway', metricName: '5xx', statistic: 'Sum' });
-    expect(s.stack.resolve(s.api.metricLatency().toMetricConfig().metricStat).statistic).toBe('p99');
-    expect(s.api.metricRequests().metricName).toBe('Count');
-    expect(s.api.metricClientErrors().metricName).toBe('4xx');
+    const m = s.stack.resolve(s.api.metricServerError().toMetricConfig().metricStat);
+    expect(m).toMatchObject({
+      namespace: 'AWS/ApiGateway',
+      metricName: '5xx',
+      statistic: 'Sum',
+      dimensions: [{ name: 'ApiId', value: { Ref: s.stack.getLogicalId(s.api.httpApi.node.defaultChild as any) } }, { name: 'Stage', value: '$default' }],
+    });
+    for (const [metric, fromStage] of [
+      [s.api.metricCount(), s.api.stage.metricCount()],
+      [s.api.metricServerError(), s.api.stage.metricServerError()],
+      [s.api.metricClientError(), s.api.stage.metricClientError()],
+      [s.api.metricLatency(), s.api.stage.metricLatency()],
+      [s.api.metricIntegrationLatency(), s.api.stage.metricIntegrationLatency()],
+      [s.api.metricDataProcessed(), s.api.stage.metricDataProcessed()],
+    ]) {
+      expect(s.stack.resolve(metric.toMetricConfig())).toEqual(s.stack.resolve(fromStage.toMetricConfig()));
+    }
+    expect(s.api.metricCount().metricName).toBe('Count');
+    expect(s.api.metricClientError().metricName).toBe('4xx');
+    expect(s.api.metricLatency({ statistic: 'p99' }).statistic).toBe('p99');
     expect(s.api.metricIntegrationLatency({ statistic: 'p50' }).statistic).toBe('p50');
   });
 });
@@ -287,8 +302,8 @@ describe('local runner manifest (construct metadata in the cloud assembly)', () 
       auth: { kind: 'jwt', issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] },
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], maxAgeSeconds: 600 },
       throttle: { rateLimit: 5, burstLimit: 10 },
-      table: { logicalId: 'TodosTableA804D06A', partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus' }] },
-      idempotencyTable: { logicalId: 'TodosIdempotencyTable91EDE072', partitionKey: 'pk', ttlAttribute: 'expiresAt' },
+      table: { logicalId: 'TodosDefaultResourceTableFBA9B072', partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus' }] },
+      idempotencyTable: { logicalId: 'TodosDefaultResourceIdempotencyTableFE8FB1A2', partitionKey: 'pk', ttlAttribute: 'expiresAt' },
     });
     expect(manifest.routes).toHaveLength(6);
     for (const r of manifest.routes) expect(fnIds).toContain(r.functionLogicalId);

@@ -1,51 +1,10 @@
 import type { OperationName } from './shared/config';
 
-/**
- * A CRUD operation of the API. A disabled operation has no route, no function and no IAM action.
+/*
+ * The IAM actions of each operation, named, next to one another: a reader sees why each action is granted. The
+ * handler's store module is the other side of these lists (test/construct/handler-actions.test.ts records the SDK
+ * calls of every route and compares them with these grants).
  */
-export enum Operation {
-  /** `POST /{resource}` — create an item (with optional `Idempotency-Key`). */
-  CREATE = 'create',
-  /** `GET /{resource}/{id}` — read one item. */
-  READ = 'read',
-  /** `GET /{resource}` — list items, by scan, by secondary index, or by owner. */
-  LIST = 'list',
-  /** `PUT /{resource}/{id}` (replace or create) and `PATCH /{resource}/{id}` (JSON Merge Patch). */
-  UPDATE = 'update',
-  /** `DELETE /{resource}/{id}` — delete one item. */
-  DELETE = 'delete',
-}
-
-/**
- * How the enabled operations are spread over Lambda functions.
- */
-export enum HandlerMode {
-  /**
-   * One function per operation, each with a role that holds only the DynamoDB actions its routes use.
-   * The smallest blast radius; each function has its own cold starts.
-   */
-  PER_OPERATION = 'PER_OPERATION',
-  /**
-   * One function for every enabled operation, with the union of their actions. Fewer cold starts (one warm pool
-   * serves every route) at the cost of a broader role.
-   */
-  SINGLE = 'SINGLE',
-}
-
-/** One HTTP route of an operation; `{id}` marks the item path. */
-export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  readonly item: boolean;
-}
-
-/** The routes each operation answers. */
-export const OPERATION_ROUTES: Record<OperationName, RouteSpec[]> = {
-  create: [{ method: 'POST', item: false }],
-  read: [{ method: 'GET', item: true }],
-  list: [{ method: 'GET', item: false }],
-  update: [{ method: 'PUT', item: true }, { method: 'PATCH', item: true }],
-  delete: [{ method: 'DELETE', item: true }],
-};
 
 /**
  * DynamoDB actions each operation needs on the items table. Kept next to the operations so a reader sees why each
@@ -88,3 +47,24 @@ export const IDEMPOTENCY_ACTIONS = ['dynamodb:PutItem'];
 
 /** Actions on the cursor key secret (list only): its AWSCURRENT and AWSPREVIOUS values, read once per environment. */
 export const CURSOR_KEY_ACTIONS = ['secretsmanager:GetSecretValue'];
+
+/** Actions on the function's own log group: the group exists already, so no CreateLogGroup. */
+export const LOG_GROUP_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/**
+ * What Lambda needs to manage a function's network interfaces in a VPC. EC2 does not support resource-level
+ * permissions for these, so they are granted on `*` (acknowledged with that reason).
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+];
+
+/** KMS actions on a customer-managed table key for a function that only reads. */
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+
+/**
+ * KMS actions on a customer-managed table key for a function that writes (generate-data-key/encrypt on writes).
+ * Named actions rather than ReEncrypt* / GenerateDataKey*: no wildcard in any of our policies.
+ */
+export const TABLE_KEY_WRITE_ACTIONS = [...TABLE_KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];

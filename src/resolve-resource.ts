@@ -1,30 +1,18 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
-import type { ServerlessCrudApiProps } from './serverless-crud-api';
-import { ALL_OPERATIONS, DEFAULTS, ENV, HIDDEN_ATTRIBUTES, IndexConfig, MANAGED_ATTRIBUTES, OperationName } from './shared/config';
+import type { ResourcePlan } from './plan';
+import type { ServerlessCrudApiProps } from './props';
+import { ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IndexConfig, MANAGED_ATTRIBUTES } from './shared/config';
 import { OWNER_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema } from './shared/keys';
 import { schemaDraftOf } from './shared/schema-draft';
 
-/** Props after defaults and validation: what the construct builds from. */
-export interface ResolvedProps {
-  readonly resourceName: string;
-  readonly idAttribute: string;
-  readonly operations: OperationName[];
-  readonly indexes: IndexConfig[];
-  readonly ownerScoping: boolean;
-  readonly ownerAttribute: string;
-  readonly defaultPageSize: number;
-  readonly maxPageSize: number;
-  readonly idempotencyTtlSeconds: number;
-  readonly throttleRate: number;
-  readonly throttleBurst: number;
-  readonly hardened: boolean;
-  readonly functionLogRetention: logs.RetentionDays;
-  readonly accessLogRetention: logs.RetentionDays;
-}
+/*
+ * The per-resource half of resolvePlan: the data settings of one resource (name, id, operations, owner scoping,
+ * indexes, schema, pages, idempotency, table), checked and defaulted. Every message names the prop(s), the bad value
+ * and the fix; unresolved tokens are skipped (they are only known at deploy time).
+ */
 
 /** Lambda caps a function's environment at 4 KB in total. */
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
@@ -38,13 +26,12 @@ const MANAGED = [...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_A
 const TABLE_KNOBS = ['billing', 'pointInTimeRecovery', 'deletionProtection', 'removalPolicy', 'encryption', 'timeToLiveAttribute', 'stream'] as const;
 
 /**
- * Validates props and applies defaults. Every message names the prop(s), the bad value and the fix. Values that are
- * unresolved tokens are skipped: they are only known at deploy time.
+ * Checks and defaults the data settings of one resource; `auth` is who calls it (owner scoping needs a JWT subject).
+ * Its Lambda settings are added by resolvePlan.
  */
-export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, auth: AuthorizationBinding): ResolvedProps {
-  const fail = (message: string): never => {
-    throw new Error(`ServerlessCrudApi: ${message}`);
-  };
+export function resolveResource(
+  scope: IConstruct, props: ServerlessCrudApiProps, auth: AuthorizationBinding, fail: (message: string) => never,
+): Omit<ResourcePlan, 'lambda'> {
   const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
 
   // ---- resource and id
@@ -194,14 +181,15 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     fail("'idempotencyTtl' applies to POST (Operation.CREATE), which is not enabled; enable CREATE or remove idempotencyTtl");
   }
 
-  // ---- existing table
+  // ---- table: owner-scoped tables are keyed by (owner, id), their indexes by the hidden (owner, value) attribute
+  const keySchema = tableKeySchema(idAttribute, ownerScoping ? ownerAttribute : undefined, indexes);
   if (props.existingTable) {
     const conflicting = TABLE_KNOBS.filter((k) => props[k] !== undefined);
     if (conflicting.length > 0) {
       fail(`'existingTable' cannot be combined with ${conflicting.map((k) => `'${k}'`).join(', ')}: those configure a new table; ` +
         'configure the existing table where it is defined, or drop existingTable');
     }
-    checkExistingTable(props.existingTable, tableKeySchema(idAttribute, ownerScoping ? ownerAttribute : undefined, indexes), fail, scope);
+    checkExistingTable(props.existingTable, keySchema, fail, scope);
   }
   if (props.timeToLiveAttribute !== undefined && known(props.timeToLiveAttribute)) {
     checkAttributeName('timeToLiveAttribute', props.timeToLiveAttribute, fail);
@@ -210,36 +198,7 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     }
   }
 
-  // ---- Lambda
-  if (known(props.memorySize) && (!Number.isInteger(props.memorySize) || props.memorySize! < 128 || props.memorySize! > 10240)) {
-    fail(`'memorySize' must be an integer from 128 to 10240 MB (got ${props.memorySize})`);
-  }
-  if (props.timeout && !props.timeout.isUnresolved()) {
-    const s = props.timeout.toSeconds();
-    if (s < 1 || s > 30) {
-      fail(`'timeout' must be between 1 and 30 seconds: API Gateway HTTP APIs stop waiting after 30 s (got ${props.timeout.toHumanString()})`);
-    }
-  }
-  if (known(props.reservedConcurrency) && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency! < 1)) {
-    fail(`'reservedConcurrency' must be a positive integer (got ${props.reservedConcurrency}); 0 would throttle every request — omit it instead`);
-  }
-  if (known(props.provisionedConcurrency) && (!Number.isInteger(props.provisionedConcurrency) || props.provisionedConcurrency! < 1)) {
-    fail(`'provisionedConcurrency' must be a positive integer (got ${props.provisionedConcurrency}); omit it for on-demand only`);
-  }
-  if (known(props.provisionedConcurrency) && known(props.reservedConcurrency) && props.provisionedConcurrency! > props.reservedConcurrency!) {
-    fail(`'provisionedConcurrency' (${props.provisionedConcurrency}) exceeds 'reservedConcurrency' (${props.reservedConcurrency}); lower the first or raise the second`);
-  }
-  if ((props.vpcSubnets || props.securityGroups) && !props.vpc) {
-    fail(`${props.vpcSubnets ? "'vpcSubnets'" : "'securityGroups'"} needs 'vpc'; set vpc or remove it`);
-  }
-  for (const key of Object.keys(props.environment ?? {})) {
-    if (key.startsWith('CRUD_')) {
-      fail(`'environment' key '${key}' is reserved (CRUD_* variables are set by the construct: ${Object.values(ENV).join(', ')}); rename it`);
-    }
-  }
-  if (props.handlerEntrypoint !== undefined && !props.handlerCode) {
-    fail("'handlerEntrypoint' applies to 'handlerCode'; set handlerCode too, or remove handlerEntrypoint");
-  }
+  // ---- custom handler code: its config travels in the environment
   if (props.handlerCode) {
     // Custom code gets its config in CRUD_CONFIG, so the 4 KB environment limit applies to it.
     const envBytes = Object.entries(props.environment ?? {}).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
@@ -250,92 +209,40 @@ export function validateProps(scope: IConstruct, props: ServerlessCrudApiProps, 
     }
   }
 
-  // ---- API
-  const throttleRate = props.throttle?.rateLimit ?? 100;
-  const throttleBurst = props.throttle?.burstLimit ?? 200;
-  if (known(props.throttle?.rateLimit) && !(throttleRate > 0)) {
-    fail(`'throttle.rateLimit' must be above 0 requests/s (got ${throttleRate})`);
-  }
-  if (known(props.throttle?.burstLimit) && (!Number.isInteger(throttleBurst) || throttleBurst < 1)) {
-    fail(`'throttle.burstLimit' must be a positive integer (got ${throttleBurst})`);
-  }
-  if (props.customDomain?.mappingKey !== undefined && known(props.customDomain.mappingKey) && !/^[A-Za-z0-9._~/-]+$/.test(props.customDomain.mappingKey)) {
-    fail(`'customDomain.mappingKey' '${props.customDomain.mappingKey}' is not a valid path; use e.g. 'v1'`);
-  }
-
-  // ---- monitoring
-  if (props.alarms === false) {
-    const extra = (['alarmThresholds', 'alarmTopic'] as const).filter((k) => props[k] !== undefined);
-    if (extra.length > 0) {
-      fail(`${extra.map((k) => `'${k}'`).join(' and ')} set while 'alarms' is false; remove ${extra.length > 1 ? 'them' : 'it'} or turn alarms on`);
-    }
-  }
-  const pct = props.alarmThresholds?.lambdaDurationPercentOfTimeout;
-  if (known(pct) && !(pct! > 0 && pct! <= 100)) {
-    fail(`'alarmThresholds.lambdaDurationPercentOfTimeout' must be in (0, 100] (got ${pct})`);
-  }
-  for (const k of ['lambdaErrors', 'lambdaThrottles', 'api5xxErrors', 'dynamoDbThrottledRequests', 'dynamoDbSystemErrors'] as const) {
-    const v = props.alarmThresholds?.[k];
-    if (known(v) && !(v! >= 1)) {
-      fail(`'alarmThresholds.${k}' must be at least 1 (got ${v}); to drop alarms altogether set alarms: false`);
-    }
-  }
-
-  const hardening = validateHardening(scope, props, ops.includes('create'), fail);
-
   return {
-    ...hardening,
-    resourceName,
+    name: resourceName,
     idAttribute,
     operations: ops,
     indexes,
-    ownerScoping,
-    ownerAttribute,
+    ownerAttribute: ownerScoping ? ownerAttribute : undefined,
+    keySchema,
+    schema: props.schema,
     defaultPageSize,
     maxPageSize,
     idempotencyTtlSeconds: Math.round(ttl.toSeconds()),
-    throttleRate,
-    throttleBurst,
+    table: {
+      existing: props.existingTable,
+      billing: props.billing ?? dynamodb.Billing.onDemand(),
+      pointInTimeRecovery: props.pointInTimeRecovery ?? true,
+      deletionProtection: props.deletionProtection ?? false,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      encryption: tableEncryption(props),
+      timeToLiveAttribute: props.existingTable ? undefined : props.timeToLiveAttribute,
+      stream: props.stream,
+    },
+    // The idempotency table follows encryptionKey alone when the items table is an existing one.
+    idempotencyTableEncryption: tableEncryption(props),
   };
 }
 
-/** The `encryptionKey` and `hardened` rules; log retention defaults to a year when hardened (CT.CLOUDWATCH.PR.2). */
-function validateHardening(scope: IConstruct, props: ServerlessCrudApiProps, createsIdempotencyTable: boolean, fail: (m: string) => never) {
-  const hardened = props.hardened ?? false;
-  if (props.encryption !== undefined && props.encryptionKey !== undefined && !props.existingTable) {
-    fail("'encryption' and 'encryptionKey' are both set: encryptionKey already encrypts the tables (and the log groups) " +
-      'with a customer-managed key; remove encryption');
-  }
-  if (props.encryptionKey !== undefined && (!props.existingTable || createsIdempotencyTable) && Token.isUnresolved(Stack.of(scope).region)) {
-    // TableV2 renders a customer-managed key per replica region, so it needs to know the stack's region.
-    fail("'encryptionKey' encrypts the tables with a customer-managed key, which needs a stack with a concrete region; " +
-      "set env: { region: 'eu-west-1' } (or account and region) on the stack");
-  }
-  const oneYear = logs.RetentionDays.ONE_YEAR;
-  const retention = (prop: 'functionLogRetention' | 'accessLogRetention') => {
-    const value = props[prop];
-    if (value === undefined) return hardened ? oneYear : logs.RetentionDays.ONE_MONTH;
-    if (hardened && !Token.isUnresolved(value) && value < oneYear) {
-      fail(`'${prop}' is ${value} days, but 'hardened' keeps logs at least a year (Control Tower CT.CLOUDWATCH.PR.2); ` +
-        'set logs.RetentionDays.ONE_YEAR or longer, or omit it');
-    }
-    return value;
-  };
-  if (hardened) {
-    const needs: [keyof ServerlessCrudApiProps, string][] = [
-      ['encryptionKey', "a customer-managed KMS key for the tables and log groups: pass new kms.Key(this, 'Key', { enableKeyRotation: true })"],
-      ['vpc', 'the functions run in it: pass a VPC with private subnets and a DynamoDB gateway endpoint (no NAT needed)'],
-      ['reservedConcurrency', 'a concurrency limit per function: pass e.g. 10, leaving at least 100 of the account limit unreserved'],
-      ['alarmTopic', 'every alarm notifies it on ALARM, OK and INSUFFICIENT_DATA: pass an SNS topic encrypted with your key'],
-    ];
-    if (props.alarms === false) {
-      fail("'hardened' needs the alarms, but 'alarms' is false; remove alarms: false or turn hardened off");
-    }
-    for (const [prop, fix] of needs) {
-      if (props[prop] === undefined) fail(`'hardened' needs '${prop}' (${fix}), or turn hardened off`);
-    }
-  }
-  return { hardened, functionLogRetention: retention('functionLogRetention'), accessLogRetention: retention('accessLogRetention') };
+/**
+ * Encryption of the tables the construct creates: `encryption` when set (refused together with `encryptionKey`),
+ * else `encryptionKey`, else the AWS-owned key. With `existingTable`, `encryption` does not apply.
+ */
+function tableEncryption(props: ServerlessCrudApiProps): dynamodb.TableEncryptionV2 {
+  if (!props.existingTable && props.encryption) return props.encryption;
+  if (props.encryptionKey) return dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey);
+  return dynamodb.TableEncryptionV2.dynamoOwnedKey();
 }
 
 function checkAttributeName(prop: string, name: string, fail: (m: string) => never) {
