@@ -1,5 +1,6 @@
 import { App, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -126,5 +127,34 @@ describe('invalid props throw at construction, naming the prop, the value and th
     expect(() => new ServerlessCrudApi(stack, 'Api', { maxPageSize: 0 })).toThrow();
     // Only the (empty) scope of the failed construct remains.
     expect(stack.node.findAll().filter((c) => c.node.path.startsWith('S/Api/')).length).toBe(0);
+  });
+});
+
+// The ApiAuthorization factories check their options when called: [what is wrong, the call, the message must match].
+const AUTHORIZATION_RULES: [string, (stack: Stack) => ApiAuthorization, RegExp][] = [
+  ['jwt without an audience', () => ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: [] }),
+    /^ApiAuthorization.jwt\(\): 'audience' must list at least one entry: the accepted audiences/],
+  ['jwt with an empty audience', () => ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api', ''] }),
+    /'audience\[1\]' must be a non-empty string \(got ""\)/],
+  ['jwt with an issuer that is not an https URL', () => ApiAuthorization.jwt({ issuer: 'issuer.example.com', audience: ['api'] }),
+    /'issuer' must be the https URL of the token issuer, the 'iss' claim \(got 'issuer.example.com'\)/],
+  ['jwt with an empty identity source list', () => ApiAuthorization.jwt({ issuer: 'https://i.example.com/', audience: ['api'], identitySource: [] }),
+    /'identitySource' must list at least one entry/],
+  ['jwt with an empty scope', () => ApiAuthorization.jwt({ issuer: 'https://i.example.com/', audience: ['api'], scopes: [' '] }),
+    /^ApiAuthorization.jwt\(\): 'scopes\[0\]' must be a non-empty string/],
+  ['cognito without app clients', (stack) => ApiAuthorization.cognito({ userPool: new cognito.UserPool(stack, 'P'), userPoolClients: [] }),
+    /^ApiAuthorization.cognito\(\): 'userPoolClients' must list at least one app client/],
+  ['custom with an empty scope', () => ApiAuthorization.custom(new apigwv2.HttpNoneAuthorizer(), ['']),
+    /^ApiAuthorization.custom\(\): 'scopes\[0\]' must be a non-empty string/],
+];
+
+describe('ApiAuthorization factories check their options when called', () => {
+  test.each(AUTHORIZATION_RULES)('%s', (_name, call, message) => {
+    const stack = new Stack(new App(), 'S');
+    expect(() => call(stack)).toThrow(message);
+  });
+
+  test('tokens are not checked at synth time', () => {
+    expect(() => ApiAuthorization.jwt({ issuer: Token.asString({ Ref: 'Issuer' }), audience: Token.asList({ Ref: 'Audiences' }) })).not.toThrow();
   });
 });
