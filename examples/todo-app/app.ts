@@ -1,9 +1,10 @@
 /**
- * Example app: the one-liner, and a configured variant (schema, an index, CORS).
+ * Example app: the one-liner, and a configured variant (schema, an index, CORS, an alarm on one of its metrics).
  * Synthesize with `npx projen synth:example` from the repository root.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ServerlessCrudApi } from '../../src';
 
 const app = new App();
@@ -13,7 +14,7 @@ const stack = new Stack(app, 'TodoApp');
 new ServerlessCrudApi(stack, 'Todos');
 
 // A configured variant: validated bodies, `GET /notes?status=open` via a GSI, CORS for a browser app.
-new ServerlessCrudApi(stack, 'Notes', {
+const notes = new ServerlessCrudApi(stack, 'Notes', {
   resourceName: 'notes',
   schema: {
     type: 'object',
@@ -32,5 +33,8 @@ new ServerlessCrudApi(stack, 'Notes', {
     exposeHeaders: ['etag', 'location'],
   },
 });
+
+// The stage's metrics, named as on HttpStage: many 4xx in a row usually means a broken frontend release.
+new cloudwatch.Alarm(stack, 'NotesClientErrors', { metric: notes.metricClientError(), threshold: 50, evaluationPeriods: 3 });
 
 app.synth();
