@@ -5,8 +5,8 @@
  * with a ConfigError naming the problem), and build the handler. The JSON Schema, if any, compiles on first use.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadConfig } from './config';
 import { createHandler } from './handler';
+import { loadConfig } from './load-config';
 
 // Created once per execution environment; region and endpoint come from the standard environment. Timeouts bound a
 // hung connection well inside the function's timeout; the SDK's standard retry mode (3 attempts) stays.

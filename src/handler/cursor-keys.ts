@@ -8,7 +8,7 @@
  * {@link REFRESH_AFTER_MS}, and at once (at most every {@link MIN_REFRESH_INTERVAL_MS}) when a cursor names a key this
  * environment does not know yet. No request pays a network call otherwise. The secret is never logged.
  */
-import type { HandlerEnvironment } from './config';
+import type { HandlerEnvironment } from './load-config';
 
 /** The secrets cursors can be opened with; `current` issues new ones. */
 export interface CursorKeys {

@@ -6,18 +6,21 @@ import { randomUUID } from 'crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { callerPrincipal, requireOwner } from './caller';
-import { parseEnvironment } from './config';
+import { createItem } from './create';
 import { CursorCodec } from './cursor';
 import { CursorKeySource, cursorKeySource } from './cursor-keys';
+import { deleteItem } from './delete';
 import { HttpError, HttpResponse, problemResponse } from './http';
 import { itemModel } from './item';
 import { listItems } from './listing';
+import { parseEnvironment } from './load-config';
 import { LogWriter, logRequest, stdoutWriter } from './log';
-import {
-  createItem, deleteItem, OperationRequest, patchItem, readItem, replaceItem, Services,
-} from './operations';
+import { patchItem } from './patch';
 import { newGeneration } from './preconditions';
-import { matchRoute } from './routes';
+import { readItem } from './read';
+import { replaceItem } from './replace';
+import { resolveRoute } from './routes';
+import { OperationRequest, Services } from './services';
 import { ItemStore } from './store';
 import { SchemaValidator } from './validation';
 import type { HandlerConfig } from '../shared/config';
@@ -35,6 +38,17 @@ export interface HandlerDependencies {
   /** Where cursor keys come from. @default from the environment (CRUD_CURSOR_SECRET or CRUD_CURSOR_SECRET_ARN) */
   readonly cursorKeys?: CursorKeySource;
 }
+
+/** What serves each route of the shared route table (src/shared/routes.ts), by `METHOD target`. */
+type Serve = (s: Services, req: OperationRequest, id: string) => Promise<HttpResponse>;
+export const DISPATCH: Readonly<Record<string, Serve>> = {
+  'POST collection': (s, req) => createItem(s, req),
+  'GET collection': (s, req) => listItems(s, req),
+  'GET item': readItem,
+  'PUT item': replaceItem,
+  'PATCH item': patchItem,
+  'DELETE item': deleteItem,
+};
 
 /** The parts of the Lambda context the handler uses (optional, so tests may omit it). */
 export type HandlerContext = Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>;
@@ -79,7 +93,7 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     let problem: string | undefined;
     let error: unknown;
     try {
-      const match = matchRoute(event, config.resourceName);
+      const match = resolveRoute(event, config.resourceName);
       route = match.route;
       operation = match.operation;
       if (!environment.operations.has(match.operation)) {
@@ -96,13 +110,7 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
         deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
         note,
       };
-      switch (event.requestContext.http.method.toUpperCase()) {
-        case 'POST': response = await createItem(services, req); break;
-        case 'PUT': response = await replaceItem(services, req, match.id!); break;
-        case 'PATCH': response = await patchItem(services, req, match.id!); break;
-        case 'DELETE': response = await deleteItem(services, req, match.id!); break;
-        default: response = match.id !== undefined ? await readItem(services, req, match.id) : await listItems(services, req);
-      }
+      response = await DISPATCH[`${match.spec.method} ${match.spec.target}`](services, req, match.id!);
     } catch (e) {
       const mapped = toHttpError(e);
       // Only failures the handler did not decide itself are worth a stack in the log.

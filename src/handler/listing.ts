@@ -12,13 +12,13 @@
  * after the last item returned.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { RESERVED_QUERY_PARAMETERS } from './config';
 import { CursorError, Listing } from './cursor';
 import { HttpError, HttpResponse, jsonResponse } from './http';
 import { presentItem } from './item';
 import type { JsonObject } from './json';
+import { RESERVED_QUERY_PARAMETERS } from './load-config';
 import { DynamoItem, fromItem } from './marshal';
-import type { OperationRequest, Services } from './operations';
+import type { OperationRequest, Services } from './services';
 import type { PageRead } from './store';
 import type { HandlerConfig } from '../shared/config';
 import { MAX_PARTITION_KEY_BYTES, ownerIndexKeyAttribute, ownerIndexValue } from '../shared/keys';

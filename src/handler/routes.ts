@@ -11,38 +11,39 @@ import { HttpError } from './http';
 import { checkId } from './item';
 import type { OperationName } from '../shared/config';
 import { PROBLEMS } from '../shared/problems';
+import { methodsOf, routeFor, routePath, RouteSpec, RouteTarget } from '../shared/routes';
 
 /** A request's place in the API. */
-export interface RouteMatch {
+export interface ResolvedRoute {
   readonly operation: OperationName;
+  /** The route of the shared table (src/shared/routes.ts) it matched. */
+  readonly spec: RouteSpec;
   /** The route as logged and as API Gateway names it, e.g. `PATCH /items/{id}`. */
   readonly route: string;
   /** The item id for item routes, as API Gateway decoded it. */
   readonly id?: string;
 }
 
-const COLLECTION_METHODS: Record<string, OperationName> = { GET: 'list', POST: 'create' };
-const ITEM_METHODS: Record<string, OperationName> = { GET: 'read', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
 
 /**
  * Resolves the request to an operation; 404 (route-not-found) for paths outside the resource, 405 with `Allow` for
  * a method the path does not take, 400 (invalid-id) for an unusable id. Whether this function serves the operation
  * is the caller's check.
  */
-export function matchRoute(event: APIGatewayProxyEventV2, resourceName: string): RouteMatch {
+export function resolveRoute(event: APIGatewayProxyEventV2, resourceName: string): ResolvedRoute {
   const method = (event.requestContext?.http?.method ?? '').toUpperCase();
-  const collectionPath = `/${resourceName}`;
-  const itemTemplate = `/${resourceName}/{id}`;
-  let target: 'collection' | 'item';
+  const collectionPath = routePath(resourceName, 'collection');
+  const itemTemplate = routePath(resourceName, 'item');
+  let target: RouteTarget;
   let rawId: string | undefined;
 
   // "METHOD /path" (METHOD may be ANY: the method that counts is the request's). A route key naming one of our two
   // templates decides; anything else ($default, a greedy proxy route) falls back to matching rawPath.
   const routeKey = event.routeKey ?? '$default';
-  const routePath = routeKey.slice(routeKey.indexOf(' ') + 1);
-  if (routeKey !== '$default' && routePath === collectionPath) {
+  const keyPath = routeKey.slice(routeKey.indexOf(' ') + 1);
+  if (routeKey !== '$default' && keyPath === collectionPath) {
     target = 'collection';
-  } else if (routeKey !== '$default' && routePath === itemTemplate) {
+  } else if (routeKey !== '$default' && keyPath === itemTemplate) {
     target = 'item';
     rawId = event.pathParameters?.id;
   } else {
@@ -57,16 +58,15 @@ export function matchRoute(event: APIGatewayProxyEventV2, resourceName: string):
     }
   }
 
-  const methods = target === 'collection' ? COLLECTION_METHODS : ITEM_METHODS;
-  const operation = methods[method];
-  const template = target === 'collection' ? collectionPath : itemTemplate;
-  if (!operation) {
+  const spec = routeFor(method, target);
+  const template = routePath(resourceName, target);
+  if (!spec) {
     throw new HttpError(PROBLEMS.METHOD_NOT_ALLOWED, `${template} does not take ${method || 'this method'}.`, {
-      headers: { allow: Object.keys(methods).join(', ') },
+      headers: { allow: methodsOf(target).join(', ') },
     });
   }
   const route = `${method} ${template}`;
-  return target === 'item' ? { operation, route, id: pathId(rawId) } : { operation, route };
+  return target === 'item' ? { operation: spec.operation, spec, route, id: pathId(rawId) } : { operation: spec.operation, spec, route };
 }
 
 /** Removes a named stage's prefix (`/prod/items` → `/items`); the `$default` stage has none. */

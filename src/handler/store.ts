@@ -11,9 +11,10 @@
  * query's key condition names the caller's partition (src/shared/keys.ts). No request relies on a filter.
  */
 import {
-  AttributeValue, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
+  DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
   TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { Expression } from './expression';
 import type { IdempotencyRecord } from './idempotency';
 import type { ItemModel } from './item';
 import type { JsonObject, JsonValue } from './json';
@@ -26,37 +27,6 @@ const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExc
 
 /** DynamoDB's limit on one expression string. */
 const MAX_EXPRESSION_LENGTH = 4096;
-
-/** Placeholders for names and values of one request's expressions. */
-class Expression {
-  public readonly names: Record<string, string> = {};
-  public readonly values: Record<string, AttributeValue> = {};
-  private readonly byName = new Map<string, string>();
-
-  public name(attribute: string): string {
-    let p = this.byName.get(attribute);
-    if (!p) {
-      p = `#n${this.byName.size}`;
-      this.byName.set(attribute, p);
-      this.names[p] = attribute;
-    }
-    return p;
-  }
-
-  public value(v: AttributeValue): string {
-    const p = `:v${Object.keys(this.values).length}`;
-    this.values[p] = v;
-    return p;
-  }
-
-  /** The parts of a request that carry the placeholders (omitting empty maps, which DynamoDB rejects). */
-  public params(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } {
-    return {
-      ...(Object.keys(this.names).length ? { ExpressionAttributeNames: this.names } : {}),
-      ...(Object.keys(this.values).length ? { ExpressionAttributeValues: this.values } : {}),
-    };
-  }
-}
 
 /** The item exactly as read: its version and generation attributes (undefined: absent, as on items of other tools). */
 export interface StoredState {

@@ -13,7 +13,7 @@ export interface GatewayResponse {
   readonly body: Buffer;
 }
 
-export interface RouteMatch {
+export interface RouteKeyMatch {
   readonly routeKey: string;
   readonly pathParameters?: Record<string, string>;
 }
@@ -22,7 +22,7 @@ export interface RouteMatch {
  * Matches `METHOD path` against route keys like `GET /items/{id}`. `path` is the percent-decoded path (see
  * event.ts): a parameter is one non-empty segment of it, so a decoded `%2F` splits a value and matches no route.
  */
-export function matchRoute(routeKeys: string[], method: string, path: string): RouteMatch | undefined {
+export function matchRouteKey(routeKeys: string[], method: string, path: string): RouteKeyMatch | undefined {
   const segments = path.split('/');
   for (const routeKey of routeKeys) {
     const [m, template] = routeKey.split(' ');
@@ -45,10 +45,6 @@ export function matchRoute(routeKeys: string[], method: string, path: string): R
   return undefined;
 }
 
-/** True when some route has this (decoded) path with another method (for CORS preflight on known paths). */
-export function pathExists(routeKeys: string[], path: string): boolean {
-  return routeKeys.some((k) => matchRoute([k], k.split(' ')[0], path) !== undefined);
-}
 
 /** Random bytes drawn in blocks: one call into the CSPRNG per 512 request ids rather than one each. */
 const idEntropy = Buffer.alloc(512 * 12);

@@ -9,7 +9,7 @@ import { ByteBudget, declaredLength, hasPendingBody, readBody } from './body';
 import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
 import type { FunctionInvoker } from './function-host';
 import {
-  flattenClaims, GATEWAY_ERRORS, GatewayResponse, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors,
+  flattenClaims, GATEWAY_ERRORS, GatewayResponse, mapResult, matchRouteKey, newRequestId, preflight, TokenBucket, withCors,
 } from './gateway';
 import { hostCheck } from './host-check';
 import { Jwks, JwtError, ScopeError, verifyJwt } from './jwt';
@@ -95,7 +95,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
 
     // Routed on the decoded path, as API Gateway does; a path that does not decode matches no route.
     const { path } = requestTarget(request.url ?? '/');
-    const match = path === undefined ? undefined : matchRoute(routeKeys, method, path);
+    const match = path === undefined ? undefined : matchRouteKey(routeKeys, method, path);
     if (!match) return { res: GATEWAY_ERRORS.notFound() };
 
     let authorizer: Record<string, unknown> | undefined;

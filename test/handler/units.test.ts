@@ -3,9 +3,11 @@
  */
 import { CURSOR_LIFETIME_SECONDS, CursorCodec, CursorError, Listing } from '../../src/handler/cursor';
 import { fixedKeys, REFRESH_AFTER_MS, SecretsManagerKeys } from '../../src/handler/cursor-keys';
+import { DISPATCH } from '../../src/handler/handler';
 import { checkNumber, parseStrictJson } from '../../src/handler/json';
 import { mergePatch } from '../../src/handler/merge-patch';
 import { etagOf, evaluate, parseTagList } from '../../src/handler/preconditions';
+import { ROUTES } from '../../src/shared/routes';
 
 describe('strict JSON', () => {
   test.each([
@@ -204,5 +206,11 @@ describe('cursor keys from Secrets Manager', () => {
     await expect(source.keys()).rejects.toThrow('down');
     fail = false;
     expect((await source.keys()).current).toBe('k');
+  });
+});
+
+describe('the shared route table', () => {
+  test('the handler dispatches every route of the table, and nothing else', () => {
+    expect(Object.keys(DISPATCH).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.target}`).sort());
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildEvent, collectHeaders, parseQuery, requestTarget, requestTime } from '../../src/local/event';
-import { flattenClaims, GATEWAY_ERRORS, mapResult, matchRoute, newRequestId, preflight, TokenBucket, withCors } from '../../src/local/gateway';
+import { flattenClaims, GATEWAY_ERRORS, mapResult, matchRouteKey, newRequestId, preflight, TokenBucket, withCors } from '../../src/local/gateway';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 
@@ -13,7 +13,7 @@ describe('payload 2.0 events match fixtures of what HTTP APIs send (decoded path
     const f = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
     const body = f.request.bodyBase64 !== undefined ? Buffer.from(f.request.bodyBase64, 'base64') : Buffer.from(f.request.body, 'utf8');
     const target = requestTarget(f.request.url);
-    const route = target.path === undefined ? undefined : matchRoute([f.route?.routeKey ?? 'GET /items/{id}'], f.request.method, target.path);
+    const route = target.path === undefined ? undefined : matchRouteKey([f.route?.routeKey ?? 'GET /items/{id}'], f.request.method, target.path);
     if (f.route === null) {
       expect(route).toBeUndefined();
       return;
@@ -39,8 +39,8 @@ describe('the path is decoded once, before routing, as HTTP APIs do', () => {
 
   test('route parameters are segments of the decoded path: %2F splits, %2541 stays %41', () => {
     const keys = ['GET /items/{id}'];
-    expect(matchRoute(keys, 'GET', requestTarget('/items/%2541').path!)).toEqual({ routeKey: 'GET /items/{id}', pathParameters: { id: '%41' } });
-    expect(matchRoute(keys, 'GET', requestTarget('/items/a%2Fb').path!)).toBeUndefined();
+    expect(matchRouteKey(keys, 'GET', requestTarget('/items/%2541').path!)).toEqual({ routeKey: 'GET /items/{id}', pathParameters: { id: '%41' } });
+    expect(matchRouteKey(keys, 'GET', requestTarget('/items/a%2Fb').path!)).toBeUndefined();
   });
 
   test('a JSON body that is not UTF-8 is handed over base64-encoded, byte for byte', () => {
@@ -54,11 +54,11 @@ describe('the path is decoded once, before routing, as HTTP APIs do', () => {
 describe('gateway pieces', () => {
   test('route matching: exact segments, single-segment parameters, method must match', () => {
     const keys = ['GET /items', 'GET /items/{id}', 'DELETE /items/{id}'];
-    expect(matchRoute(keys, 'GET', '/items')).toEqual({ routeKey: 'GET /items' });
-    expect(matchRoute(keys, 'DELETE', '/items/x')).toEqual({ routeKey: 'DELETE /items/{id}', pathParameters: { id: 'x' } });
-    expect(matchRoute(keys, 'POST', '/items')).toBeUndefined();
-    expect(matchRoute(keys, 'GET', '/items/')).toBeUndefined();
-    expect(matchRoute(keys, 'GET', '/items/a/b')).toBeUndefined();
+    expect(matchRouteKey(keys, 'GET', '/items')).toEqual({ routeKey: 'GET /items' });
+    expect(matchRouteKey(keys, 'DELETE', '/items/x')).toEqual({ routeKey: 'DELETE /items/{id}', pathParameters: { id: 'x' } });
+    expect(matchRouteKey(keys, 'POST', '/items')).toBeUndefined();
+    expect(matchRouteKey(keys, 'GET', '/items/')).toBeUndefined();
+    expect(matchRouteKey(keys, 'GET', '/items/a/b')).toBeUndefined();
   });
 
   test('headers: lower-cased, repeats comma-joined, cookies split out', () => {

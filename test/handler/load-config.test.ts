@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createTestApi } from './support/api';
 import { apiEvent } from './support/events';
-import { ConfigError, loadConfig, parseConfig, parseEnvironment } from '../../src/handler/config';
+import { ConfigError, loadConfig, parseConfig, parseEnvironment } from '../../src/handler/load-config';
 import { CONFIG_FILE_NAME, HandlerConfig } from '../../src/shared/config';
 
 const minimal = { version: 2 };

@@ -1,0 +1,65 @@
+/**
+ * What the operations share: the services of one function (config, model, store, cursors, clock) and the request as
+ * an operation sees it, and the retry loop of conditional writes.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { CursorCodec } from './cursor';
+import { HttpError } from './http';
+import { ItemModel } from './item';
+import { ItemStore } from './store';
+import type { SchemaValidator } from './validation';
+import { HandlerConfig } from '../shared/config';
+import { PROBLEMS } from '../shared/problems';
+
+/** What the operations share for the lifetime of the function. */
+export interface Services {
+  readonly config: HandlerConfig;
+  readonly model: ItemModel;
+  readonly store: ItemStore;
+  readonly cursors: CursorCodec;
+  readonly validator?: SchemaValidator;
+  /** Whether an idempotency table is configured. */
+  readonly idempotency: boolean;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  /** New generations (random per creation of an id). */
+  readonly newGeneration: () => string;
+}
+
+/** One request as the operations see it. */
+export interface OperationRequest {
+  readonly event: APIGatewayProxyEventV2;
+  /** The caller's owner id (JWT `sub`) when the API is owner-scoped: the partition every key of the request names. */
+  readonly owner?: string;
+  /** Who the caller is, for idempotency keys and cursors (see caller.ts); undefined without authorization. */
+  readonly principal?: string;
+  /** Epoch ms after which no further write attempt starts. */
+  readonly deadline: number;
+  /** Facts for the request's log line. */
+  readonly note: { itemId?: string; retries?: number; idempotentReplay?: boolean };
+}
+
+/** Most write attempts of one request under contention (each after a jittered, growing pause). */
+export const MAX_WRITE_ATTEMPTS = 40;
+
+/** Marker an attempt returns to be retried. */
+export const RETRY = Symbol('retry');
+
+/**
+ * Runs `attempt` until it returns a result, retrying after a jittered exponential pause while it returns
+ * {@link RETRY}; gives up with 409 write-conflict after {@link MAX_WRITE_ATTEMPTS} or at the deadline.
+ */
+export async function retrying<T>(req: OperationRequest, attempt: () => Promise<T | typeof RETRY>): Promise<T> {
+  for (let i = 0; ; i++) {
+    const result = await attempt();
+    if (result !== RETRY) return result;
+    const pause = Math.random() * Math.min(200, 5 * 2 ** i);
+    if (i + 1 >= MAX_WRITE_ATTEMPTS || Date.now() + pause > req.deadline) {
+      throw new HttpError(PROBLEMS.WRITE_CONFLICT, 'The item kept changing while this request tried to write it; retry the request.', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    req.note.retries = i + 1;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}

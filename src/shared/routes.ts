@@ -1,0 +1,49 @@
+/**
+ * The route table: which method on which path of a resource is which operation. Written once, here: the construct
+ * creates exactly these routes (and grants from the operations), the handler resolves and dispatches requests with
+ * it, and the local runner serves the routes the construct recorded from it.
+ */
+import type { OperationName } from './config';
+
+/** HTTP methods of the routes. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Where a route points: the collection (`/items`) or one item (`/items/{id}`). */
+export type RouteTarget = 'collection' | 'item';
+
+/** One route of a resource. */
+export interface RouteSpec {
+  readonly method: RouteMethod;
+  readonly target: RouteTarget;
+  readonly operation: OperationName;
+}
+
+/** Every route of a resource (per target in the order of an `Allow` header). */
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'GET', target: 'collection', operation: 'list' },
+  { method: 'POST', target: 'collection', operation: 'create' },
+  { method: 'GET', target: 'item', operation: 'read' },
+  { method: 'PUT', target: 'item', operation: 'update' },
+  { method: 'PATCH', target: 'item', operation: 'update' },
+  { method: 'DELETE', target: 'item', operation: 'delete' },
+];
+
+/** The routes of one operation. */
+export function routesOf(operation: OperationName): RouteSpec[] {
+  return ROUTES.filter((r) => r.operation === operation);
+}
+
+/** The route a method takes on a target, if any. */
+export function routeFor(method: string, target: RouteTarget): RouteSpec | undefined {
+  return ROUTES.find((r) => r.method === method && r.target === target);
+}
+
+/** The methods a target takes (the `Allow` header of a 405). */
+export function methodsOf(target: RouteTarget): RouteMethod[] {
+  return [...new Set(ROUTES.filter((r) => r.target === target).map((r) => r.method))];
+}
+
+/** The API Gateway path of a target, e.g. `/items/{id}`. */
+export function routePath(resourceName: string, target: RouteTarget): string {
+  return target === 'item' ? `/${resourceName}/{id}` : `/${resourceName}`;
+}
