@@ -1,5 +1,3 @@
-import type { OperationName } from './shared/config';
-
 /**
  * A CRUD operation of the API. A disabled operation has no route, no function and no IAM action.
  */
@@ -31,18 +29,3 @@ export enum HandlerMode {
    */
   SINGLE = 'SINGLE',
 }
-
-/** One HTTP route of an operation; `{id}` marks the item path. */
-export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  readonly item: boolean;
-}
-
-/** The routes each operation answers. */
-export const OPERATION_ROUTES: Record<OperationName, RouteSpec[]> = {
-  create: [{ method: 'POST', item: false }],
-  read: [{ method: 'GET', item: true }],
-  list: [{ method: 'GET', item: false }],
-  update: [{ method: 'PUT', item: true }, { method: 'PATCH', item: true }],
-  delete: [{ method: 'DELETE', item: true }],
-};

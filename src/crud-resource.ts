@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { HandlerMode, OPERATION_ROUTES } from './crud-operation';
+import { HandlerMode } from './crud-operation';
 import { builtinHandlerCode } from './handler-code';
 import {
   CURSOR_KEY_ACTIONS, IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS,
@@ -13,6 +13,7 @@ import {
 import { OperationFunction } from './operation-function';
 import type { ApiPlan, ResourcePlan } from './plan';
 import { CONFIG_VERSION, ENV, HandlerConfig, IDEMPOTENCY_TABLE, OperationName } from './shared/config';
+import { routePath, routesOf } from './shared/routes';
 
 /** Props of a {@link CrudResource}. */
 export interface CrudResourceProps {
@@ -212,12 +213,13 @@ export class CrudResource extends Construct {
         });
         integrations.set(fn, integration);
       }
-      for (const route of OPERATION_ROUTES[op]) {
-        const collection = `/${this.plan.name}`;
-        const path = route.item ? `${collection}/{id}` : collection;
+      // The shared route table (src/shared/routes.ts): the handler dispatches and the runner serves by the same one.
+      for (const route of routesOf(op)) {
+        const path = routePath(this.plan.name, route.target);
         const method = route.method as apigwv2.HttpMethod;
         props.httpApi.addRoutes({ path, methods: [method], integration, authorizer: auth.authorizer, authorizationScopes: auth.scopes });
-        const arnPath = route.item ? `${collection}/*` : collection;
+        // `{id}` is a path variable; the execute-api ARN matches any id.
+        const arnPath = route.target === 'item' ? `/${this.plan.name}/*` : path;
         const executeApiArn = props.httpApi.arnForExecuteApi(method, arnPath, props.stageName);
         this.routes.push({ method, path, operation: op, function: fn, executeApiArn });
       }
