@@ -1,0 +1,87 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ApiAuthorization, HandlerMode, Operation } from '../../src';
+import { resolvePlan } from '../../src/resolve-props';
+
+const plan = (props = {}) => resolvePlan(new Construct(new Stack(new App(), 'S'), 'Api'), props);
+
+describe('resolvePlan: props become one complete plan, every default applied once', () => {
+  test('the one-liner: API-wide settings', () => {
+    const { api } = plan();
+    expect(api.authorization.kind).toBe('iam');
+    expect(api.cors).toBeUndefined();
+    expect(api.throttle).toEqual({ rateLimit: 100, burstLimit: 200 });
+    expect(api.domainMapping).toBeUndefined();
+    expect(api.disableExecuteApiEndpoint).toBe(false);
+    expect(api.accessLogRetention).toBe(logs.RetentionDays.ONE_MONTH);
+    expect(api.urlOutput).toBe(true);
+    expect(api.hardened).toBe(false);
+    expect(api.monitoring).toMatchObject({ alarms: true, dashboard: false, topic: undefined });
+    expect({ ...api.monitoring.thresholds, apiLatencyP99: api.monitoring.thresholds.apiLatencyP99.toMilliseconds() }).toEqual({
+      lambdaErrors: 1,
+      lambdaThrottles: 1,
+      lambdaDurationPercentOfTimeout: 80,
+      api5xxErrors: 1,
+      apiLatencyP99: 1000,
+      dynamoDbThrottledRequests: 1,
+      dynamoDbSystemErrors: 1,
+    });
+    expect(api.lambdaDefaults).toMatchObject({
+      handlerMode: HandlerMode.PER_OPERATION,
+      memorySize: 1024,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      logLevel: lambda.ApplicationLogLevel.INFO,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+      environment: {},
+      handler: 'index.handler',
+    });
+    expect(api.lambdaDefaults.timeout.toSeconds()).toBe(10);
+  });
+
+  test('the one-liner: one resource, its data settings and the API\'s Lambda defaults', () => {
+    const { api, resources } = plan();
+    expect(resources).toHaveLength(1);
+    const [r] = resources;
+    expect(r).toMatchObject({
+      name: 'items',
+      idAttribute: 'id',
+      operations: ['create', 'read', 'list', 'update', 'delete'],
+      indexes: [],
+      ownerAttribute: undefined,
+      keySchema: { partitionKey: 'id', indexes: [] },
+      defaultPageSize: 25,
+      maxPageSize: 100,
+      idempotencyTtlSeconds: 86400,
+    });
+    expect(r.table).toMatchObject({ existing: undefined, pointInTimeRecovery: true, deletionProtection: false, removalPolicy: RemovalPolicy.RETAIN });
+    expect(r.table.billing).toEqual(dynamodb.Billing.onDemand());
+    expect(r.lambda).toEqual(api.lambdaDefaults);
+  });
+
+  test('a configured resource: owner-scoped keys and index names are derived once, in the plan', () => {
+    const { resources: [r] } = plan({
+      authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] }),
+      ownerScoping: true,
+      operations: [Operation.LIST, Operation.READ],
+      indexes: [{ partitionKey: 'status', sortKey: 'createdAt' }],
+    });
+    expect(r.operations).toEqual(['read', 'list']);
+    expect(r.indexes).toEqual([{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' }]);
+    expect(r.ownerAttribute).toBe('owner');
+    expect(r.keySchema).toEqual({
+      partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus', sortKey: 'createdAt' }],
+    });
+  });
+
+  test('a field left out of throttle or alarmThresholds keeps its default', () => {
+    const { api } = plan({ throttle: { rateLimit: 5 }, alarmThresholds: { lambdaErrors: 3, apiLatencyP99: undefined } });
+    expect(api.throttle).toEqual({ rateLimit: 5, burstLimit: 200 });
+    expect(api.monitoring.thresholds.lambdaErrors).toBe(3);
+    expect(api.monitoring.thresholds.apiLatencyP99.toMilliseconds()).toBe(1000);
+    expect(plan({ timeout: Duration.seconds(3) }).resources[0].lambda.timeout.toSeconds()).toBe(3);
+  });
+});
