@@ -110,8 +110,8 @@ export async function runLoad({
     if (singleAssemblyDir) runners.single = await startRunner(root, singleAssemblyDir, endpoint);
     // Each runner created its tables from its template; find the items tables (not the idempotency ones).
     const tables = await listTables(ddb);
-    const runnerTable = tables.find((t) => /^BenchCrud0-ApiTable[0-9A-F]{8}$/.test(t));
-    const singleTable = tables.find((t) => /^BenchSingle0-ApiTable[0-9A-F]{8}$/.test(t));
+    const runnerTable = tables.find((t) => /^BenchCrud0-Api(DefaultResource)?Table[0-9A-F]{8}$/.test(t));
+    const singleTable = tables.find((t) => /^BenchSingle0-Api(DefaultResource)?Table[0-9A-F]{8}$/.test(t));
     if (!runnerTable || (singleAssemblyDir && !singleTable)) throw new Error(`the local runner created no items table (tables: ${tables.join(', ')})`);
     await createItemsTable(ddb, DIRECT_TABLE);
     await createItemsTable(ddb, HANDLER_TABLE);
