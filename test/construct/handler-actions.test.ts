@@ -63,7 +63,7 @@ describe('the handler uses exactly the DynamoDB actions the construct grants eac
     });
     names = { table: api.tableName, idempotency: api.idempotencyTableName };
     for (const op of ['create', 'read', 'list', 'update', 'delete'] as OperationName[]) {
-      handlers[op] = api.handlerWith({ CRUD_OPERATIONS: op }, { dynamodb: client });
+      handlers[op] = api.handlerWith({ CRUD_ROUTES: `items:${op}` }, { dynamodb: client });
     }
   });
   afterAll(async () => api?.destroy());
@@ -132,7 +132,7 @@ describe('owner-scoped: exactly the granted actions, and every request names the
     });
     names = { table: api.tableName, idempotency: api.idempotencyTableName };
     for (const op of ['create', 'read', 'list', 'update', 'delete'] as OperationName[]) {
-      handlers[op] = api.handlerWith({ CRUD_OPERATIONS: op }, { dynamodb: client });
+      handlers[op] = api.handlerWith({ CRUD_ROUTES: `items:${op}` }, { dynamodb: client });
     }
     // Another tenant's data in the same table: nothing of it may be touched.
     for (let i = 0; i < 5; i++) {
