@@ -85,7 +85,15 @@ export interface ResourceAlarmInputs {
 export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInputs): cloudwatch.Alarm[] {
   const t = inputs.thresholds;
   const alarms = new AlarmFactory(new Construct(scope, 'Alarms'));
-  for (const { alarmIdPrefix: name, label, function: fn, timeout } of inputs.functions) {
+  addFunctionAlarms(alarms, inputs.functions, t);
+  alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
+  alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
+  return alarms.alarms;
+}
+
+/** Errors, throttles and duration near the timeout of each function. */
+function addFunctionAlarms(alarms: AlarmFactory, functions: WatchedFunction[], t: AlarmThresholdsPlan) {
+  for (const { alarmIdPrefix: name, label, function: fn, timeout } of functions) {
     alarms.add(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors,
       `${label} function errors (crashes, timeouts): every one is a bug or a resource limit`);
     alarms.add(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaThrottles,
@@ -95,9 +103,14 @@ export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInpu
       Math.floor(timeout.toMilliseconds() * pct / 100),
       `${label} function p99 duration at ${pct}% of its ${timeout.toSeconds()} s timeout`, 2, 3);
   }
-  alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
-  alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
-  return alarms.alarms;
+}
+
+/** One row group of the dashboard: a resource (its functions and table), or the API's one function. */
+export interface DashboardGroup {
+  /** Title prefix, e.g. the resource name. */
+  readonly title: string;
+  readonly functions: lambda.Function[];
+  readonly table?: dynamodb.ITableV2;
 }
 
 /** Inputs of {@link createApiMonitoring}. */
@@ -106,10 +119,10 @@ export interface ApiMonitoringInputs {
   readonly plan: MonitoringPlan;
   /** The alarms of every resource. */
   readonly resourceAlarms: cloudwatch.Alarm[];
-  /** Each distinct function once (dashboard). */
-  readonly functions: lambda.Function[];
-  /** Each items table (dashboard). */
-  readonly tables: dynamodb.ITableV2[];
+  /** Functions the API owns rather than a resource (HandlerMode.SINGLE with `resources`): alarmed in `Alarms`. */
+  readonly apiFunctions: WatchedFunction[];
+  /** The dashboard's rows after the API's: one group per resource (and one for the API's own function). */
+  readonly dashboardGroups: DashboardGroup[];
 }
 
 /** Result of {@link createApiMonitoring}. */
@@ -132,6 +145,7 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
   if (plan.alarms) {
     const alarmScope = new Construct(scope, 'Alarms');
     const alarms = new AlarmFactory(alarmScope);
+    addFunctionAlarms(alarms, inputs.apiFunctions, t);
     alarms.add('Api5xx', stage.metricServerError({ period: FIVE_MINUTES }), t.api5xxErrors, 'API 5xx responses: a bug or an outage');
     alarms.add('ApiLatencyP99', stage.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }), t.apiLatencyP99.toMilliseconds(),
       'API p99 latency high', 2, 3);
@@ -159,7 +173,7 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
 }
 
 function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwatch.Dashboard {
-  const { stage, functions: fns } = inputs;
+  const { stage } = inputs;
   const perMinute = { period: ONE_MINUTE };
   const d = new cloudwatch.Dashboard(scope, 'Dashboard', {});
   d.addWidgets(
@@ -175,21 +189,25 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       width: 8,
     }),
   );
-  d.addWidgets(
-    new cloudwatch.GraphWidget({ title: 'Lambda invocations', left: fns.map((f) => f.metricInvocations(perMinute)), width: 8 }),
-    new cloudwatch.GraphWidget({ title: 'Lambda errors and throttles', left: [...fns.map((f) => f.metricErrors(perMinute)), ...fns.map((f) => f.metricThrottles(perMinute))], width: 8 }),
-    new cloudwatch.GraphWidget({ title: 'Lambda p99 duration (ms)', left: fns.map((f) => f.metricDuration({ ...perMinute, statistic: 'p99' })), width: 8 }),
-  );
-  for (const table of inputs.tables) {
+  for (const { title, functions: fns, table } of inputs.dashboardGroups) {
+    const prefix = title ? `${title}: ` : '';
+    if (fns.length > 0) {
+      d.addWidgets(
+        new cloudwatch.GraphWidget({ title: `${prefix}Lambda invocations`, left: fns.map((f) => f.metricInvocations(perMinute)), width: 8 }),
+        new cloudwatch.GraphWidget({ title: `${prefix}Lambda errors and throttles`, left: [...fns.map((f) => f.metricErrors(perMinute)), ...fns.map((f) => f.metricThrottles(perMinute))], width: 8 }),
+        new cloudwatch.GraphWidget({ title: `${prefix}Lambda p99 duration (ms)`, left: fns.map((f) => f.metricDuration({ ...perMinute, statistic: 'p99' })), width: 8 }),
+      );
+    }
+    if (!table) continue;
     d.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'DynamoDB consumed capacity',
+        title: `${prefix}DynamoDB consumed capacity`,
         left: [table.metricConsumedReadCapacityUnits(perMinute), table.metricConsumedWriteCapacityUnits(perMinute)],
         width: 12,
       }),
       // Each metric-math sum in its own widget: both use the per-operation ids, which must be unique per graph.
-      new cloudwatch.GraphWidget({ title: 'DynamoDB throttled requests', left: [tableThrottles(table, FIVE_MINUTES)], width: 6 }),
-      new cloudwatch.GraphWidget({ title: 'DynamoDB system errors', left: [tableSystemErrors(table, FIVE_MINUTES)], width: 6 }),
+      new cloudwatch.GraphWidget({ title: `${prefix}DynamoDB throttled requests`, left: [tableThrottles(table, FIVE_MINUTES)], width: 6 }),
+      new cloudwatch.GraphWidget({ title: `${prefix}DynamoDB system errors`, left: [tableSystemErrors(table, FIVE_MINUTES)], width: 6 }),
     );
   }
   return d;
