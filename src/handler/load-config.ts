@@ -7,8 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS, idempotencyTableNameVariable,
-  IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, OperationName, OwnerScopingConfig, RESERVED_QUERY_PARAMETERS, ResourceConfig, tableNameVariable,
+  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS,
+  idempotencyTableNameVariable, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, OperationName, OwnerScopingConfig,
+  RESERVED_QUERY_PARAMETERS, ResourceConfig, tableNameVariable,
 } from '../shared/config';
 import { OWNER_INDEX_KEY_PREFIX } from '../shared/keys';
 

@@ -41,7 +41,7 @@ describe('several resources in one API', () => {
     expect((await api.call('GET', '/notes/n1', { sub: 'bob' })).status).toBe(404);
     expect((await api.call('GET', '/notes/n1')).status).toBe(401); // owner-scoped: needs a JWT subject
 
-    const scans = await Promise.all(Object.values(api.tables).map((t) => scanCount(t.tableName)));
+    const scans = await Promise.all(Object.values(api.tables).map((names) => scanCount(names.tableName)));
     expect(scans).toEqual([2, 1, 1]);
   });
 
