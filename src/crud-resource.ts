@@ -11,7 +11,7 @@ import {
   IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS,
 } from './iam-actions';
 import type { OperationFunction } from './operation-function';
-import type { ApiPlan, ResourcePlan } from './plan';
+import type { ResourcePlan } from './plan';
 import {
   IDEMPOTENCY_TABLE, OperationName, ResourceConfig, idempotencyTableNameVariable, tableNameVariable,
 } from './shared/config';
@@ -59,8 +59,6 @@ export interface ICrudResource extends IConstruct {
 
 /** Inputs of a {@link CrudResource}. */
 export interface CrudResourceInputs {
-  /** The API-wide plan: domain, hardening, key. */
-  readonly api: ApiPlan;
   /** This resource's plan. */
   readonly plan: ResourcePlan;
   /** Path of the API construct, for descriptions. */

@@ -7,6 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { CrudResource } from './crud-resource';
+import type { OperationFunction } from './operation-function';
 import type { AlarmThresholdsPlan, MonitoringPlan } from './plan';
 
 /**
@@ -63,6 +65,49 @@ const DYNAMODB_OPERATIONS = [
 
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
+
+/** Inputs of {@link monitorApi}. */
+export interface ApiMonitoringTargets {
+  readonly stage: apigwv2.HttpStage;
+  readonly plan: MonitoringPlan;
+  readonly resources: CrudResource[];
+  /** Each function of the API once. */
+  readonly functions: OperationFunction[];
+  /** Title the dashboard rows with the resource names (an API with `resources`). */
+  readonly resourceTitles: boolean;
+}
+
+/**
+ * The monitoring of a whole API: each resource's alarms (its own functions and its table) under the resource, the
+ * alarms of a function the API owns (HandlerMode.SINGLE with `resources`) and of the API itself in `Alarms`, ONE
+ * composite alarm over all of them, and the dashboard with a row group per resource.
+ */
+export function monitorApi(scope: Construct, t: ApiMonitoringTargets): MonitoringResult {
+  const watched = (fn: OperationFunction): WatchedFunction => ({
+    // 'CreateFunction' → 'Create…' alarms; a function serving several operations → 'Errors', 'Throttles', …
+    alarmIdPrefix: fn.operations.length > 1 ? '' : fn.node.id.replace(/Function$/, ''),
+    label: fn.operations.length > 1 ? 'CRUD' : fn.operations[0],
+    function: fn.function,
+    timeout: fn.lambdaPlan.timeout,
+  });
+  const owned = (r: CrudResource) => r.operationFunctions.filter((fn) => fn.node.scope === r);
+  const apiFunctions = t.functions.filter((fn) => fn.node.scope === scope);
+  const resourceAlarms = !t.plan.alarms ? [] : t.resources.flatMap((r) => createResourceAlarms(r, {
+    table: r.table,
+    thresholds: t.plan.thresholds,
+    functions: owned(r).map(watched),
+  }));
+  return createApiMonitoring(scope, {
+    stage: t.stage,
+    plan: t.plan,
+    resourceAlarms,
+    apiFunctions: apiFunctions.map(watched),
+    dashboardGroups: [
+      ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
+      ...t.resources.map((r) => ({ title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table })),
+    ],
+  });
+}
 
 /** A function to watch. */
 export interface WatchedFunction {

@@ -14,8 +14,7 @@ import { Operation } from './crud-operation';
 import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
-import { createApiMonitoring, createResourceAlarms } from './monitoring';
-import type { OperationFunction } from './operation-function';
+import { monitorApi } from './monitoring';
 import { ServerlessCrudApiProps } from './props';
 import { resolvePlan } from './resolve-props';
 import { runnerManifest } from './runner-manifest';
@@ -112,7 +111,7 @@ export class ServerlessCrudApi extends Construct {
     // Without `resources` the one resource is `DefaultResource` and owns the cursor key (the one-liner's layout);
     // with `resources` each is named after its path segment and the API owns the one cursor key.
     const resources = this.crudResources = plan.resources.map((r) => new CrudResource(this, plan.declaredResources ? r.name : 'DefaultResource', {
-      api, plan: r, ownerPath: this.node.path, ownsCursorKey: !plan.declaredResources,
+      plan: r, ownerPath: this.node.path, ownsCursorKey: !plan.declaredResources,
     }));
     this.resources = [...resources];
     const lists = resources.some((r) => r.plan.operations.includes('list'));
@@ -142,29 +141,8 @@ export class ServerlessCrudApi extends Construct {
     this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions }));
 
     // ------------------------------------------------------------ monitoring, hardening, output
-    const watched = (fn: OperationFunction) => ({
-      // 'CreateFunction' → 'Create…' alarms; a function serving several operations → 'Errors', 'Throttles', …
-      alarmIdPrefix: fn.operations.length > 1 ? '' : fn.node.id.replace(/Function$/, ''),
-      label: fn.operations.length > 1 ? 'CRUD' : fn.operations[0],
-      function: fn.function,
-      timeout: fn.lambdaPlan.timeout,
-    });
-    const owned = (r: CrudResource) => r.operationFunctions.filter((fn) => fn.node.scope === r);
-    const apiFunctions = functions.filter((fn) => fn.node.scope === this);
-    const resourceAlarms = !api.monitoring.alarms ? [] : resources.flatMap((r) => createResourceAlarms(r, {
-      table: r.table,
-      thresholds: api.monitoring.thresholds,
-      functions: owned(r).map(watched),
-    }));
-    const monitoring = createApiMonitoring(this, {
-      stage: this.stage,
-      plan: api.monitoring,
-      resourceAlarms,
-      apiFunctions: apiFunctions.map(watched),
-      dashboardGroups: [
-        ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
-        ...resources.map((r) => ({ title: plan.declaredResources ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table })),
-      ],
+    const monitoring = monitorApi(this, {
+      stage: this.stage, plan: api.monitoring, resources, functions, resourceTitles: plan.declaredResources,
     });
     this.alarms = monitoring.alarms;
     this.unhealthyAlarm = monitoring.unhealthyAlarm;
