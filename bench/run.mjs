@@ -17,7 +17,7 @@ import { prepareCold, runCold } from './lib/cold.mjs';
 import { client, startDdb } from './lib/ddb.mjs';
 import { runLoad } from './lib/load.mjs';
 import { printTable, fmtMs, fmtBytes } from './lib/stats.mjs';
-import { prepareSynth, runSynth } from './lib/synth.mjs';
+import { prepareSynth, runSynth, RESOURCES_APPS } from './lib/synth.mjs';
 import { runCursorKey } from './lib/cursor-key.mjs';
 import { runWarm } from './lib/warm.mjs';
 
@@ -40,17 +40,19 @@ const COUNTS = quick ? {
   warm: { iterations: 100, warmup: 20 },
   load: { rounds: 1, durationS: 2, warmupS: 0.5, connections: 8 },
   synth: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
+  synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
   cold: { runs: 40, warmupRounds: 1 },
   cursorkey: { runs: 20 },
   warm: { iterations: 2000, warmup: 200 },
   load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8 },
   synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
+  synthResources: { plan: [{ n: 1, runs: 10 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
 };
 
 /** Targets of the issue, as ratios measured in the same run. */
 const TARGETS = {
-  coldVsFloor: 1.3, warmRead: 1.10, warmOther: 1.15, loadThroughput: 0.8, synth: 1.3,
+  coldVsFloor: 1.3, coldTenResources: 1.10, warmRead: 1.10, warmOther: 1.15, loadThroughput: 0.8, synth: 1.3, synthResources: 1.15,
 };
 
 const log = (s) => console.error(s);
@@ -109,6 +111,14 @@ async function main() {
     errors.push(...synth.errors);
     assembly = synth.assembly;
     if (only.includes('synth')) result.synth = synth.results;
+    if (only.includes('synth')) {
+      // One API of ten resources against the same resources written by hand with L2s.
+      const resources = await runSynth({
+        root: ROOT, outDir: OUT, prep, ...COUNTS.synthResources, log, apps: RESOURCES_APPS, assemblyName: 'assembly-resources',
+      });
+      errors.push(...resources.errors);
+      result.synthResources = resources.results;
+    }
     if (only.includes('load') && !quick) {
       // The same API in HandlerMode.SINGLE, for the load benchmark's explanation row (one function host).
       const single = await runSynth({
@@ -184,6 +194,11 @@ function evaluateTargets(r) {
     const v = r.cold.variants;
     const x = v.ours.total.p50 / v.floor.total.p50;
     add('cold init ≤ 1.3× floor (a)', `${x.toFixed(2)}×`, `≤ ${TARGETS.coldVsFloor}×`, x <= TARGETS.coldVsFloor, 'median, process start → first response');
+    if (v['ours-10-resources']) {
+      const t = v['ours-10-resources'].total.p50 / v.floor.total.p50;
+      add('cold init, API of 10 resources ≤ 1.10× floor (a)', `${t.toFixed(2)}× (${(v['ours-10-resources'].total.p50 / v.ours.total.p50).toFixed(2)}× one resource)`,
+        `≤ ${TARGETS.coldTenResources}×`, t <= TARGETS.coldTenResources, 'median; the read function of one resource, config of ten with schemas');
+    }
     const y = v.ours.total.p50 / v.powertools.total.p50;
     add('cold init below Powertools (c)', `${y.toFixed(2)}×`, '< 1.00×', y < 1, 'median');
   }
@@ -203,6 +218,10 @@ function evaluateTargets(r) {
   }
   for (const s of r.synth ?? []) {
     add(`synth N=${s.n} (${s.mode}) ≤ 1.3× hand-written`, `${s.ratioP50.toFixed(2)}×`, `≤ ${TARGETS.synth}×`, s.ratioP50 <= TARGETS.synth, 'median');
+  }
+  for (const s of (r.synthResources ?? []).filter((x) => x.mode === 'compiled')) {
+    add(`synth 10 resources (compiled) ≤ ${TARGETS.synthResources}× hand-written`, `${s.ratioP50.toFixed(2)}×`, `≤ ${TARGETS.synthResources}×`,
+      s.ratioP50 <= TARGETS.synthResources, 'median; one API of ten resources (HandlerMode.PER_RESOURCE) against the same in L2s');
   }
   return t;
 }
@@ -257,6 +276,11 @@ function print(r) {
   if (r.synth) {
     printTable('Synth: fresh node process running the app, ms', ['N', 'mode', 'ours p50', 'ours min–max', 'hand p50', 'hand min–max', 'ratio p50', 'resources ours/hand', 'runs'],
       r.synth.map((s) => [s.n, s.mode, fmtMs(s.ours.p50), `${fmtMs(s.ours.min)}–${fmtMs(s.ours.max)}`, fmtMs(s.hand.p50), `${fmtMs(s.hand.min)}–${fmtMs(s.hand.max)}`,
+        `${s.ratioP50.toFixed(2)}×`, `${s.templates.ours?.resources}/${s.templates.hand?.resources}`, s.runs]));
+  }
+  if (r.synthResources) {
+    printTable('Synth, one API of ten resources: fresh node process running the app, ms', ['mode', 'ours p50', 'ours min–max', 'hand p50', 'hand min–max', 'ratio p50', 'resources ours/hand', 'runs'],
+      r.synthResources.map((s) => [s.mode, fmtMs(s.ours.p50), `${fmtMs(s.ours.min)}–${fmtMs(s.ours.max)}`, fmtMs(s.hand.p50), `${fmtMs(s.hand.min)}–${fmtMs(s.hand.max)}`,
         `${s.ratioP50.toFixed(2)}×`, `${s.templates.ours?.resources}/${s.templates.hand?.resources}`, s.runs]));
   }
   printTable('Targets', ['target', 'measured', 'wanted', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : 'MISSED']));

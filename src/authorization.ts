@@ -126,8 +126,12 @@ export abstract class ApiAuthorization {
     return new NoAuthorization();
   }
 
-  /** @internal */
-  public abstract _bind(scope: Construct): AuthorizationBinding;
+  /**
+   * Binds the choice for one API (or for one resource of it, whose authorizer ids then start with `idPrefix`: two
+   * resources with their own JWT authorizers need two construct ids).
+   * @internal
+   */
+  public abstract _bind(scope: Construct, idPrefix?: string): AuthorizationBinding;
 }
 
 class IamAuthorization extends ApiAuthorization {
@@ -150,10 +154,10 @@ class JwtAuthorization extends ApiAuthorization {
     }
   }
 
-  public _bind(_scope: Construct): AuthorizationBinding {
+  public _bind(_scope: Construct, idPrefix = ''): AuthorizationBinding {
     const props = this.props;
     return {
-      authorizer: new authorizers.HttpJwtAuthorizer('JwtAuthorizer', props.issuer, {
+      authorizer: new authorizers.HttpJwtAuthorizer(`${idPrefix}JwtAuthorizer`, props.issuer, {
         jwtAudience: props.audience,
         identitySource: props.identitySource,
       }),
@@ -176,10 +180,10 @@ class CognitoAuthorization extends ApiAuthorization {
     checkStrings(fail, 'scopes', props.scopes);
   }
 
-  public _bind(_scope: Construct): AuthorizationBinding {
+  public _bind(_scope: Construct, idPrefix = ''): AuthorizationBinding {
     const props = this.props;
     return {
-      authorizer: new authorizers.HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
+      authorizer: new authorizers.HttpUserPoolAuthorizer(`${idPrefix}CognitoAuthorizer`, props.userPool, {
         userPoolClients: props.userPoolClients,
       }),
       scopes: props.scopes,

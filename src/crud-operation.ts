@@ -15,17 +15,25 @@ export enum Operation {
 }
 
 /**
- * How the enabled operations are spread over Lambda functions.
+ * How the routes of the API are spread over Lambda functions. Whatever the mode, each function's role holds exactly
+ * the actions of the routes it serves, on exactly the tables and indexes they touch.
  */
 export enum HandlerMode {
   /**
-   * One function per operation, each with a role that holds only the DynamoDB actions its routes use.
-   * The smallest blast radius; each function has its own cold starts.
+   * One function per operation of each resource, each with a role that holds only the DynamoDB actions its routes
+   * use. The smallest blast radius; each function has its own cold starts.
    */
   PER_OPERATION = 'PER_OPERATION',
   /**
-   * One function for every enabled operation, with the union of their actions. Fewer cold starts (one warm pool
-   * serves every route) at the cost of a broader role.
+   * One function per resource, serving every enabled operation of that resource with the union of their actions on
+   * that resource's tables only. Fewer cold starts; resources stay isolated from one another.
+   */
+  PER_RESOURCE = 'PER_RESOURCE',
+  /**
+   * One function for the whole API, with the union of every route's actions on every resource's tables. The fewest
+   * cold starts (one warm pool serves every route) at the cost of the broadest role. Per-resource Lambda settings
+   * (`memorySize`, `timeout`, …) must then agree. With a single resource (no `resources` prop) it is the same as
+   * PER_RESOURCE.
    */
   SINGLE = 'SINGLE',
 }

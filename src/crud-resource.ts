@@ -1,35 +1,73 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
-import { HandlerMode } from './crud-operation';
-import { builtinHandlerCode } from './handler-code';
+import { Construct, IConstruct } from 'constructs';
+import { Operation } from './crud-operation';
 import {
-  CURSOR_KEY_ACTIONS, IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS,
+  IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS,
 } from './iam-actions';
-import { OperationFunction } from './operation-function';
-import type { ApiPlan, ResourcePlan } from './plan';
-import { CONFIG_VERSION, ENV, HandlerConfig, IDEMPOTENCY_TABLE, OperationName } from './shared/config';
-import { routePath, routesOf } from './shared/routes';
+import type { OperationFunction } from './operation-function';
+import type { ResourcePlan } from './plan';
+import {
+  IDEMPOTENCY_TABLE, OperationName, ResourceConfig, idempotencyTableNameVariable, tableNameVariable,
+} from './shared/config';
 
-/** Props of a {@link CrudResource}. */
-export interface CrudResourceProps {
-  /** The API whose routes serve this resource. */
-  readonly httpApi: apigwv2.HttpApi;
-  /** Name of the stage the routes are invoked through (for the `execute-api` ARNs of `grantInvoke`). */
-  readonly stageName: string;
-  /** The API-wide plan: authorization, domain, hardening, key. */
-  readonly api: ApiPlan;
+/**
+ * One resource of a {@link ServerlessCrudApi}: a collection at `/{name}` and `/{name}/{id}` with its items table,
+ * its idempotency table, the functions that serve its routes and their grants. Get it with `api.resource(name)` or
+ * `api.resources`.
+ */
+export interface ICrudResource extends IConstruct {
+  /** Path segment of the collection, e.g. `orders`. */
+  readonly resourceName: string;
+  /** The items table. */
+  readonly table: dynamodb.ITableV2;
+  /**
+   * The idempotency table (only when CREATE is enabled).
+   * @default - none: CREATE is not enabled
+   */
+  readonly idempotencyTable?: dynamodb.ITableV2;
+  /** Enabled operations. */
+  readonly operations: Operation[];
+  /**
+   * The function serving each enabled operation (`create`, `read`, `list`, `update`, `delete`). With
+   * HandlerMode.PER_RESOURCE every operation maps to the resource's one function, with HandlerMode.SINGLE to the API's.
+   */
+  readonly functions: { [operation: string]: lambda.IFunction };
+  /** Each function serving this resource's routes, once. */
+  readonly handlerFunctions: lambda.IFunction[];
+
+  /** Grants `execute-api:Invoke` on exactly this resource's routes (for `ApiAuthorization.iam()`). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Errors of the functions serving this resource (`Errors`, sum over 5 minutes unless `props` says otherwise). With
+   * HandlerMode.SINGLE the function serves the whole API, and so does this metric.
+   */
+  metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
+
+  /** Invocations of the functions serving this resource (sum over 5 minutes unless `props` says otherwise). */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
+
+  /** Throttles of the functions serving this resource (sum over 5 minutes unless `props` says otherwise). */
+  metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
+}
+
+/** Inputs of a {@link CrudResource}. */
+export interface CrudResourceInputs {
   /** This resource's plan. */
   readonly plan: ResourcePlan;
   /** Path of the API construct, for descriptions. */
   readonly ownerPath: string;
+  /** Create the list cursor key under this resource (an API without `resources`: the one-liner's layout). */
+  readonly ownsCursorKey: boolean;
 }
 
-/** One route this resource added. */
+/** One route this resource has. */
 export interface CrudRoute {
   readonly method: apigwv2.HttpMethod;
   /** e.g. `/items/{id}` */
@@ -43,19 +81,18 @@ export interface CrudRoute {
 
 /**
  * One collection of the API, `/{name}` and `/{name}/{id}`, with what it owns: its items table (`Table`, unless an
- * existing one is used), the idempotency table (`IdempotencyTable`, with CREATE), the list cursor key (`CursorKey`,
- * with LIST), its functions (`CreateFunction` … `DeleteFunction`, or one `CrudFunction`), their routes on the API and
- * the least-privilege grants of each function.
+ * existing one is used), the idempotency table (`IdempotencyTable`, with CREATE), in an API without `resources` the
+ * list cursor key (`CursorKey`, with LIST), its functions (`CreateFunction` … `DeleteFunction`, or one `CrudFunction`;
+ * none in HandlerMode.SINGLE with `resources`, where the API owns the one function) and their alarms. The API adds
+ * the functions and routes (src/api-routes.ts); the resource grants each function the actions of its routes.
  */
-export class CrudResource extends Construct {
-  /** The items table. */
+export class CrudResource extends Construct implements ICrudResource {
+  public readonly resourceName: string;
   public readonly table: dynamodb.ITableV2;
-  /** The idempotency table (only when CREATE is enabled). */
   public readonly idempotencyTable?: dynamodb.TableV2;
-  /** The secret that keys the list cursors (only when LIST is enabled). */
+  public readonly operations: Operation[];
+  /** The secret that keys the list cursors, when this resource owns it. */
   public readonly cursorKey?: secretsmanager.Secret;
-  /** Each function once. */
-  public readonly operationFunctions: OperationFunction[] = [];
   /** The function of each enabled operation. */
   public readonly functionByOperation: { [operation: string]: OperationFunction } = {};
   /** The routes, in order. */
@@ -63,10 +100,12 @@ export class CrudResource extends Construct {
   /** The resolved plan this resource was built from. */
   public readonly plan: ResourcePlan;
 
-  constructor(scope: Construct, id: string, props: CrudResourceProps) {
+  constructor(scope: Construct, id: string, inputs: CrudResourceInputs) {
     super(scope, id);
-    const plan = this.plan = props.plan;
+    const plan = this.plan = inputs.plan;
     const ops = plan.operations;
+    this.resourceName = plan.name;
+    this.operations = ops.map((o) => o as string as Operation);
 
     this.table = plan.table.existing ?? this.createTable(plan);
     if (ops.includes('create')) {
@@ -80,39 +119,79 @@ export class CrudResource extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
       });
     }
-    if (ops.includes('list')) {
-      // Keys the list cursors (AES-GCM): generated at deploy time, never in the template, read by the list function.
-      this.cursorKey = new secretsmanager.Secret(this, 'CursorKey', {
-        description: `Key of the list cursors of ${props.ownerPath} (cdk-serverless-crud-api); rotating it is safe (README)`,
-        generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
-        // Cursors live 24 hours: nothing worth keeping once the API is gone.
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      Validations.of(this.cursorKey).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: 'The cursor key only authenticates pagination cursors (valid 24 h); rotate it on your own schedule with put-secret-value ' +
-          '(README): the previous version stays accepted, so no scheduled rotation function is needed.',
-      });
-    }
+    if (inputs.ownsCursorKey && ops.includes('list')) this.cursorKey = createCursorKey(this, inputs.ownerPath);
+  }
 
-    const config = this.handlerConfig(props.api);
-    const code = plan.lambda.customCode ?? builtinHandlerCode(config);
-    const groups: OperationName[][] = plan.lambda.handlerMode === HandlerMode.SINGLE ? [ops] : ops.map((o) => [o]);
-    for (const group of groups) {
-      const fn = new OperationFunction(this, functionId(group, groups.length), {
-        operations: group,
-        lambda: plan.lambda,
-        code,
-        environment: this.functionEnvironment(group, plan.lambda.customCode ? config : undefined),
-        managedPolicy: props.api.hardened,
-        encryptionKey: props.api.encryptionKey,
-        ownerPath: props.ownerPath,
-      });
-      this.grantDataActions(fn.role, group);
-      this.operationFunctions.push(fn);
-      for (const op of group) this.functionByOperation[op] = fn;
-    }
-    this.addRoutes(props);
+  public get functions(): { [operation: string]: lambda.IFunction } {
+    const out: { [operation: string]: lambda.IFunction } = {};
+    for (const [op, fn] of Object.entries(this.functionByOperation)) out[op] = fn.function;
+    return out;
+  }
+
+  public get handlerFunctions(): lambda.IFunction[] {
+    return this.operationFunctions.map((f) => f.function);
+  }
+
+  /** Each function serving this resource, once. */
+  public get operationFunctions(): OperationFunction[] {
+    return [...new Set(Object.values(this.functionByOperation))];
+  }
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: this.routes.map((r) => r.executeApiArn) });
+  }
+
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.sumOfFunctions('Errors', (f) => f.metricErrors(props), props);
+  }
+
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.sumOfFunctions('Invocations', (f) => f.metricInvocations(props), props);
+  }
+
+  public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.sumOfFunctions('Throttles', (f) => f.metricThrottles(props), props);
+  }
+
+  /** The config the handler needs of this resource (src/shared/config.ts). */
+  public handlerConfig(): ResourceConfig {
+    const plan = this.plan;
+    return {
+      name: plan.name,
+      idAttribute: plan.idAttribute,
+      operations: plan.operations,
+      indexes: plan.indexes,
+      schema: plan.schema,
+      ownerScoping: plan.ownerAttribute !== undefined ? { attribute: plan.ownerAttribute } : undefined,
+      defaultPageSize: plan.defaultPageSize,
+      maxPageSize: plan.maxPageSize,
+      idempotencyTtlSeconds: plan.idempotencyTtlSeconds,
+    };
+  }
+
+  /** The `CRUD_*` variables a function serving `ops` of this resource needs for it. */
+  public functionEnvironment(ops: OperationName[]): { [key: string]: string } {
+    const env: { [key: string]: string } = { [tableNameVariable(this.plan.index)]: this.table.tableName };
+    if (this.idempotencyTable && ops.includes('create')) env[idempotencyTableNameVariable(this.plan.index)] = this.idempotencyTable.tableName;
+    return env;
+  }
+
+  /** Records that `fn` serves `ops` of this resource. */
+  public attachFunction(fn: OperationFunction, ops: OperationName[]) {
+    for (const op of ops) this.functionByOperation[op] = fn;
+  }
+
+  private sumOfFunctions(name: string, metric: (f: lambda.IFunction) => cloudwatch.Metric, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const fns = this.handlerFunctions;
+    if (fns.length === 1) return metric(fns[0]);
+    const usingMetrics: { [id: string]: cloudwatch.IMetric } = {};
+    fns.forEach((f, i) => { usingMetrics[`m${i}`] = metric(f).with({ statistic: 'Sum' }); });
+    return new cloudwatch.MathExpression({
+      expression: Object.keys(usingMetrics).join(' + '),
+      usingMetrics,
+      label: `${this.plan.name} ${name}`,
+      period: props?.period ?? Duration.minutes(5),
+    });
   }
 
   private createTable(plan: ResourcePlan): dynamodb.TableV2 {
@@ -137,38 +216,8 @@ export class CrudResource extends Construct {
     });
   }
 
-  /** What the handler needs that is known at synth time (shipped beside the built-in handler as a file). */
-  private handlerConfig(api: ApiPlan): HandlerConfig {
-    const plan = this.plan;
-    return {
-      version: CONFIG_VERSION,
-      resourceName: plan.name,
-      idAttribute: plan.idAttribute,
-      operations: plan.operations,
-      indexes: plan.indexes,
-      schema: plan.schema,
-      ownerScoping: plan.ownerAttribute !== undefined ? { attribute: plan.ownerAttribute } : undefined,
-      basePath: api.domainMapping?.mappingKey,
-      defaultPageSize: plan.defaultPageSize,
-      maxPageSize: plan.maxPageSize,
-      idempotencyTtlSeconds: plan.idempotencyTtlSeconds,
-    };
-  }
-
-  /** The `CRUD_*` variables of a function; custom code also gets its config in `CRUD_CONFIG`. */
-  private functionEnvironment(group: OperationName[], customCodeConfig?: HandlerConfig): { [key: string]: string } {
-    const env: { [key: string]: string } = {
-      [ENV.TABLE_NAME]: this.table.tableName,
-      [ENV.OPERATIONS]: group.join(','),
-    };
-    if (this.idempotencyTable && group.includes('create')) env[ENV.IDEMPOTENCY_TABLE_NAME] = this.idempotencyTable.tableName;
-    if (this.cursorKey && group.includes('list')) env[ENV.CURSOR_SECRET_ARN] = this.cursorKey.secretArn;
-    if (customCodeConfig) env[ENV.CONFIG] = JSON.stringify(customCodeConfig);
-    return env;
-  }
-
-  /** Exactly the actions of the routes `group` serves, on exactly the table, indexes, secret and key they touch. */
-  private grantDataActions(role: iam.IRole, group: OperationName[]) {
+  /** Exactly the actions of the routes `group` serves here, on exactly this resource's tables, indexes and key. */
+  public grantRouteActions(role: iam.IRole, group: OperationName[]) {
     const plan = this.plan;
     const tableActions = unique(group.flatMap((op) => (plan.ownerAttribute !== undefined ? OWNER_SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op]));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableActions, resources: [this.table.tableArn] }));
@@ -194,43 +243,24 @@ export class CrudResource extends Construct {
       // (encryptionKey) needs the same write actions.
       idempotencyKey.grant(role, ...TABLE_KEY_WRITE_ACTIONS);
     }
-    if (this.cursorKey && group.includes('list')) {
-      // Exactly the read of the secret's value (AWSCURRENT and AWSPREVIOUS), on this secret only.
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: CURSOR_KEY_ACTIONS, resources: [this.cursorKey.secretArn] }));
-    }
   }
 
-  /** The routes of each enabled operation, one integration per invoked target shared by all of its routes. */
-  private addRoutes(props: CrudResourceProps) {
-    const auth = props.api.authorization;
-    const integrations = new Map<OperationFunction, HttpLambdaIntegration>();
-    for (const op of this.plan.operations) {
-      const fn = this.functionByOperation[op];
-      let integration = integrations.get(fn);
-      if (!integration) {
-        integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.invokeTarget, {
-          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-        });
-        integrations.set(fn, integration);
-      }
-      // The shared route table (src/shared/routes.ts): the handler dispatches and the runner serves by the same one.
-      for (const route of routesOf(op)) {
-        const path = routePath(this.plan.name, route.target);
-        const method = route.method as apigwv2.HttpMethod;
-        props.httpApi.addRoutes({ path, methods: [method], integration, authorizer: auth.authorizer, authorizationScopes: auth.scopes });
-        // `{id}` is a path variable; the execute-api ARN matches any id.
-        const arnPath = route.target === 'item' ? `/${this.plan.name}/*` : path;
-        const executeApiArn = props.httpApi.arnForExecuteApi(method, arnPath, props.stageName);
-        this.routes.push({ method, path, operation: op, function: fn, executeApiArn });
-      }
-    }
-  }
 }
 
-/** `CreateFunction` … `DeleteFunction`; one function serving several operations is the `CrudFunction`. */
-function functionId(group: OperationName[], groups: number): string {
-  if (groups === 1 && group.length > 1) return 'CrudFunction';
-  return `${group[0].charAt(0).toUpperCase()}${group[0].slice(1)}Function`;
+/** The secret that keys the list cursors (AES-GCM): generated at deploy time, never in the template. */
+export function createCursorKey(scope: Construct, ownerPath: string): secretsmanager.Secret {
+  const key = new secretsmanager.Secret(scope, 'CursorKey', {
+    description: `Key of the list cursors of ${ownerPath} (cdk-serverless-crud-api); rotating it is safe (README)`,
+    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    // Cursors live 24 hours: nothing worth keeping once the API is gone.
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  Validations.of(key).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason: 'The cursor key only authenticates pagination cursors (valid 24 h); rotate it on your own schedule with put-secret-value ' +
+      '(README): the previous version stays accepted, so no scheduled rotation function is needed.',
+  });
+  return key;
 }
 
 function unique<T>(xs: T[]): T[] {

@@ -55,15 +55,15 @@ export interface HardeningTargets {
   /** The customer-managed key of everything stored (`encryptionKey`). */
   readonly encryptionKey?: kms.IKey;
   readonly hardened: boolean;
-  /** Each resource, with the function that reads its secrets (the list cursor key). */
-  readonly resources: { readonly scope: Construct; readonly secretReader?: lambda.Function }[];
+  /** Where the construct's secrets are (the list cursor key), with the functions that read them. */
+  readonly secrets: { readonly scope: Construct; readonly readers: lambda.Function[] }[];
 }
 
 /**
  * The hardening steps that need the finished construct:
  * - the key policy lets CloudWatch Logs use `encryptionKey` (log groups of this account and region only);
- * - every secret the construct creates (each resource's list cursor key) is encrypted with the key, which the
- *   resource's list function may then use through Secrets Manager only;
+ * - every secret the construct creates (the list cursor key) is encrypted with the key, which the functions that
+ *   list may then use through Secrets Manager only;
  * - with `hardened`, the key policy denies kms:CreateGrant except to AWS services on behalf of AWS resources (Control
  *   Tower CT.KMS.PR.3; DynamoDB's grants for the tables are of that kind), and each acknowledgement the construct
  *   makes for AwsSolutions or Serverless is repeated, with the same reason, for the strict packs' equivalent rules.
@@ -72,7 +72,7 @@ export function applyHardening(scope: Construct, t: HardeningTargets): void {
   const key = t.encryptionKey;
   if (key) {
     allowCloudWatchLogs(scope, key);
-    for (const r of t.resources) encryptSecrets(r.scope, key, r.secretReader);
+    for (const r of t.secrets) encryptSecrets(r.scope, key, r.readers);
   }
   if (t.hardened && key) {
     key.addToResourcePolicy(new iam.PolicyStatement({
@@ -112,7 +112,7 @@ function acknowledgeStrictPackEquivalents(scope: Construct) {
  * a key already, and lets the reader decrypt with the key through Secrets Manager only (its role reads the secret's
  * value; the AWS-managed key needed no grant, a customer-managed one does).
  */
-function encryptSecrets(scope: Construct, key: kms.IKey, reader?: lambda.Function) {
+function encryptSecrets(scope: Construct, key: kms.IKey, readers: lambda.Function[]) {
   const secrets = scope.node.findAll().filter((c): c is secretsmanager.Secret => c instanceof secretsmanager.Secret);
   for (const secret of secrets) {
     if (!secret.encryptionKey) {
@@ -120,7 +120,7 @@ function encryptSecrets(scope: Construct, key: kms.IKey, reader?: lambda.Functio
     } else if (secret.encryptionKey !== key) {
       continue;
     }
-    if (reader) {
+    for (const reader of readers) {
       const stack = Stack.of(scope);
       reader.addToRolePolicy(new iam.PolicyStatement({
         actions: ['kms:Decrypt'],

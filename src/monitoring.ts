@@ -7,6 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { CrudResource } from './crud-resource';
+import type { OperationFunction } from './operation-function';
 import type { AlarmThresholdsPlan, MonitoringPlan } from './plan';
 
 /**
@@ -64,6 +66,49 @@ const DYNAMODB_OPERATIONS = [
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_MINUTE = Duration.minutes(1);
 
+/** Inputs of {@link monitorApi}. */
+export interface ApiMonitoringTargets {
+  readonly stage: apigwv2.HttpStage;
+  readonly plan: MonitoringPlan;
+  readonly resources: CrudResource[];
+  /** Each function of the API once. */
+  readonly functions: OperationFunction[];
+  /** Title the dashboard rows with the resource names (an API with `resources`). */
+  readonly resourceTitles: boolean;
+}
+
+/**
+ * The monitoring of a whole API: each resource's alarms (its own functions and its table) under the resource, the
+ * alarms of a function the API owns (HandlerMode.SINGLE with `resources`) and of the API itself in `Alarms`, ONE
+ * composite alarm over all of them, and the dashboard with a row group per resource.
+ */
+export function monitorApi(scope: Construct, t: ApiMonitoringTargets): MonitoringResult {
+  const watched = (fn: OperationFunction): WatchedFunction => ({
+    // 'CreateFunction' → 'Create…' alarms; a function serving several operations → 'Errors', 'Throttles', …
+    alarmIdPrefix: fn.operations.length > 1 ? '' : fn.node.id.replace(/Function$/, ''),
+    label: fn.operations.length > 1 ? 'CRUD' : fn.operations[0],
+    function: fn.function,
+    timeout: fn.lambdaPlan.timeout,
+  });
+  const owned = (r: CrudResource) => r.operationFunctions.filter((fn) => fn.node.scope === r);
+  const apiFunctions = t.functions.filter((fn) => fn.node.scope === scope);
+  const resourceAlarms = !t.plan.alarms ? [] : t.resources.flatMap((r) => createResourceAlarms(r, {
+    table: r.table,
+    thresholds: t.plan.thresholds,
+    functions: owned(r).map(watched),
+  }));
+  return createApiMonitoring(scope, {
+    stage: t.stage,
+    plan: t.plan,
+    resourceAlarms,
+    apiFunctions: apiFunctions.map(watched),
+    dashboardGroups: [
+      ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
+      ...t.resources.map((r) => ({ title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table })),
+    ],
+  });
+}
+
 /** A function to watch. */
 export interface WatchedFunction {
   /** Prefix of its alarms' construct ids, e.g. `Create` → `CreateErrors` (empty for a resource's only function). */
@@ -85,7 +130,15 @@ export interface ResourceAlarmInputs {
 export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInputs): cloudwatch.Alarm[] {
   const t = inputs.thresholds;
   const alarms = new AlarmFactory(new Construct(scope, 'Alarms'));
-  for (const { alarmIdPrefix: name, label, function: fn, timeout } of inputs.functions) {
+  addFunctionAlarms(alarms, inputs.functions, t);
+  alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
+  alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
+  return alarms.alarms;
+}
+
+/** Errors, throttles and duration near the timeout of each function. */
+function addFunctionAlarms(alarms: AlarmFactory, functions: WatchedFunction[], t: AlarmThresholdsPlan) {
+  for (const { alarmIdPrefix: name, label, function: fn, timeout } of functions) {
     alarms.add(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors,
       `${label} function errors (crashes, timeouts): every one is a bug or a resource limit`);
     alarms.add(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaThrottles,
@@ -95,9 +148,14 @@ export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInpu
       Math.floor(timeout.toMilliseconds() * pct / 100),
       `${label} function p99 duration at ${pct}% of its ${timeout.toSeconds()} s timeout`, 2, 3);
   }
-  alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
-  alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
-  return alarms.alarms;
+}
+
+/** One row group of the dashboard: a resource (its functions and table), or the API's one function. */
+export interface DashboardGroup {
+  /** Title prefix, e.g. the resource name. */
+  readonly title: string;
+  readonly functions: lambda.Function[];
+  readonly table?: dynamodb.ITableV2;
 }
 
 /** Inputs of {@link createApiMonitoring}. */
@@ -106,10 +164,10 @@ export interface ApiMonitoringInputs {
   readonly plan: MonitoringPlan;
   /** The alarms of every resource. */
   readonly resourceAlarms: cloudwatch.Alarm[];
-  /** Each distinct function once (dashboard). */
-  readonly functions: lambda.Function[];
-  /** Each items table (dashboard). */
-  readonly tables: dynamodb.ITableV2[];
+  /** Functions the API owns rather than a resource (HandlerMode.SINGLE with `resources`): alarmed in `Alarms`. */
+  readonly apiFunctions: WatchedFunction[];
+  /** The dashboard's rows after the API's: one group per resource (and one for the API's own function). */
+  readonly dashboardGroups: DashboardGroup[];
 }
 
 /** Result of {@link createApiMonitoring}. */
@@ -132,6 +190,7 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
   if (plan.alarms) {
     const alarmScope = new Construct(scope, 'Alarms');
     const alarms = new AlarmFactory(alarmScope);
+    addFunctionAlarms(alarms, inputs.apiFunctions, t);
     alarms.add('Api5xx', stage.metricServerError({ period: FIVE_MINUTES }), t.api5xxErrors, 'API 5xx responses: a bug or an outage');
     alarms.add('ApiLatencyP99', stage.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }), t.apiLatencyP99.toMilliseconds(),
       'API p99 latency high', 2, 3);
@@ -159,7 +218,7 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
 }
 
 function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwatch.Dashboard {
-  const { stage, functions: fns } = inputs;
+  const { stage } = inputs;
   const perMinute = { period: ONE_MINUTE };
   const d = new cloudwatch.Dashboard(scope, 'Dashboard', {});
   d.addWidgets(
@@ -175,21 +234,25 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       width: 8,
     }),
   );
-  d.addWidgets(
-    new cloudwatch.GraphWidget({ title: 'Lambda invocations', left: fns.map((f) => f.metricInvocations(perMinute)), width: 8 }),
-    new cloudwatch.GraphWidget({ title: 'Lambda errors and throttles', left: [...fns.map((f) => f.metricErrors(perMinute)), ...fns.map((f) => f.metricThrottles(perMinute))], width: 8 }),
-    new cloudwatch.GraphWidget({ title: 'Lambda p99 duration (ms)', left: fns.map((f) => f.metricDuration({ ...perMinute, statistic: 'p99' })), width: 8 }),
-  );
-  for (const table of inputs.tables) {
+  for (const { title, functions: fns, table } of inputs.dashboardGroups) {
+    const prefix = title ? `${title}: ` : '';
+    if (fns.length > 0) {
+      d.addWidgets(
+        new cloudwatch.GraphWidget({ title: `${prefix}Lambda invocations`, left: fns.map((f) => f.metricInvocations(perMinute)), width: 8 }),
+        new cloudwatch.GraphWidget({ title: `${prefix}Lambda errors and throttles`, left: [...fns.map((f) => f.metricErrors(perMinute)), ...fns.map((f) => f.metricThrottles(perMinute))], width: 8 }),
+        new cloudwatch.GraphWidget({ title: `${prefix}Lambda p99 duration (ms)`, left: fns.map((f) => f.metricDuration({ ...perMinute, statistic: 'p99' })), width: 8 }),
+      );
+    }
+    if (!table) continue;
     d.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'DynamoDB consumed capacity',
+        title: `${prefix}DynamoDB consumed capacity`,
         left: [table.metricConsumedReadCapacityUnits(perMinute), table.metricConsumedWriteCapacityUnits(perMinute)],
         width: 12,
       }),
       // Each metric-math sum in its own widget: both use the per-operation ids, which must be unique per graph.
-      new cloudwatch.GraphWidget({ title: 'DynamoDB throttled requests', left: [tableThrottles(table, FIVE_MINUTES)], width: 6 }),
-      new cloudwatch.GraphWidget({ title: 'DynamoDB system errors', left: [tableSystemErrors(table, FIVE_MINUTES)], width: 6 }),
+      new cloudwatch.GraphWidget({ title: `${prefix}DynamoDB throttled requests`, left: [tableThrottles(table, FIVE_MINUTES)], width: 6 }),
+      new cloudwatch.GraphWidget({ title: `${prefix}DynamoDB system errors`, left: [tableSystemErrors(table, FIVE_MINUTES)], width: 6 }),
     );
   }
   return d;

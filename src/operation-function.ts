@@ -11,8 +11,10 @@ import type { OperationName } from './shared/config';
 
 /** Props of an {@link OperationFunction}. */
 export interface OperationFunctionProps {
-  /** The operations this function serves (one in per-operation mode). */
+  /** The operations this function serves, over all its resources (one in per-operation mode). */
   readonly operations: OperationName[];
+  /** What it serves, for descriptions: `create`, or `orders:create, orders:read` in an API with `resources`. */
+  readonly label: string;
   /** Lambda settings (resolved). */
   readonly lambda: LambdaPlan;
   /** The code: the built-in bundle with its config file, or the user's. */
@@ -41,13 +43,16 @@ export class OperationFunction extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** What API Gateway invokes: the `live` alias with provisioned concurrency, else the function. */
   public readonly invokeTarget: lambda.IFunction;
-  /** The operations it serves. */
+  /** The operations it serves (over all its resources). */
   public readonly operations: OperationName[];
+  /** The Lambda settings it was built with. */
+  public readonly lambdaPlan: LambdaPlan;
 
   constructor(scope: Construct, id: string, props: OperationFunctionProps) {
     super(scope, id);
     const plan = props.lambda;
     this.operations = props.operations;
+    this.lambdaPlan = plan;
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: plan.logRetention,
       encryptionKey: props.encryptionKey,
@@ -55,13 +60,13 @@ export class OperationFunction extends Construct {
     this.role = new FunctionRole(this, 'Role', {
       managedPolicy: props.managedPolicy,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.ownerPath} ${props.operations.join('/')} handler: DynamoDB actions of its routes only`,
+      description: `${props.ownerPath} ${props.label} handler: DynamoDB actions of its routes only`.slice(0, 1000),
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: LOG_GROUP_ACTIONS, resources: [this.logGroup.logGroupArn] }));
 
     this.function = new lambda.Function(this, 'Resource', {
       // Lambda caps descriptions at 256 characters; a deep construct path must not break the deploy.
-      description: `${props.operations.join(', ')} — ${props.ownerPath} (cdk-serverless-crud-api)`.slice(0, 256),
+      description: `${props.label} — ${props.ownerPath} (cdk-serverless-crud-api)`.slice(0, 256),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: plan.architecture,
       code: props.code,

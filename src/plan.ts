@@ -23,13 +23,18 @@ import type { TableKeySchema } from './shared/keys';
 /** The whole plan of one ServerlessCrudApi. */
 export interface CrudApiPlan {
   readonly api: ApiPlan;
-  /** The resources served, in route order (today exactly one: the one the props describe). */
+  /** The resources served, in the order of the handler config (`CRUD_TABLE_NAME_<i>`). */
   readonly resources: ResourcePlan[];
+  /**
+   * Whether the resources come from the `resources` prop (each under a construct named after it) rather than from
+   * the top-level props (one resource under `DefaultResource`, the one-liner's layout).
+   */
+  readonly declaredResources: boolean;
 }
 
 /** Settings of the API as a whole. */
 export interface ApiPlan {
-  /** The authorization, bound: authorizer, scopes, what the runner verifies. */
+  /** The API's authorization, bound: authorizer, scopes, what the runner verifies (a resource may have its own). */
   readonly authorization: AuthorizationBinding;
   /** CORS with this API's header and method defaults applied; absent when CORS is off. */
   readonly cors?: apigwv2.CorsPreflightOptions;
@@ -49,7 +54,7 @@ export interface ApiPlan {
   readonly hardened: boolean;
   /** Alarms, notifications and dashboard. */
   readonly monitoring: MonitoringPlan;
-  /** Lambda settings every resource starts from. */
+  /** Lambda settings every resource starts from (and the settings of the API's one function in SINGLE mode). */
   readonly lambdaDefaults: LambdaPlan;
 }
 
@@ -105,6 +110,10 @@ export interface LambdaPlan {
 export interface ResourcePlan {
   /** Path segment of the collection. */
   readonly name: string;
+  /** Position in the handler config (`CRUD_TABLE_NAME_<index>`). */
+  readonly index: number;
+  /** Who may call its routes: the API's authorization or the resource's own. */
+  readonly authorization: AuthorizationBinding;
   readonly idAttribute: string;
   /** Enabled operations, in route order. */
   readonly operations: OperationName[];
@@ -122,7 +131,7 @@ export interface ResourcePlan {
   readonly table: TablePlan;
   /** Encryption of the idempotency table (created when CREATE is enabled). */
   readonly idempotencyTableEncryption: dynamodb.TableEncryptionV2;
-  /** Lambda settings of this resource's functions. */
+  /** Lambda settings of this resource's functions (the API's defaults with the resource's overrides). */
   readonly lambda: LambdaPlan;
 }
 

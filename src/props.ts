@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ApiAuthorization } from './authorization';
 import { HandlerMode, Operation } from './crud-operation';
+import type { CrudResourceProps } from './crud-resource-props';
 import { AlarmThresholds } from './monitoring';
 
 /*
@@ -33,7 +34,17 @@ export interface SecondaryIndex {
 
 /** Properties of a {@link ServerlessCrudApi}. Every one is optional: `new ServerlessCrudApi(this, 'Todos')` works. */
 export interface ServerlessCrudApiProps {
-  // ---------------------------------------------------------------- the resource
+  // ---------------------------------------------------------------- the resources
+  /**
+   * Several resources on this one API (one HTTP API, one stage, one URL), each with its own table, functions and,
+   * optionally, its own authorization and Lambda settings. The data and table props below (`resourceName` …
+   * `stream`) then belong in the entries and are refused here; the API and Lambda props stay here (the Lambda ones
+   * as defaults every resource may override).
+   * @default - one resource, described by the props below (`items` unless `resourceName` says otherwise)
+   */
+  readonly resources?: CrudResourceProps[];
+
+  // ---------------------------------------------------------------- the resource (without `resources`)
   /**
    * Path segment of the collection: `items` serves `/items` and `/items/{id}`. Letters, digits, `-`, `_`, `.`, `~`.
    * @default 'items'
@@ -54,8 +65,8 @@ export interface ServerlessCrudApiProps {
   readonly operations?: Operation[];
 
   /**
-   * How operations map to Lambda functions.
-   * @default HandlerMode.PER_OPERATION — one function and one least-privilege role per operation
+   * How the routes map to Lambda functions: one per operation of each resource, one per resource, or one for the API.
+   * @default HandlerMode.PER_OPERATION — one function and one least-privilege role per operation of each resource
    */
   readonly handlerMode?: HandlerMode;
 
@@ -241,7 +252,7 @@ export interface ServerlessCrudApiProps {
 
   /**
    * Replace the built-in handler code while keeping all the infrastructure (routes, roles, alarms). The code gets
-   * the same environment (`CRUD_TABLE_NAME`, `CRUD_OPERATIONS`, …) and its config as JSON in `CRUD_CONFIG`.
+   * the same environment (`CRUD_TABLE_NAME_<i>`, `CRUD_ROUTES`, …) and the whole API's config as JSON in `CRUD_CONFIG`.
    * @default - the built-in handler bundled with this library
    */
   readonly handlerCode?: lambda.Code;

@@ -5,10 +5,11 @@ import { IConstruct } from 'constructs';
 import { ApiAuthorization } from './authorization';
 import { resolveCors } from './cors';
 import { HandlerMode } from './crud-operation';
-import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan } from './plan';
+import { CrudResourceProps, RESOURCE_DATA_PROPS, RESOURCE_LAMBDA_PROPS } from './crud-resource-props';
+import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan, ResourcePlan } from './plan';
 import type { ServerlessCrudApiProps } from './props';
-import { resolveResource } from './resolve-resource';
-import { ENV } from './shared/config';
+import { RESOURCE_NAME, resolveResource } from './resolve-resource';
+import { DEFAULTS, ENV } from './shared/config';
 
 /*
  * resolvePlan: the one place where ServerlessCrudApiProps become a plan, every default applied and every rule checked.
@@ -29,6 +30,12 @@ const DEFAULT_ALARM_THRESHOLDS: AlarmThresholdsPlan = {
   dynamoDbSystemErrors: 1,
 };
 
+/** Lambda caps a function's environment at 4 KB in total. */
+const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+/** Construct ids the API uses for its own parts: a resource (whose construct id is its name) must not take one. */
+const API_CHILD_IDS = ['Api', 'AccessLogs', 'DefaultStage', 'DefaultResource', 'CursorKey', 'CrudFunction', 'Alarms', 'Dashboard', 'Url'];
+
 /**
  * Checks the props and applies every default. Every message names the prop(s), the bad value and the fix. Values
  * that are unresolved tokens are skipped: they are only known at deploy time.
@@ -38,11 +45,33 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
     throw new Error(`ServerlessCrudApi: ${message}`);
   };
   const authorization = (props.authorization ?? ApiAuthorization.iam())._bind(scope);
-  const resource = resolveResource(scope, props, authorization, fail);
+  const declaredResources = props.resources !== undefined;
+  const entries = declaredResources ? checkResourceEntries(props, fail) : [topLevelResource(props)];
   const lambdaDefaults = resolveLambda(props, fail);
   const api = resolveApi(props, fail);
   const monitoring = resolveMonitoring(props, fail);
-  const hardening = resolveHardening(scope, props, resource.operations.includes('create'), fail);
+
+  const partial = entries.map((entry, index) => {
+    const where = declaredResources ? `resources[${index}].` : '';
+    const failHere = (m: string): never => fail(placeProps(m, where, entry));
+    if (declaredResources && !Token.isUnresolved(entry.name) && !RESOURCE_NAME.test(entry.name)) {
+      fail(`'resources[${index}].name' must be one URL path segment of letters, digits, '-', '_', '.' or '~' (got '${entry.name}'); e.g. 'orders'`);
+    }
+    if (!declaredResources && props.resourceName !== undefined && !Token.isUnresolved(props.resourceName) && !RESOURCE_NAME.test(entry.name)) {
+      fail(`'resourceName' must be one URL path segment of letters, digits, '-', '_', '.' or '~' (got '${entry.name}'); e.g. 'todos'`);
+    }
+    const ownAuthorization = entry.authorization !== undefined && entry.authorization !== props.authorization;
+    const auth = ownAuthorization ? entry.authorization!._bind(scope, entry.name) : authorization;
+    const resource = resolveResource(scope, { props: entry, encryptionKey: props.encryptionKey, auth }, failHere);
+    const lambdaPlan = declaredResources ? resolveLambdaOverrides(entry, lambdaDefaults, failHere) : lambdaDefaults;
+    return { ...resource, index, authorization: auth, lambda: lambdaPlan };
+  });
+
+  if (lambdaDefaults.handlerMode === HandlerMode.SINGLE && partial.length > 1) checkSingleFunctionSettings(partial, entries, fail);
+  if (lambdaDefaults.customCode) checkCustomCodeConfigSize(props, partial, fail);
+
+  const createsTables = partial.some((r) => !r.table.existing || r.operations.includes('create'));
+  const hardening = resolveHardening(scope, props, createsTables, fail);
   const plan: ApiPlan = {
     ...api,
     authorization,
@@ -52,39 +81,127 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
     encryptionKey: props.encryptionKey,
     lambdaDefaults: { ...lambdaDefaults, logRetention: hardening.functionLogRetention },
   };
-  // No per-resource Lambda overrides yet: the resource takes the API's defaults.
-  return { api: plan, resources: [{ ...resource, lambda: plan.lambdaDefaults }] };
+  const resources = partial.map((r) => ({ ...r, lambda: { ...r.lambda, logRetention: hardening.functionLogRetention } }));
+  return { api: plan, resources, declaredResources };
+}
+
+/** The one resource of an API without `resources`, as a resource entry. */
+function topLevelResource(props: ServerlessCrudApiProps): CrudResourceProps {
+  const entry: { [key: string]: unknown } = { name: props.resourceName ?? DEFAULTS.resourceName };
+  for (const key of RESOURCE_DATA_PROPS) entry[key] = props[key];
+  return entry as unknown as CrudResourceProps;
+}
+
+/** The `resources` rules: at least one, unique names, and no resource-level prop at the top level. */
+function checkResourceEntries(props: ServerlessCrudApiProps, fail: (m: string) => never): CrudResourceProps[] {
+  const entries = props.resources!;
+  const topLevel = (['resourceName', ...RESOURCE_DATA_PROPS] as const).filter((k) => props[k] !== undefined);
+  if (topLevel.length > 0) {
+    fail(`${topLevel.map((k) => `'${k}'`).join(', ')} ${topLevel.length > 1 ? 'are' : 'is'} set on the API, but with 'resources' ` +
+      `${topLevel.length > 1 ? 'they belong' : 'it belongs'} to each resource; move ${topLevel.length > 1 ? 'them' : 'it'} into the entries of 'resources'` +
+      (topLevel.includes('resourceName') ? " ('resourceName' is the entry's 'name')" : ''));
+  }
+  if (entries.length === 0) {
+    fail("'resources' is empty: declare at least one resource, e.g. [{ name: 'items' }], or omit the prop");
+  }
+  const seen = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    if (Token.isUnresolved(entry.name)) fail(`'resources[${i}].name' is a token; a resource name is a path segment known at synth time`);
+    const dup = seen.get(entry.name);
+    if (dup !== undefined) fail(`'resources[${dup}]' and 'resources[${i}]' are both named '${entry.name}'; give each resource its own name`);
+    if (API_CHILD_IDS.includes(entry.name)) {
+      fail(`'resources[${i}].name' must not be '${entry.name}': the API's own ${entry.name} has that construct id; pick another name (e.g. '${entry.name.toLowerCase()}s')`);
+    }
+    seen.set(entry.name, i);
+  });
+  return entries;
+}
+
+/**
+ * Places the props a message names in the resource entry: `'indexes[0].partitionKey'` becomes
+ * `'resources[1].indexes[0].partitionKey'` (`where` is empty for an API without `resources`). `authorization` is
+ * placed only when the entry has its own.
+ */
+function placeProps(message: string, where: string, entry: CrudResourceProps): string {
+  if (!where) return message;
+  const keys: string[] = [...RESOURCE_DATA_PROPS, ...RESOURCE_LAMBDA_PROPS, ...(entry.authorization ? ['authorization'] : [])];
+  return message.replace(new RegExp(`'(${keys.join('|')})(?=['.\\[])`, 'g'), `'${where}$1`);
+}
+
+/** A resource's Lambda settings: the API's defaults with the entry's overrides, checked. */
+function resolveLambdaOverrides(entry: CrudResourceProps, defaults: Omit<LambdaPlan, 'logRetention'>, fail: (m: string) => never): Omit<LambdaPlan, 'logRetention'> {
+  checkLambdaSettings(entry, fail);
+  const merged = {
+    ...defaults,
+    memorySize: entry.memorySize ?? defaults.memorySize,
+    timeout: entry.timeout ?? defaults.timeout,
+    reservedConcurrency: entry.reservedConcurrency ?? defaults.reservedConcurrency,
+    provisionedConcurrency: entry.provisionedConcurrency ?? defaults.provisionedConcurrency,
+    environment: { ...defaults.environment, ...entry.environment },
+  };
+  const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
+  if ((entry.provisionedConcurrency !== undefined || entry.reservedConcurrency !== undefined) && known(merged.provisionedConcurrency) &&
+    known(merged.reservedConcurrency) && merged.provisionedConcurrency! > merged.reservedConcurrency!) {
+    fail(`'provisionedConcurrency' (${merged.provisionedConcurrency}) exceeds 'reservedConcurrency' (${merged.reservedConcurrency}); lower the first or raise the second`);
+  }
+  return merged;
+}
+
+/** SINGLE mode: one function serves every resource, so the resources' Lambda settings must agree. */
+function checkSingleFunctionSettings(resources: { lambda: Omit<LambdaPlan, 'logRetention'> }[], entries: CrudResourceProps[], fail: (m: string) => never) {
+  const value = (l: Omit<LambdaPlan, 'logRetention'>, k: typeof RESOURCE_LAMBDA_PROPS[number]) =>
+    k === 'timeout' ? l.timeout.toSeconds() : k === 'environment' ? JSON.stringify(Object.entries(l.environment).sort()) : l[k];
+  const differing = RESOURCE_LAMBDA_PROPS.filter((k) => new Set(resources.map((r) => value(r.lambda, k))).size > 1);
+  if (differing.length === 0) return;
+  const named = entries.flatMap((e, i) => differing.filter((k) => e[k] !== undefined).map((k) => `'resources[${i}].${k}'`));
+  fail(`handlerMode SINGLE runs every resource in one function, but ${named.join(', ')} give the resources different Lambda settings; ` +
+    'set them once on the API, or use HandlerMode.PER_RESOURCE');
+}
+
+/** Custom code gets the whole config in CRUD_CONFIG, so Lambda's 4 KB environment limit applies to it. */
+function checkCustomCodeConfigSize(props: ServerlessCrudApiProps, resources: Omit<ResourcePlan, 'lambda'>[], fail: (m: string) => never) {
+  const envBytes = Object.entries(props.environment ?? {}).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+  const configBytes = Buffer.byteLength(JSON.stringify(resources.map((r) => ({ schema: r.schema ?? null, indexes: r.indexes }))), 'utf8');
+  if (envBytes + configBytes > LAMBDA_ENV_LIMIT_BYTES - 1024) {
+    fail('\'handlerCode\' receives its config (incl. \'schema\') in the CRUD_CONFIG environment variable, which would exceed Lambda\'s 4 KB limit ' +
+      `(${envBytes + configBytes} bytes); shrink 'schema' or use the built-in handler, which ships the config in its code asset`);
+  }
+}
+
+/** The Lambda numbers, environment names: one rule each, for the API's defaults and a resource's overrides. */
+function checkLambdaSettings(p: Pick<ServerlessCrudApiProps, typeof RESOURCE_LAMBDA_PROPS[number]>, fail: (m: string) => never) {
+  const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
+  if (known(p.memorySize) && (!Number.isInteger(p.memorySize) || p.memorySize! < 128 || p.memorySize! > 10240)) {
+    fail(`'memorySize' must be an integer from 128 to 10240 MB (got ${p.memorySize})`);
+  }
+  if (p.timeout && !p.timeout.isUnresolved()) {
+    const s = p.timeout.toSeconds();
+    if (s < 1 || s > 30) {
+      fail(`'timeout' must be between 1 and 30 seconds: API Gateway HTTP APIs stop waiting after 30 s (got ${p.timeout.toHumanString()})`);
+    }
+  }
+  if (known(p.reservedConcurrency) && (!Number.isInteger(p.reservedConcurrency) || p.reservedConcurrency! < 1)) {
+    fail(`'reservedConcurrency' must be a positive integer (got ${p.reservedConcurrency}); 0 would throttle every request — omit it instead`);
+  }
+  if (known(p.provisionedConcurrency) && (!Number.isInteger(p.provisionedConcurrency) || p.provisionedConcurrency! < 1)) {
+    fail(`'provisionedConcurrency' must be a positive integer (got ${p.provisionedConcurrency}); omit it for on-demand only`);
+  }
+  for (const key of Object.keys(p.environment ?? {})) {
+    if (key.startsWith('CRUD_')) {
+      fail(`'environment' key '${key}' is reserved (CRUD_* variables are set by the construct: ${Object.values(ENV).join(', ')}); rename it`);
+    }
+  }
 }
 
 /** The Lambda settings (log retention is set with the hardening rules). */
 function resolveLambda(props: ServerlessCrudApiProps, fail: (m: string) => never): Omit<LambdaPlan, 'logRetention'> {
   const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
-  // ---- Lambda
-  if (known(props.memorySize) && (!Number.isInteger(props.memorySize) || props.memorySize! < 128 || props.memorySize! > 10240)) {
-    fail(`'memorySize' must be an integer from 128 to 10240 MB (got ${props.memorySize})`);
-  }
-  if (props.timeout && !props.timeout.isUnresolved()) {
-    const s = props.timeout.toSeconds();
-    if (s < 1 || s > 30) {
-      fail(`'timeout' must be between 1 and 30 seconds: API Gateway HTTP APIs stop waiting after 30 s (got ${props.timeout.toHumanString()})`);
-    }
-  }
-  if (known(props.reservedConcurrency) && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency! < 1)) {
-    fail(`'reservedConcurrency' must be a positive integer (got ${props.reservedConcurrency}); 0 would throttle every request — omit it instead`);
-  }
-  if (known(props.provisionedConcurrency) && (!Number.isInteger(props.provisionedConcurrency) || props.provisionedConcurrency! < 1)) {
-    fail(`'provisionedConcurrency' must be a positive integer (got ${props.provisionedConcurrency}); omit it for on-demand only`);
-  }
+  checkLambdaSettings(props, fail);
   if (known(props.provisionedConcurrency) && known(props.reservedConcurrency) && props.provisionedConcurrency! > props.reservedConcurrency!) {
     fail(`'provisionedConcurrency' (${props.provisionedConcurrency}) exceeds 'reservedConcurrency' (${props.reservedConcurrency}); lower the first or raise the second`);
   }
   if ((props.vpcSubnets || props.securityGroups) && !props.vpc) {
     fail(`${props.vpcSubnets ? "'vpcSubnets'" : "'securityGroups'"} needs 'vpc'; set vpc or remove it`);
-  }
-  for (const key of Object.keys(props.environment ?? {})) {
-    if (key.startsWith('CRUD_')) {
-      fail(`'environment' key '${key}' is reserved (CRUD_* variables are set by the construct: ${Object.values(ENV).join(', ')}); rename it`);
-    }
   }
   if (props.handlerEntrypoint !== undefined && !props.handlerCode) {
     fail("'handlerEntrypoint' applies to 'handlerCode'; set handlerCode too, or remove handlerEntrypoint");
@@ -166,13 +283,9 @@ function resolveMonitoring(props: ServerlessCrudApiProps, fail: (m: string) => n
 }
 
 /** The `encryptionKey` and `hardened` rules; log retention defaults to a year when hardened (CT.CLOUDWATCH.PR.2). */
-function resolveHardening(scope: IConstruct, props: ServerlessCrudApiProps, createsIdempotencyTable: boolean, fail: (m: string) => never) {
+function resolveHardening(scope: IConstruct, props: ServerlessCrudApiProps, createsTables: boolean, fail: (m: string) => never) {
   const hardened = props.hardened ?? false;
-  if (props.encryption !== undefined && props.encryptionKey !== undefined && !props.existingTable) {
-    fail("'encryption' and 'encryptionKey' are both set: encryptionKey already encrypts the tables (and the log groups) " +
-      'with a customer-managed key; remove encryption');
-  }
-  if (props.encryptionKey !== undefined && (!props.existingTable || createsIdempotencyTable) && Token.isUnresolved(Stack.of(scope).region)) {
+  if (props.encryptionKey !== undefined && createsTables && Token.isUnresolved(Stack.of(scope).region)) {
     // TableV2 renders a customer-managed key per replica region, so it needs to know the stack's region.
     fail("'encryptionKey' encrypts the tables with a customer-managed key, which needs a stack with a concrete region; " +
       "set env: { region: 'eu-west-1' } (or account and region) on the stack");

@@ -1,10 +1,14 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
+import type { CrudResourceProps } from './crud-resource-props';
 import type { ResourcePlan } from './plan';
-import type { ServerlessCrudApiProps } from './props';
-import { ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IndexConfig, MANAGED_ATTRIBUTES } from './shared/config';
+import {
+  ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT,
+  RESERVED_QUERY_PARAMETERS,
+} from './shared/config';
 import { OWNER_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema } from './shared/keys';
 import { schemaDraftOf } from './shared/schema-draft';
 
@@ -14,31 +18,37 @@ import { schemaDraftOf } from './shared/schema-draft';
  * and the fix; unresolved tokens are skipped (they are only known at deploy time).
  */
 
-/** Lambda caps a function's environment at 4 KB in total. */
-const LAMBDA_ENV_LIMIT_BYTES = 4096;
-const MAX_PAGE_SIZE_LIMIT = 1000;
 const MAX_GSIS = 20;
-const RESOURCE_NAME = /^[A-Za-z0-9._~-]+$/;
+/** A resource name: one URL path segment. */
+export const RESOURCE_NAME = /^[A-Za-z0-9._~-]+$/;
 const INDEX_NAME = /^[A-Za-z0-9._-]{3,255}$/;
 const MANAGED = [...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES)] as string[];
 
 /** The props that configure a new table: they conflict with `existingTable`. */
 const TABLE_KNOBS = ['billing', 'pointInTimeRecovery', 'deletionProtection', 'removalPolicy', 'encryption', 'timeToLiveAttribute', 'stream'] as const;
 
+/** What resolveResource checks: a resource entry, or the top-level props of an API without `resources`. */
+export interface ResourceSource {
+  readonly props: CrudResourceProps;
+  /** The API's `encryptionKey`, if any. */
+  readonly encryptionKey?: kms.IKey;
+  /** Who calls the resource (owner scoping needs a JWT subject). */
+  readonly auth: AuthorizationBinding;
+}
+
 /**
- * Checks and defaults the data settings of one resource; `auth` is who calls it (owner scoping needs a JWT subject).
- * Its Lambda settings are added by resolvePlan.
+ * Checks and defaults the data settings of one resource (its name is checked by resolvePlan). Messages name the
+ * props as a resource entry spells them; resolvePlan places them (`resources[1].indexes`). Its Lambda settings,
+ * position and authorization are added by resolvePlan.
  */
 export function resolveResource(
-  scope: IConstruct, props: ServerlessCrudApiProps, auth: AuthorizationBinding, fail: (message: string) => never,
-): Omit<ResourcePlan, 'lambda'> {
+  scope: IConstruct, source: ResourceSource, fail: (message: string) => never,
+): Omit<ResourcePlan, 'lambda' | 'index' | 'authorization'> {
   const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
+  const { props, auth } = source;
 
   // ---- resource and id
-  const resourceName = props.resourceName ?? DEFAULTS.resourceName;
-  if (known(props.resourceName) && !RESOURCE_NAME.test(resourceName)) {
-    fail(`'resourceName' must be one URL path segment of letters, digits, '-', '_', '.' or '~' (got '${resourceName}'); e.g. 'todos'`);
-  }
+  const resourceName = props.name;
   const idAttribute = props.idAttribute ?? DEFAULTS.idAttribute;
   if (known(props.idAttribute)) {
     checkAttributeName('idAttribute', idAttribute, fail);
@@ -103,7 +113,7 @@ export function resolveResource(
     if (ownerScoping && ix.partitionKey === ownerAttribute) {
       fail(`${where}.partitionKey' must not be '${ownerAttribute}': with ownerScoping the table itself is keyed by owner, and GET /${resourceName} lists the caller's items; remove this index`);
     }
-    if (['limit', 'cursor', 'order'].includes(ix.partitionKey)) {
+    if (RESERVED_QUERY_PARAMETERS.includes(ix.partitionKey)) {
       fail(`${where}.partitionKey' must not be '${ix.partitionKey}': it is a query parameter of GET /${resourceName}; rename the attribute`);
     }
     const dup = byAttribute.get(ix.partitionKey);
@@ -173,7 +183,7 @@ export function resolveResource(
   const ttl = props.idempotencyTtl ?? Duration.seconds(DEFAULTS.idempotencyTtlSeconds);
   if (props.idempotencyTtl && !props.idempotencyTtl.isUnresolved()) {
     const s = ttl.toSeconds();
-    if (s < 60 || s > 7 * 24 * 3600) {
+    if (s < IDEMPOTENCY_TTL_BOUNDS.min || s > IDEMPOTENCY_TTL_BOUNDS.max) {
       fail(`'idempotencyTtl' must be between 1 minute and 7 days (got ${ttl.toHumanString()})`);
     }
   }
@@ -198,15 +208,9 @@ export function resolveResource(
     }
   }
 
-  // ---- custom handler code: its config travels in the environment
-  if (props.handlerCode) {
-    // Custom code gets its config in CRUD_CONFIG, so the 4 KB environment limit applies to it.
-    const envBytes = Object.entries(props.environment ?? {}).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
-    const configBytes = Buffer.byteLength(JSON.stringify({ schema: props.schema ?? null, indexes }), 'utf8');
-    if (envBytes + configBytes > LAMBDA_ENV_LIMIT_BYTES - 1024) {
-      fail('\'handlerCode\' receives its config (incl. \'schema\') in the CRUD_CONFIG environment variable, which would exceed Lambda\'s 4 KB limit ' +
-        `(${envBytes + configBytes} bytes); shrink 'schema' or use the built-in handler, which ships the config in its code asset`);
-    }
+  if (props.encryption !== undefined && source.encryptionKey !== undefined && !props.existingTable) {
+    fail("'encryption' and 'encryptionKey' are both set: encryptionKey already encrypts the tables (and the log groups) " +
+      'with a customer-managed key; remove encryption');
   }
 
   return {
@@ -226,12 +230,12 @@ export function resolveResource(
       pointInTimeRecovery: props.pointInTimeRecovery ?? true,
       deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      encryption: tableEncryption(props),
+      encryption: tableEncryption(props, source.encryptionKey),
       timeToLiveAttribute: props.existingTable ? undefined : props.timeToLiveAttribute,
       stream: props.stream,
     },
     // The idempotency table follows encryptionKey alone when the items table is an existing one.
-    idempotencyTableEncryption: tableEncryption(props),
+    idempotencyTableEncryption: tableEncryption(props, source.encryptionKey),
   };
 }
 
@@ -239,9 +243,9 @@ export function resolveResource(
  * Encryption of the tables the construct creates: `encryption` when set (refused together with `encryptionKey`),
  * else `encryptionKey`, else the AWS-owned key. With `existingTable`, `encryption` does not apply.
  */
-function tableEncryption(props: ServerlessCrudApiProps): dynamodb.TableEncryptionV2 {
+function tableEncryption(props: CrudResourceProps, encryptionKey?: kms.IKey): dynamodb.TableEncryptionV2 {
   if (!props.existingTable && props.encryption) return props.encryption;
-  if (props.encryptionKey) return dynamodb.TableEncryptionV2.customerManagedKey(props.encryptionKey);
+  if (encryptionKey) return dynamodb.TableEncryptionV2.customerManagedKey(encryptionKey);
   return dynamodb.TableEncryptionV2.dynamoOwnedKey();
 }
 

@@ -1,8 +1,10 @@
 import { CfnResource } from 'aws-cdk-lib';
+import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
+import type { OperationFunction } from './operation-function';
 import type { ApiPlan } from './plan';
-import { IDEMPOTENCY_TABLE } from './shared/config';
-import { LOCAL_MANIFEST_VERSION, LocalManifest } from './shared/local-manifest';
+import { IDEMPOTENCY_TABLE, servedOperation } from './shared/config';
+import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalManifest, LocalResource } from './shared/local-manifest';
 
 /** What {@link runnerManifest} describes. */
 export interface RunnerManifestInputs {
@@ -10,31 +12,56 @@ export interface RunnerManifestInputs {
   readonly path: string;
   readonly stageName: string;
   readonly api: ApiPlan;
-  /** The resource served (manifest version 1 describes one). */
-  readonly resource: CrudResource;
+  /** The resources served, in config order. */
+  readonly resources: CrudResource[];
+  /** Each function of the API once. */
+  readonly functions: OperationFunction[];
 }
 
 /** What the local runner needs to serve an API (see src/shared/local-manifest.ts), recorded as construct metadata. */
 export function runnerManifest(x: RunnerManifestInputs): LocalManifest {
-  const { api, resource } = x;
-  const plan = resource.plan;
-  const tableCfn = resource.table.node.defaultChild;
+  const { api } = x;
   const cors = api.cors;
-  const auth = api.authorization;
   return {
     version: LOCAL_MANIFEST_VERSION,
     path: x.path,
     stageName: x.stageName,
-    routes: resource.routes.map((r) => ({
-      method: r.method, path: r.path, operation: r.operation, functionLogicalId: logicalIdOf(r.function.function),
-    })),
-    functions: resource.operationFunctions.map((fn) => ({
+    routes: x.resources.flatMap((resource) => resource.routes.map((r) => ({
+      method: r.method,
+      path: r.path,
+      resource: resource.resourceName,
+      operation: r.operation,
+      functionLogicalId: logicalIdOf(r.function.function),
+      auth: localAuth(resource.plan.authorization),
+    }))),
+    functions: x.functions.map((fn) => ({
       logicalId: logicalIdOf(fn.function),
-      operations: [...fn.operations],
-      handler: plan.lambda.handler,
-      timeoutSeconds: plan.lambda.timeout.toSeconds(),
-      memoryMb: plan.lambda.memorySize,
+      routes: x.resources.flatMap((r) => r.plan.operations
+        .filter((op) => r.functionByOperation[op] === fn)
+        .map((op) => servedOperation(r.resourceName, op))),
+      handler: fn.lambdaPlan.handler,
+      timeoutSeconds: fn.lambdaPlan.timeout.toSeconds(),
+      memoryMb: fn.lambdaPlan.memorySize,
     })),
+    resources: x.resources.map(localResource),
+    cors: cors ? {
+      allowOrigins: cors.allowOrigins,
+      allowMethods: cors.allowMethods?.map((m) => String(m)),
+      allowHeaders: cors.allowHeaders,
+      exposeHeaders: cors.exposeHeaders,
+      allowCredentials: cors.allowCredentials,
+      maxAgeSeconds: cors.maxAge?.toSeconds(),
+    } : undefined,
+    throttle: { rateLimit: api.throttle.rateLimit, burstLimit: api.throttle.burstLimit },
+  };
+}
+
+/** A resource with its tables (an existing table by name, for the runner to create with the key schema). */
+function localResource(resource: CrudResource): LocalResource {
+  const plan = resource.plan;
+  const tableCfn = resource.table.node.defaultChild;
+  return {
+    name: resource.resourceName,
     table: {
       logicalId: tableCfn instanceof CfnResource ? tableCfn.logicalId : undefined,
       tableName: tableCfn instanceof CfnResource ? undefined : resource.table.tableName,
@@ -49,17 +76,11 @@ export function runnerManifest(x: RunnerManifestInputs): LocalManifest {
       indexes: [],
       ttlAttribute: IDEMPOTENCY_TABLE.TTL_ATTRIBUTE,
     } : undefined,
-    auth: { kind: auth.kind, issuer: auth.jwtIssuer, audience: auth.jwtAudience, scopes: auth.scopes },
-    cors: cors ? {
-      allowOrigins: cors.allowOrigins,
-      allowMethods: cors.allowMethods?.map((m) => String(m)),
-      allowHeaders: cors.allowHeaders,
-      exposeHeaders: cors.exposeHeaders,
-      allowCredentials: cors.allowCredentials,
-      maxAgeSeconds: cors.maxAge?.toSeconds(),
-    } : undefined,
-    throttle: { rateLimit: api.throttle.rateLimit, burstLimit: api.throttle.burstLimit },
   };
+}
+
+function localAuth(auth: AuthorizationBinding): LocalAuth {
+  return { kind: auth.kind, issuer: auth.jwtIssuer, audience: auth.jwtAudience, scopes: auth.scopes };
 }
 
 function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {

@@ -1,4 +1,4 @@
-import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -9,13 +9,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { addFunctionsAndRoutes } from './api-routes';
 import { Operation } from './crud-operation';
-import { CrudResource } from './crud-resource';
+import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
+import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
-import { createApiMonitoring, createResourceAlarms } from './monitoring';
+import { monitorApi } from './monitoring';
 import { ServerlessCrudApiProps } from './props';
 import { resolvePlan } from './resolve-props';
 import { runnerManifest } from './runner-manifest';
+import { CONFIG_VERSION, HandlerConfig } from './shared/config';
 import { LOCAL_MANIFEST_METADATA_TYPE } from './shared/local-manifest';
 
 /** The stage every route is served on. */
@@ -24,6 +27,9 @@ const STAGE_NAME = '$default';
 /**
  * A production-grade CRUD backend: API Gateway HTTP API → bundled Node.js Lambda handler → DynamoDB, with alarms,
  * JSON logs with bounded retention and least-privilege IAM.
+ *
+ * One API serves one resource (`items`, from the top-level props) or several (`resources`), each with its own table
+ * and least-privilege functions, on one HTTP API and stage.
  *
  * @example
  * new ServerlessCrudApi(this, 'Todos');
@@ -35,18 +41,20 @@ export class ServerlessCrudApi extends Construct {
   public readonly stage: apigwv2.HttpStage;
   /** URL of the API (execute-api endpoint), ending in `/`. */
   public readonly url: string;
-  /** The items table. */
+  /** The resources, in the order declared (one, `items` by default, without `resources`). */
+  public readonly resources: ICrudResource[];
+  /** The items table of the first resource (the only one without `resources`; see `resource(name)`). */
   public readonly table: dynamodb.ITableV2;
-  /** The idempotency table (only when CREATE is enabled). */
+  /** The first resource's idempotency table (only when its CREATE is enabled). */
   public readonly idempotencyTable?: dynamodb.TableV2;
   /**
-   * The functions by operation (`create`, `read`, `list`, `update`, `delete`). In SINGLE mode every enabled
-   * operation maps to the same function.
+   * The first resource's functions by operation (`create`, `read`, `list`, `update`, `delete`). When one function
+   * serves several operations, each of them maps to it.
    */
   public readonly functions: { [operation: string]: lambda.Function };
-  /** Each distinct function once. */
+  /** Each distinct function of the API once. */
   public readonly handlerFunctions: lambda.Function[];
-  /** Log group of each function, by operation (like `functions`). */
+  /** Log group of each of the first resource's functions, by operation (like `functions`). */
   public readonly functionLogGroups: { [operation: string]: logs.LogGroup };
   /** The API's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
@@ -56,21 +64,23 @@ export class ServerlessCrudApi extends Construct {
   public readonly unhealthyAlarm?: cloudwatch.CompositeAlarm;
   /** The dashboard, when `dashboard` is true. */
   public readonly dashboard?: cloudwatch.Dashboard;
-  /** Enabled operations. */
+  /** The first resource's enabled operations. */
   public readonly operations: Operation[];
   /**
-   * The secret that keys the list cursors (only when LIST is enabled): generated at deploy time, read by the list
-   * function once per execution environment. Rotate it with `put-secret-value`; the previous version stays accepted.
+   * The secret that keys the list cursors (only when some resource enables LIST; one for the API: cursors are bound to
+   * their table): generated at deploy time, read by the functions that list once per execution environment. Rotate it
+   * with `put-secret-value`; the previous version stays accepted.
    */
   public readonly cursorKey?: secretsmanager.Secret;
   /** The customer-managed key of the tables and log groups, when `encryptionKey` is set. */
   public readonly encryptionKey?: kms.IKey;
 
-  private readonly routeArns: string[];
+  private readonly crudResources: CrudResource[];
 
   constructor(scope: Construct, id: string, props: ServerlessCrudApiProps = {}) {
     super(scope, id);
-    const { api, resources: [resourcePlan] } = resolvePlan(this, props);
+    const plan = resolvePlan(this, props);
+    const api = plan.api;
     this.encryptionKey = api.encryptionKey;
 
     // ------------------------------------------------------------ the HTTP API and its stage
@@ -80,9 +90,6 @@ export class ServerlessCrudApi extends Construct {
       corsPreflight: api.cors,
       disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
     });
-    if (api.authorization.kind === 'none') {
-      Validations.of(this.httpApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'authorization disabled by configuration' });
-    }
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: api.accessLogRetention,
       encryptionKey: api.encryptionKey,
@@ -100,42 +107,42 @@ export class ServerlessCrudApi extends Construct {
     });
     this.url = this.stage.url;
 
-    // ------------------------------------------------------------ the resource: table, functions, routes, grants
-    const resource = new CrudResource(this, 'DefaultResource', {
-      httpApi: this.httpApi, stageName: STAGE_NAME, api, plan: resourcePlan, ownerPath: this.node.path,
+    // ------------------------------------------------------------ the resources: tables; then functions, routes, grants
+    // Without `resources` the one resource is `DefaultResource` and owns the cursor key (the one-liner's layout);
+    // with `resources` each is named after its path segment and the API owns the one cursor key.
+    const resources = this.crudResources = plan.resources.map((r) => new CrudResource(this, plan.declaredResources ? r.name : 'DefaultResource', {
+      plan: r, ownerPath: this.node.path, ownsCursorKey: !plan.declaredResources,
+    }));
+    this.resources = [...resources];
+    const lists = resources.some((r) => r.plan.operations.includes('list'));
+    this.cursorKey = plan.declaredResources ? (lists ? createCursorKey(this, this.node.path) : undefined) : resources[0].cursorKey;
+    const config: HandlerConfig = {
+      version: CONFIG_VERSION,
+      resources: resources.map((r) => r.handlerConfig()),
+      basePath: api.domainMapping?.mappingKey,
+    };
+    // One code asset for the API: the bundle with the whole config beside it (every function gets the same asset).
+    const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config);
+    const functions = addFunctionsAndRoutes({
+      plan, api: this, httpApi: this.httpApi, stageName: STAGE_NAME, resources, config, code, cursorKey: this.cursorKey,
     });
-    this.table = resource.table;
-    this.idempotencyTable = resource.idempotencyTable;
-    this.cursorKey = resource.cursorKey;
-    this.operations = resourcePlan.operations.map((o) => o as string as Operation);
-    this.handlerFunctions = resource.operationFunctions.map((f) => f.function);
+    this.handlerFunctions = functions.map((f) => f.function);
+
+    const first = resources[0];
+    this.table = first.table;
+    this.idempotencyTable = first.idempotencyTable;
+    this.operations = first.operations;
     this.functions = {};
     this.functionLogGroups = {};
-    for (const [op, fn] of Object.entries(resource.functionByOperation)) {
+    for (const [op, fn] of Object.entries(first.functionByOperation)) {
       this.functions[op] = fn.function;
       this.functionLogGroups[op] = fn.logGroup;
     }
-    this.routeArns = resource.routes.map((r) => r.executeApiArn);
-    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resource }));
+    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions }));
 
     // ------------------------------------------------------------ monitoring, hardening, output
-    const resourceAlarms = !api.monitoring.alarms ? [] : createResourceAlarms(resource, {
-      table: resource.table,
-      thresholds: api.monitoring.thresholds,
-      functions: resource.operationFunctions.map((fn) => ({
-        // 'CreateFunction' → 'Create…' alarms; a resource's only function (single mode) → 'Errors', 'Throttles', …
-        alarmIdPrefix: fn.operations.length > 1 ? '' : fn.node.id.replace(/Function$/, ''),
-        label: fn.operations.length > 1 ? 'CRUD' : fn.operations[0],
-        function: fn.function,
-        timeout: resourcePlan.lambda.timeout,
-      })),
-    });
-    const monitoring = createApiMonitoring(this, {
-      stage: this.stage,
-      plan: api.monitoring,
-      resourceAlarms,
-      functions: this.handlerFunctions,
-      tables: [resource.table],
+    const monitoring = monitorApi(this, {
+      stage: this.stage, plan: api.monitoring, resources, functions, resourceTitles: plan.declaredResources,
     });
     this.alarms = monitoring.alarms;
     this.unhealthyAlarm = monitoring.unhealthyAlarm;
@@ -144,7 +151,7 @@ export class ServerlessCrudApi extends Construct {
     applyHardening(this, {
       encryptionKey: api.encryptionKey,
       hardened: api.hardened,
-      resources: [{ scope: resource, secretReader: resource.functionByOperation.list?.function }],
+      secrets: this.cursorKey ? [{ scope: this.cursorKey, readers: functions.filter((f) => f.operations.includes('list')).map((f) => f.function) }] : [],
     });
 
     if (api.urlOutput) {
@@ -153,10 +160,25 @@ export class ServerlessCrudApi extends Construct {
   }
 
   /**
-   * Grants `execute-api:Invoke` on exactly this API's routes (for `ApiAuthorization.iam()`, the default).
+   * The resource with this name (its path segment).
+   * @param name the resource's `name` (`items` for an API without `resources`, unless `resourceName` says otherwise)
+   */
+  public resource(name: string): ICrudResource {
+    const found = this.crudResources.find((r) => r.resourceName === name);
+    if (!found) {
+      throw new Error(`ServerlessCrudApi ${this.node.path} has no resource '${name}'; it has ${this.crudResources.map((r) => `'${r.resourceName}'`).join(', ')}`);
+    }
+    return found;
+  }
+
+  /**
+   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource (for `ApiAuthorization.iam()`, the
+   * default). To grant one resource's routes, use `resource(name).grantInvoke`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [...this.routeArns] });
+    return iam.Grant.addToPrincipal({
+      grantee, actions: ['execute-api:Invoke'], resourceArns: this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+    });
   }
 
   /**

@@ -10,16 +10,38 @@ export const HANDLER_BUILD_OPTIONS = {
   bundle: true, platform: 'node', target: 'node24', minify: true, tsconfig: 'tsconfig.dev.json', metafile: true, logLevel: 'error',
 };
 
-/** The handler config the construct writes for `new ServerlessCrudApi(this, 'Todos')` (defaults). */
-export const DEFAULT_CONFIG = {
-  version: 2, resourceName: 'items', idAttribute: 'id', operations: ['create', 'read', 'list', 'update', 'delete'],
+/** The resource the construct configures for `new ServerlessCrudApi(this, 'Todos')` (defaults). */
+export const DEFAULT_RESOURCE = {
+  name: 'items', idAttribute: 'id', operations: ['create', 'read', 'list', 'update', 'delete'],
   indexes: [], defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400,
+};
+
+/** The handler config the construct writes for `new ServerlessCrudApi(this, 'Todos')`. */
+export const DEFAULT_CONFIG = { version: 3, resources: [DEFAULT_RESOURCE] };
+
+/**
+ * The config of an API with ten resources, each with a JSON Schema and an index: the read function of the first one
+ * must not pay for the nine it does not serve (cold-init row "10 resources").
+ */
+export const TEN_RESOURCES_CONFIG = {
+  version: 3,
+  resources: Array.from({ length: 10 }, (_, i) => ({
+    ...DEFAULT_RESOURCE,
+    name: i === 0 ? 'items' : `things${i}`,
+    indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'updatedAt' }],
+    schema: {
+      type: 'object',
+      properties: Object.fromEntries(Array.from({ length: 20 }, (__, k) => [`field${k}`, { type: 'string', maxLength: 200 }])),
+      required: ['field0'],
+    },
+  })),
 };
 
 /** The handler bundles compared by the cold-init benchmark; `ours` is the product. */
 export const VARIANTS = {
   ours: { entry: 'src/handler/crud.lambda.ts', label: 'ours (SDK bundled)' },
   'ours-sdk-external': { entry: 'src/handler/crud.lambda.ts', label: 'ours, SDK external', external: ['@aws-sdk/*'] },
+  'ours-10-resources': { entry: 'src/handler/crud.lambda.ts', label: 'ours, API of 10 resources (serves 1)', config: TEN_RESOURCES_CONFIG },
   floor: { entry: 'bench/references/floor.ts', label: '(a) floor: DocumentClient + 1 GetItem' },
   'floor-noop': { entry: 'bench/references/floor-noop.ts', label: 'floor, no call (info)' },
   naive: { entry: 'bench/references/naive.ts', label: '(b) naive tutorial CRUD' },
@@ -47,7 +69,7 @@ export async function buildAll(root, outDir) {
     mkdirSync(dir, { recursive: true });
     const outfile = join(dir, 'index.js');
     const result = await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: [v.entry], outfile, external: v.external ?? [] });
-    if (v.entry === VARIANTS.ours.entry) writeFileSync(join(dir, 'crud-config.json'), JSON.stringify(DEFAULT_CONFIG, null, 2) + '\n');
+    if (v.entry === VARIANTS.ours.entry) writeFileSync(join(dir, 'crud-config.json'), JSON.stringify(v.config ?? DEFAULT_CONFIG, null, 2) + '\n');
     const code = readFileSync(outfile);
     bundles[name] = {
       label: v.label,
@@ -61,7 +83,8 @@ export async function buildAll(root, outDir) {
   const ownerDir = join(outDir, 'bundles', 'ours-owner');
   mkdirSync(ownerDir, { recursive: true });
   writeFileSync(join(ownerDir, 'index.js'), readFileSync(join(bundles.ours.dir, 'index.js')));
-  writeFileSync(join(ownerDir, 'crud-config.json'), JSON.stringify({ ...DEFAULT_CONFIG, ownerScoping: { attribute: 'owner' } }, null, 2) + '\n');
+  writeFileSync(join(ownerDir, 'crud-config.json'),
+    JSON.stringify({ ...DEFAULT_CONFIG, resources: [{ ...DEFAULT_RESOURCE, ownerScoping: { attribute: 'owner' } }] }, null, 2) + '\n');
 
   // The bare-SDK baseline of the warm and load benchmarks, built the same way.
   const bareDir = join(outDir, 'bundles', 'bare-sdk');

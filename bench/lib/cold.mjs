@@ -18,7 +18,9 @@ function lambdaEnv(endpoint, dir) {
     ...awsEnv(endpoint),
     AWS_LAMBDA_FUNCTION_NAME: 'bench-read', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_LAMBDA_LOG_FORMAT: 'JSON', LAMBDA_TASK_ROOT: dir, TZ: 'UTC',
-    CRUD_TABLE_NAME: COLD_TABLE, CRUD_OPERATIONS: 'read',
+    CRUD_TABLE_NAME_0: COLD_TABLE, CRUD_ROUTES: 'items:read',
+    // The reference handlers (bench/references) read their table from CRUD_TABLE_NAME.
+    CRUD_TABLE_NAME: COLD_TABLE,
   };
 }
 
@@ -80,5 +82,5 @@ export async function runCold({ bundles, libDir, endpoint, runs, warmupRounds, l
       warmupTotal: warmup[name].map((x) => x.total),
     };
   }
-  return { event: 'GET /items/{id} (one item, read function env: CRUD_OPERATIONS=read)', runsPerVariant: runs, warmupRounds, variants: result, errors };
+  return { event: 'GET /items/{id} (one item, read function env: CRUD_ROUTES=items:read)', runsPerVariant: runs, warmupRounds, variants: result, errors };
 }

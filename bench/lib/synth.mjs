@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ratio, summary } from './stats.mjs';
 
-const APPS = { ours: 'crud-apis', hand: 'hand-written' };
+/** The apps compared: one default API per stack, and one API of ten resources per stack (bench/synth/). */
+export const APPS = { ours: 'crud-apis', hand: 'hand-written' };
+export const RESOURCES_APPS = { ours: 'crud-resources', hand: 'hand-written-resources' };
 
 function resourceCounts(outdir) {
   const counts = { stacks: 0, resources: 0 };
@@ -34,7 +36,7 @@ export async function prepareSynth(root, outDir) {
   const handlerDir = join(outDir, 'synth-handler');
   mkdirSync(handlerDir, { recursive: true });
   copyFileSync(shipped, join(handlerDir, 'index.js'));
-  for (const app of Object.values(APPS)) {
+  for (const app of [...Object.values(APPS), ...Object.values(RESOURCES_APPS)]) {
     await build({
       absWorkingDir: root, entryPoints: [`bench/synth/${app}.ts`], outfile: join(js, 'bin', `${app}.js`), bundle: true,
       platform: 'node', target: 'node20', format: 'cjs', external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], logLevel: 'error',
@@ -43,9 +45,8 @@ export async function prepareSynth(root, outDir) {
   return { jsDir: js, handlerDir };
 }
 
-function synthOnce(root, outDir, prep, mode, variant, n, extraEnv = {}) {
+function synthOnce(root, outDir, prep, mode, app, n, extraEnv = {}) {
   const outdir = mkdtempSync(join(outDir, 'synth-run-'));
-  const app = APPS[variant];
   const args = mode === 'ts-node'
     ? ['-r', 'ts-node/register/transpile-only', `bench/synth/${app}.ts`]
     : [join(prep.jsDir, 'bin', `${app}.js`)];
@@ -67,7 +68,7 @@ function synthOnce(root, outDir, prep, mode, variant, n, extraEnv = {}) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) {
     rmSync(outdir, { recursive: true, force: true });
-    return { error: `synth ${mode} ${variant} N=${n} exited ${r.status}: ${(r.stderr ?? '').slice(-2000)}` };
+    return { error: `synth ${mode} ${app} N=${n} exited ${r.status}: ${(r.stderr ?? '').slice(-2000)}` };
   }
   return { ms, outdir };
 }
@@ -75,9 +76,10 @@ function synthOnce(root, outDir, prep, mode, variant, n, extraEnv = {}) {
 /**
  * @param plan [{ n, runs }]: measured runs per variant and mode
  * @param warmupRuns runs of each variant first, reported apart (asset staging cache, page cache)
- * Keeps the assembly of an N=1 run of our app at `<outDir>/assembly` for the local-runner benchmark.
+ * @param apps the apps compared (APPS or RESOURCES_APPS)
+ * Keeps the assembly of an N=1 run of our app at `<outDir>/<assemblyName>` for the local-runner benchmark.
  */
-export async function runSynth({ root, outDir, prep, plan, modes, warmupRuns, log, env = {}, assemblyName = 'assembly' }) {
+export async function runSynth({ root, outDir, prep, plan, modes, warmupRuns, log, env = {}, assemblyName = 'assembly', apps = APPS }) {
   const errors = [];
   const results = [];
   const assembly = join(outDir, assemblyName);
@@ -90,7 +92,7 @@ export async function runSynth({ root, outDir, prep, plan, modes, warmupRuns, lo
       for (let round = -warmupRuns; round < runs; round++) {
         const order = round % 2 === 0 ? ['ours', 'hand'] : ['hand', 'ours'];
         for (const variant of order) {
-          const r = synthOnce(root, outDir, prep, mode, variant, n, env);
+          const r = synthOnce(root, outDir, prep, mode, apps[variant], n, env);
           if (r.error) { errors.push(r.error); continue; }
           (round < 0 ? warmup : times)[variant].push(r.ms);
           counts[variant] ??= resourceCounts(r.outdir);

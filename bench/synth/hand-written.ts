@@ -33,14 +33,16 @@ const OPERATIONS: { name: string; routes: [apigwv2.HttpMethod, string][]; action
 ];
 
 const CONFIG = JSON.stringify({
-  version: 1,
-  resourceName: 'items',
-  idAttribute: 'id',
-  operations: OPERATIONS.map((o) => o.name),
-  indexes: [],
-  defaultPageSize: 25,
-  maxPageSize: 100,
-  idempotencyTtlSeconds: 86400,
+  version: 3,
+  resources: [{
+    name: 'items',
+    idAttribute: 'id',
+    operations: OPERATIONS.map((o) => o.name),
+    indexes: [],
+    defaultPageSize: 25,
+    maxPageSize: 100,
+    idempotencyTtlSeconds: 86400,
+  }],
 });
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -109,10 +111,10 @@ function handWrittenApi(stack: Stack): void {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        CRUD_TABLE_NAME: table.tableName,
-        CRUD_OPERATIONS: op.name,
+        CRUD_TABLE_NAME_0: table.tableName,
+        CRUD_ROUTES: `items:${op.name}`,
         CRUD_CONFIG: CONFIG,
-        ...(op.name === 'create' ? { CRUD_IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName } : {}),
+        ...(op.name === 'create' ? { CRUD_IDEMPOTENCY_TABLE_NAME_0: idempotencyTable.tableName } : {}),
       },
     });
     const integration = new HttpLambdaIntegration(`${op.name}Integration`, fn);

@@ -1,11 +1,12 @@
 /**
- * Example app: the one-liner, and a configured variant (schema, an index, CORS, an alarm on one of its metrics).
+ * Example app: the one-liner, a configured variant (schema, an index, CORS, an alarm on one of its metrics), and an API
+ * of three resources (a public read-only catalogue, IAM-authorized orders and customers) on one URL.
  * Synthesize with `npx projen synth:example` from the repository root.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { ServerlessCrudApi } from '../../src';
+import { ApiAuthorization, HandlerMode, Operation, ServerlessCrudApi } from '../../src';
 
 const app = new App();
 const stack = new Stack(app, 'TodoApp');
@@ -36,5 +37,27 @@ const notes = new ServerlessCrudApi(stack, 'Notes', {
 
 // The stage's metrics, named as on HttpStage: many 4xx in a row usually means a broken frontend release.
 new cloudwatch.Alarm(stack, 'NotesClientErrors', { metric: notes.metricClientError(), threshold: 50, evaluationPeriods: 3 });
+
+// Three resources on one HTTP API, one stage, one URL: each with its own table, functions and authorization.
+const shop = new ServerlessCrudApi(stack, 'Shop', {
+  handlerMode: HandlerMode.PER_RESOURCE,
+  resources: [
+    {
+      name: 'products',
+      operations: [Operation.READ, Operation.LIST],
+      authorization: ApiAuthorization.none(),
+      indexes: [{ partitionKey: 'category' }],
+      schema: { type: 'object', properties: { title: { type: 'string' }, category: { type: 'string' }, price: { type: 'number' } }, required: ['title', 'price'] },
+    },
+    // IAM-authorized like the API (the default). A JWT resource (e.g. owner-scoped orders) works the same way; the
+    // local runner then needs the key set its tokens are signed with (`--jwks`), so this example keeps to IAM.
+    {
+      name: 'orders',
+      schema: { type: 'object', properties: { total: { type: 'number', minimum: 0 } }, required: ['total'] },
+    },
+    { name: 'customers', schema: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] } },
+  ],
+});
+new cloudwatch.Alarm(stack, 'OrdersErrors', { metric: shop.resource('orders').metricErrors(), threshold: 1, evaluationPeriods: 1 });
 
 app.synth();

@@ -41,7 +41,7 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
   }
 
   const hash = requestHash(body);
-  const pk = recordKey(s.config.resourceName, req.principal, key);
+  const pk = recordKey(s.config.name, req.principal, key);
   return retrying(req, async () => {
     const nowSeconds = Math.floor(s.clock().getTime() / 1000);
     const record: IdempotencyRecord = {
@@ -85,10 +85,10 @@ export function created(s: Services, req: OperationRequest, item: JsonObject, ex
  */
 export function itemLocation(s: Services, req: OperationRequest, id: string): string {
   const rawPath = req.event.rawPath ?? '';
-  const base = s.config.basePath;
+  const base = s.basePath;
   const stage = req.event.requestContext?.stage;
   let prefix = '';
   if (base !== undefined && (rawPath === `/${base}` || rawPath.startsWith(`/${base}/`))) prefix = `/${base}`;
   else if (stage && stage !== '$default') prefix = `/${stage}`;
-  return `${prefix}/${s.config.resourceName}/${encodeURIComponent(id)}`;
+  return `${prefix}/${s.config.name}/${encodeURIComponent(id)}`;
 }

@@ -69,18 +69,25 @@ const RETRY_AFTER_SECONDS = '1';
  */
 export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, deps: HandlerDependencies): CrudHandler {
   const environment = parseEnvironment(config, env);
-  const model = itemModel(config);
-  const services: Services = {
-    config,
-    model,
-    store: new ItemStore(deps.dynamodb, environment.tableName, model, environment.idempotencyTableName),
-    cursors: new CursorCodec(environment.tableName, deps.cursorKeys ?? cursorKeySource(environment)),
-    ...(config.schema !== undefined ? { validator: new SchemaValidator(config.schema) } : {}),
-    idempotency: environment.idempotencyTableName !== undefined,
-    clock: deps.clock ?? (() => new Date()),
-    newId: deps.newId ?? randomUUID,
-    newGeneration,
-  };
+  const keys = deps.cursorKeys ?? cursorKeySource(environment);
+  // Services only for the resources this function serves: nothing is prepared for the others.
+  const services = new Map<string, Services>();
+  for (const [name, served] of environment.resources) {
+    const model = itemModel(served.config);
+    services.set(name, {
+      config: served.config,
+      ...(config.basePath !== undefined ? { basePath: config.basePath } : {}),
+      model,
+      store: new ItemStore(deps.dynamodb, served.tableName, model, served.idempotencyTableName),
+      cursors: new CursorCodec(served.tableName, keys),
+      ...(served.config.schema !== undefined ? { validator: new SchemaValidator(served.config.schema) } : {}),
+      idempotency: served.idempotencyTableName !== undefined,
+      clock: deps.clock ?? (() => new Date()),
+      newId: deps.newId ?? randomUUID,
+      newGeneration,
+    });
+  }
+  const resourceNames = config.resources.map((r) => r.name);
   const write = deps.log ?? stdoutWriter;
 
   return async (event, context) => {
@@ -93,14 +100,15 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     let problem: string | undefined;
     let error: unknown;
     try {
-      const match = resolveRoute(event, config.resourceName);
+      const match = resolveRoute(event, resourceNames, config.basePath);
       route = match.route;
       operation = match.operation;
-      if (!environment.operations.has(match.operation)) {
+      const s = services.get(match.resource);
+      if (!s || !environment.resources.get(match.resource)!.operations.has(match.operation)) {
         throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `${match.route} is not served by this function.`);
       }
       if (match.id !== undefined) note.itemId = match.id;
-      const owner = config.ownerScoping ? requireOwner(event) : undefined;
+      const owner = s.config.ownerScoping ? requireOwner(event) : undefined;
       const principal = callerPrincipal(event);
       const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
       const req: OperationRequest = {
@@ -110,7 +118,7 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
         deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
         note,
       };
-      response = await DISPATCH[`${match.spec.method} ${match.spec.target}`](services, req, match.id!);
+      response = await DISPATCH[`${match.spec.method} ${match.spec.target}`](s, req, match.id!);
     } catch (e) {
       const mapped = toHttpError(e);
       // Only failures the handler did not decide itself are worth a stack in the log.

@@ -5,7 +5,7 @@
 import { escapePointer, isStorableNumber, JsonObject, JsonValue, MAX_REPORTED_VIOLATIONS } from './json';
 import { setOwn } from './marshal';
 import type { ItemTag } from './preconditions';
-import { HandlerConfig, HIDDEN_ATTRIBUTES, MANAGED_ATTRIBUTES } from '../shared/config';
+import { HIDDEN_ATTRIBUTES, MANAGED_ATTRIBUTES, ResourceConfig } from '../shared/config';
 import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, OWNER_INDEX_KEY_PREFIX, ownerIndexKeyAttribute, ownerIndexValue } from '../shared/keys';
 import type { ProblemViolation } from '../shared/problems';
 
@@ -40,7 +40,7 @@ export interface ItemModel {
 }
 
 /** Builds the {@link ItemModel} of a config. */
-export function itemModel(config: HandlerConfig): ItemModel {
+export function itemModel(config: ResourceConfig): ItemModel {
   const fixedHidden = new Set<string>(Object.values(HIDDEN_ATTRIBUTES));
   const hidden = { has: (name: string) => fixedHidden.has(name) || name.startsWith(OWNER_INDEX_KEY_PREFIX) };
   const fixedManaged = new Set<string>(Object.values(MANAGED_ATTRIBUTES));

@@ -16,11 +16,11 @@ import { CursorError, Listing } from './cursor';
 import { HttpError, HttpResponse, jsonResponse } from './http';
 import { presentItem } from './item';
 import type { JsonObject } from './json';
-import { RESERVED_QUERY_PARAMETERS } from './load-config';
+
 import { DynamoItem, fromItem } from './marshal';
 import type { OperationRequest, Services } from './services';
 import type { PageRead } from './store';
-import type { HandlerConfig } from '../shared/config';
+import { RESERVED_QUERY_PARAMETERS, ResourceConfig } from '../shared/config';
 import { MAX_PARTITION_KEY_BYTES, ownerIndexKeyAttribute, ownerIndexValue } from '../shared/keys';
 import { PROBLEMS } from '../shared/problems';
 
@@ -175,7 +175,7 @@ function queryParameters(event: APIGatewayProxyEventV2): Map<string, string> {
   return out;
 }
 
-function parseLimit(raw: string | undefined, config: HandlerConfig): number {
+function parseLimit(raw: string | undefined, config: ResourceConfig): number {
   if (raw === undefined) return config.defaultPageSize;
   if (!/^[0-9]{1,9}$/.test(raw) || Number(raw) < 1 || Number(raw) > config.maxPageSize) {
     throw new HttpError(PROBLEMS.INVALID_QUERY, `'limit' must be an integer from 1 to ${config.maxPageSize}.`);

@@ -7,8 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IndexConfig, MANAGED_ATTRIBUTES,
-  OperationName, OwnerScopingConfig,
+  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS,
+  idempotencyTableNameVariable, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, OperationName, OwnerScopingConfig,
+  RESERVED_QUERY_PARAMETERS, ResourceConfig, tableNameVariable,
 } from '../shared/config';
 import { OWNER_INDEX_KEY_PREFIX } from '../shared/keys';
 
@@ -19,12 +20,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/** Query parameters with a fixed meaning; no index attribute may use these names. */
-export const RESERVED_QUERY_PARAMETERS: readonly string[] = ['limit', 'cursor', 'order'];
-
-/** Largest page size the handler accepts in a config (DynamoDB returns at most 1 MB per page anyway). */
-const MAX_PAGE_SIZE_LIMIT = 1000;
 
 /**
  * Finds and parses the config: `crud-config.json` in `dir` (beside the bundled index.js), else the file named by
@@ -66,9 +61,9 @@ function readJsonFile(file: string): unknown {
   }
 }
 
-const CONFIG_KEYS = new Set([
-  'version', 'resourceName', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize',
-  'idempotencyTtlSeconds', 'basePath',
+const CONFIG_KEYS = new Set(['version', 'resources', 'basePath']);
+const RESOURCE_KEYS = new Set([
+  'name', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize', 'idempotencyTtlSeconds',
 ]);
 
 /**
@@ -81,16 +76,42 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
   };
   if (!isPlainObject(raw)) fail('expected a JSON object');
   const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (!CONFIG_KEYS.has(key)) fail(`unknown field '${key}'`);
-  }
   if (obj.version !== CONFIG_VERSION) {
     fail(`'version' is ${JSON.stringify(obj.version)}; this handler understands version ${CONFIG_VERSION} only`);
   }
+  for (const key of Object.keys(obj)) {
+    if (!CONFIG_KEYS.has(key)) fail(`unknown field '${key}'`);
+  }
+  if (!Array.isArray(obj.resources) || obj.resources.length === 0) fail("'resources' must be a non-empty array");
+  const resources = (obj.resources as unknown[]).map((r, i) => {
+    const where = `resources[${i}]`;
+    return parseResource(r, (message: string): never => fail(`${where}: ${message}`));
+  });
+  const names = new Set<string>();
+  for (const r of resources) {
+    if (names.has(r.name)) fail(`two resources are named '${r.name}'; each needs its own path segment`);
+    names.add(r.name);
+  }
+  let basePath: string | undefined;
+  if (obj.basePath !== undefined) {
+    if (typeof obj.basePath !== 'string' || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(obj.basePath)) {
+      fail(`'basePath' must be an API mapping key: path segments of letters, digits and . _ ~ - (got ${JSON.stringify(obj.basePath)})`);
+    }
+    basePath = obj.basePath as string;
+  }
+  return { version: CONFIG_VERSION, resources, ...(basePath !== undefined ? { basePath } : {}) };
+}
 
-  const resourceName = obj.resourceName ?? DEFAULTS.resourceName;
-  if (typeof resourceName !== 'string' || !/^[A-Za-z0-9._~-]+$/.test(resourceName)) {
-    fail(`'resourceName' must be one URL path segment of letters, digits and . _ ~ - (got ${JSON.stringify(resourceName)})`);
+/** Checks one resource of the config. */
+function parseResource(raw: unknown, fail: (message: string) => never): ResourceConfig {
+  if (!isPlainObject(raw)) fail('expected a JSON object');
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!RESOURCE_KEYS.has(key)) fail(`unknown field '${key}'`);
+  }
+  const name = obj.name;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._~-]+$/.test(name)) {
+    fail(`'name' must be one URL path segment of letters, digits and . _ ~ - (got ${JSON.stringify(name)})`);
   }
   const idAttribute = checkAttributeName(obj.idAttribute ?? DEFAULTS.idAttribute, 'idAttribute', fail);
   const managed = new Set<string>([...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES)]);
@@ -151,38 +172,36 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
 
   const maxPageSize = checkInteger(obj.maxPageSize ?? DEFAULTS.maxPageSize, 'maxPageSize', 1, MAX_PAGE_SIZE_LIMIT, fail);
   const defaultPageSize = checkInteger(obj.defaultPageSize ?? DEFAULTS.defaultPageSize, 'defaultPageSize', 1, maxPageSize, fail);
-  let basePath: string | undefined;
-  if (obj.basePath !== undefined) {
-    if (typeof obj.basePath !== 'string' || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(obj.basePath)) {
-      fail(`'basePath' must be an API mapping key: path segments of letters, digits and . _ ~ - (got ${JSON.stringify(obj.basePath)})`);
-    }
-    basePath = obj.basePath as string;
-  }
   const idempotencyTtlSeconds = checkInteger(
-    obj.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds, 'idempotencyTtlSeconds', 1, 365 * 24 * 3600, fail);
+    obj.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds, 'idempotencyTtlSeconds', IDEMPOTENCY_TTL_BOUNDS.min, IDEMPOTENCY_TTL_BOUNDS.max, fail);
 
   return {
-    version: CONFIG_VERSION,
-    resourceName: resourceName as string,
+    name: name as string,
     idAttribute,
     operations: operations as OperationName[],
     indexes,
     ...(obj.schema !== undefined ? { schema: obj.schema as Record<string, unknown> } : {}),
     ...(ownerScoping ? { ownerScoping } : {}),
-    ...(basePath !== undefined ? { basePath } : {}),
     defaultPageSize,
     maxPageSize,
     idempotencyTtlSeconds,
   };
 }
 
+/** What the environment tells one function instance about one resource it serves. */
+export interface ServedResource {
+  readonly config: ResourceConfig;
+  readonly tableName: string;
+  /** Absent when this function does not create in it (or the resource has no idempotency table). */
+  readonly idempotencyTableName?: string;
+  /** The operations this function serves on it: a subset of the resource's. */
+  readonly operations: ReadonlySet<OperationName>;
+}
+
 /** What the environment tells one function instance. */
 export interface HandlerEnvironment {
-  readonly tableName: string;
-  /** Absent when this function does not serve `create` (or the deployment has no idempotency table). */
-  readonly idempotencyTableName?: string;
-  /** The operations this function serves: a subset of the config's. */
-  readonly operations: ReadonlySet<OperationName>;
+  /** The resources this function serves, by name. */
+  readonly resources: ReadonlyMap<string, ServedResource>;
   /** The cursor keys given directly (runner, tests), first one current. */
   readonly cursorSecrets?: readonly string[];
   /** The Secrets Manager secret holding the cursor key (AWS). */
@@ -190,40 +209,56 @@ export interface HandlerEnvironment {
 }
 
 /**
- * Reads the environment variables the construct sets ({@link ENV}). `CRUD_OPERATIONS` may be absent (the local
- * runner), meaning every operation the config enables.
+ * Reads the environment variables the construct sets ({@link ENV}). `CRUD_ROUTES` may be absent (the local runner),
+ * meaning every operation of every resource the config holds. Only the resources a function serves need their table
+ * variables; nothing is prepared for the others.
  */
 export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv): HandlerEnvironment {
-  const tableName = env[ENV.TABLE_NAME];
-  if (!tableName) throw new ConfigError(`${ENV.TABLE_NAME} is not set: the handler needs the items table's name`);
-  const rawOps = env[ENV.OPERATIONS];
-  let operations: OperationName[];
-  if (rawOps === undefined) {
-    operations = [...config.operations];
+  const byName = new Map(config.resources.map((r, i) => [r.name, { config: r, index: i }]));
+  const served = new Map<string, Set<OperationName>>();
+  const raw = env[ENV.ROUTES];
+  if (raw === undefined) {
+    for (const r of config.resources) served.set(r.name, new Set(r.operations));
   } else {
-    operations = rawOps.split(',').map((s) => s.trim()).filter((s) => s !== '') as OperationName[];
-    for (const op of operations) {
+    for (const entry of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+      const colon = entry.lastIndexOf(':');
+      const name = entry.slice(0, colon);
+      const op = entry.slice(colon + 1) as OperationName;
+      const resource = byName.get(name);
+      if (colon < 1 || !resource) {
+        throw new ConfigError(`${ENV.ROUTES} lists '${entry}', which names no resource of the config (${[...byName.keys()].join(', ')})`);
+      }
       if (!ALL_OPERATIONS.includes(op)) {
-        throw new ConfigError(`${ENV.OPERATIONS} lists '${op}', which is not an operation (${ALL_OPERATIONS.join(', ')})`);
+        throw new ConfigError(`${ENV.ROUTES} lists '${entry}': '${op}' is not an operation (${ALL_OPERATIONS.join(', ')})`);
       }
-      if (!config.operations.includes(op)) {
-        throw new ConfigError(`${ENV.OPERATIONS} lists '${op}', which the config does not enable (${config.operations.join(', ')})`);
+      if (!resource.config.operations.includes(op)) {
+        throw new ConfigError(`${ENV.ROUTES} lists '${entry}', which the config does not enable (${resource.config.operations.join(', ')})`);
       }
+      if (!served.has(name)) served.set(name, new Set());
+      served.get(name)!.add(op);
     }
   }
-  const idempotencyTableName = env[ENV.IDEMPOTENCY_TABLE_NAME] || undefined;
+  const resources = new Map<string, ServedResource>();
+  for (const [name, operations] of served) {
+    const { config: resource, index } = byName.get(name)!;
+    const tableName = env[tableNameVariable(index)];
+    if (!tableName) {
+      throw new ConfigError(`${tableNameVariable(index)} is not set: the handler needs the table of resource '${name}'`);
+    }
+    const idempotencyTableName = env[idempotencyTableNameVariable(index)] || undefined;
+    resources.set(name, { config: resource, tableName, operations, ...(idempotencyTableName ? { idempotencyTableName } : {}) });
+  }
   const cursorSecrets = (env[ENV.CURSOR_SECRET] ?? '').split(/\s+/).filter((k) => k !== '');
   const cursorSecretArn = env[ENV.CURSOR_SECRET_ARN] || undefined;
-  if (operations.includes('list') && cursorSecrets.length === 0 && !cursorSecretArn) {
+  const lists = [...resources.values()].some((r) => r.operations.has('list'));
+  if (lists && cursorSecrets.length === 0 && !cursorSecretArn) {
     throw new ConfigError(`Neither ${ENV.CURSOR_SECRET_ARN} nor ${ENV.CURSOR_SECRET} is set: a function that lists needs the key of its cursors`);
   }
   if (cursorSecrets.some((k) => Buffer.byteLength(k, 'utf8') < 16)) {
     throw new ConfigError(`${ENV.CURSOR_SECRET} holds a key shorter than 16 bytes; use at least 32 random bytes (hex or base64)`);
   }
   return {
-    tableName,
-    operations: new Set(operations),
-    ...(idempotencyTableName ? { idempotencyTableName } : {}),
+    resources,
     ...(cursorSecrets.length ? { cursorSecrets } : {}),
     ...(cursorSecretArn ? { cursorSecretArn } : {}),
   };

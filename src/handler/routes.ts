@@ -15,6 +15,8 @@ import { methodsOf, routeFor, routePath, RouteSpec, RouteTarget } from '../share
 
 /** A request's place in the API. */
 export interface ResolvedRoute {
+  /** The resource (its path segment). */
+  readonly resource: string;
   readonly operation: OperationName;
   /** The route of the shared table (src/shared/routes.ts) it matched. */
   readonly spec: RouteSpec;
@@ -24,55 +26,60 @@ export interface ResolvedRoute {
   readonly id?: string;
 }
 
-
 /**
- * Resolves the request to an operation; 404 (route-not-found) for paths outside the resource, 405 with `Allow` for
- * a method the path does not take, 400 (invalid-id) for an unusable id. Whether this function serves the operation
- * is the caller's check.
+ * Resolves the request to a resource and an operation; 404 (route-not-found) for paths outside every resource, 405
+ * with `Allow` for a method the path does not take, 400 (invalid-id) for an unusable id. Whether this function serves
+ * the operation is the caller's check.
+ * @param resources the path segments of the API's resources
+ * @param basePath the custom domain's mapping key, which `rawPath` keeps through the custom domain
  */
-export function resolveRoute(event: APIGatewayProxyEventV2, resourceName: string): ResolvedRoute {
+export function resolveRoute(event: APIGatewayProxyEventV2, resources: readonly string[], basePath?: string): ResolvedRoute {
   const method = (event.requestContext?.http?.method ?? '').toUpperCase();
-  const collectionPath = routePath(resourceName, 'collection');
-  const itemTemplate = routePath(resourceName, 'item');
-  let target: RouteTarget;
+  let resource: string | undefined;
+  let target: RouteTarget | undefined;
   let rawId: string | undefined;
 
-  // "METHOD /path" (METHOD may be ANY: the method that counts is the request's). A route key naming one of our two
-  // templates decides; anything else ($default, a greedy proxy route) falls back to matching rawPath.
+  // "METHOD /path" (METHOD may be ANY: the method that counts is the request's). A route key naming one of the
+  // resources' templates decides; anything else ($default, a greedy proxy route) falls back to matching rawPath.
   const routeKey = event.routeKey ?? '$default';
   const keyPath = routeKey.slice(routeKey.indexOf(' ') + 1);
-  if (routeKey !== '$default' && keyPath === collectionPath) {
-    target = 'collection';
-  } else if (routeKey !== '$default' && keyPath === itemTemplate) {
-    target = 'item';
-    rawId = event.pathParameters?.id;
-  } else {
-    const path = stripStage(event.rawPath ?? '/', event.requestContext?.stage);
-    if (path === collectionPath || path === `${collectionPath}/`) {
-      target = 'collection';
-    } else if (path.startsWith(`${collectionPath}/`) && !path.slice(collectionPath.length + 1).includes('/')) {
-      target = 'item';
-      rawId = path.slice(collectionPath.length + 1);
+  if (routeKey !== '$default') {
+    for (const name of resources) {
+      if (keyPath === routePath(name, 'collection')) {
+        [resource, target] = [name, 'collection'];
+      } else if (keyPath === routePath(name, 'item')) {
+        [resource, target, rawId] = [name, 'item', event.pathParameters?.id];
+      }
+    }
+  }
+  if (resource === undefined) {
+    const path = stripPrefix(stripPrefix(event.rawPath ?? '/', basePath), event.requestContext?.stage);
+    const [, first, rest] = /^\/([^/]*)(?:\/(.*))?$/.exec(path) ?? [];
+    if (first !== undefined && resources.includes(first) && (rest === undefined || rest === '')) {
+      [resource, target] = [first, 'collection'];
+    } else if (first !== undefined && resources.includes(first) && !rest.includes('/')) {
+      [resource, target, rawId] = [first, 'item', rest];
     } else {
       throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `No resource at ${JSON.stringify(path.slice(0, 200))}.`);
     }
   }
 
-  const spec = routeFor(method, target);
-  const template = routePath(resourceName, target);
+  const spec = routeFor(method, target!);
+  const template = routePath(resource, target!);
   if (!spec) {
     throw new HttpError(PROBLEMS.METHOD_NOT_ALLOWED, `${template} does not take ${method || 'this method'}.`, {
-      headers: { allow: methodsOf(target).join(', ') },
+      headers: { allow: methodsOf(target!).join(', ') },
     });
   }
   const route = `${method} ${template}`;
-  return target === 'item' ? { operation: spec.operation, spec, route, id: pathId(rawId) } : { operation: spec.operation, spec, route };
+  const base = { resource, operation: spec.operation, spec, route };
+  return target === 'item' ? { ...base, id: pathId(rawId) } : base;
 }
 
-/** Removes a named stage's prefix (`/prod/items` → `/items`); the `$default` stage has none. */
-function stripStage(path: string, stage: string | undefined): string {
-  if (stage && stage !== '$default' && (path === `/${stage}` || path.startsWith(`/${stage}/`))) {
-    return path.slice(stage.length + 1) || '/';
+/** Removes a named stage's (or a mapping key's) prefix (`/prod/items` → `/items`); the `$default` stage has none. */
+function stripPrefix(path: string, prefix: string | undefined): string {
+  if (prefix && prefix !== '$default' && (path === `/${prefix}` || path.startsWith(`/${prefix}/`))) {
+    return path.slice(prefix.length + 1) || '/';
   }
   return path;
 }

@@ -8,12 +8,15 @@ import { HttpError } from './http';
 import { ItemModel } from './item';
 import { ItemStore } from './store';
 import type { SchemaValidator } from './validation';
-import { HandlerConfig } from '../shared/config';
+import type { ResourceConfig } from '../shared/config';
 import { PROBLEMS } from '../shared/problems';
 
-/** What the operations share for the lifetime of the function. */
+/** What the operations on one resource share for the lifetime of the function. */
 export interface Services {
-  readonly config: HandlerConfig;
+  /** The resource served. */
+  readonly config: ResourceConfig;
+  /** The custom domain's API mapping key, if any (see HandlerConfig.basePath). */
+  readonly basePath?: string;
   readonly model: ItemModel;
   readonly store: ItemStore;
   readonly cursors: CursorCodec;

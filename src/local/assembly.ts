@@ -18,7 +18,8 @@ export interface LocalFunctionSpec {
   readonly environment: Record<string, unknown>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
-  readonly operations: string[];
+  /** What it serves, `<resource>:<operation>`. */
+  readonly routes: string[];
 }
 
 /** A table to create locally, as the template defines it. */
@@ -130,11 +131,11 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
       environment: res.Properties?.Environment?.Variables ?? {},
       timeoutSeconds: fn.timeoutSeconds,
       memoryMb: fn.memoryMb,
-      operations: fn.operations,
+      routes: fn.routes,
     });
   }
   const tables: LocalTableSpec[] = [];
-  for (const t of [manifest.table, manifest.idempotencyTable]) {
+  for (const t of manifest.resources.flatMap((r) => [r.table, r.idempotencyTable])) {
     if (!t) continue;
     if (t.logicalId) {
       const res = resources[t.logicalId];

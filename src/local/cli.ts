@@ -170,16 +170,21 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
     }
     out(dim(`      found ${apis.map((a) => a.manifest.path).join(', ')}`));
     // Tokens are checked as API Gateway checks them, or not at all (--no-auth): never with an unknown issuer/audience.
-    const jwtChecks = new Map<string, { issuer: string; audience: string[] }>();
+    // Per API, per route key: resources of one API may have different authorizers.
+    const jwtChecks = new Map<string, Map<string, { issuer: string; audience: string[] }>>();
     for (const api of apis) {
-      const { path: apiPath, auth } = api.manifest;
-      if (o.noAuth || (auth.kind !== 'jwt' && auth.kind !== 'cognito')) continue;
-      if (!o.jwks) throw new UsageError(`${apiPath} uses ${auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
-      try {
-        jwtChecks.set(apiPath, jwtExpectations(apiPath, auth, o));
-      } catch (e) {
-        if (e instanceof JwtConfigError) throw new UsageError(e.message);
-        throw e;
+      const checks = new Map<string, { issuer: string; audience: string[] }>();
+      jwtChecks.set(api.manifest.path, checks);
+      for (const route of api.manifest.routes) {
+        const where = `${api.manifest.path} (/${route.resource})`;
+        if (o.noAuth || (route.auth.kind !== 'jwt' && route.auth.kind !== 'cognito')) continue;
+        if (!o.jwks) throw new UsageError(`${where} uses ${route.auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
+        try {
+          checks.set(`${route.method} ${route.path}`, jwtExpectations(where, route.auth, o));
+        } catch (e) {
+          if (e instanceof JwtConfigError) throw new UsageError(e.message);
+          throw e;
+        }
       }
     }
 
@@ -263,7 +268,7 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
         port,
         hostname: o.host,
         allowedHosts: o.allowedHosts,
-        auth: { enforce: !o.noAuth, jwks, ...jwtChecks.get(api.manifest.path) },
+        auth: { enforce: !o.noAuth, jwks, jwt: jwtChecks.get(api.manifest.path) },
         log: (line) => out(line),
         onFunctionError: (fn, id, e) => out(warn(`      [${fn}] ${id} ${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`)),
       });
@@ -278,20 +283,28 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
       out(`${bold(m.path)}  ${bold(server.url)}`);
       for (const r of m.routes) out(`  ${r.method.padEnd(6)} ${server.url}${r.path}  ${dim(`→ ${r.functionLogicalId}`)}`);
       out(dim(`  throttle ${m.throttle.rateLimit}/s burst ${m.throttle.burstLimit}${m.cors ? `, CORS for ${(m.cors.allowOrigins ?? []).join(' ')}` : ''}`));
-      if (o.noAuth) {
-        out(warn(`  ! AUTHORIZATION OFF (--no-auth): ${m.auth.kind} is not checked`));
-      } else if (m.auth.kind === 'iam') {
-        out(warn('  ! IAM AUTHORIZATION IS NOT ENFORCED LOCALLY: every request is served unauthenticated (SigV4 is not checked)'));
-      } else if (m.auth.kind === 'custom') {
-        out(warn('  ! CUSTOM AUTHORIZER IS NOT RUN LOCALLY: every request is served unauthenticated'));
-      } else if (m.auth.kind === 'jwt' || m.auth.kind === 'cognito') {
-        const check = jwtChecks.get(m.path)!;
-        out(`  JWT verified against ${o.jwks} (issuer ${check.issuer}, audience ${check.audience.join(' ')})`);
+      // One line per resource: resources of one API may be authorized differently.
+      for (const resource of [...new Set(m.routes.map((r) => r.resource))]) {
+        const route = m.routes.find((r) => r.resource === resource)!;
+        const kind = route.auth.kind;
+        const where = `  /${resource}: `;
+        if (o.noAuth) {
+          out(warn(`${where}! AUTHORIZATION OFF (--no-auth): ${kind} is not checked`));
+        } else if (kind === 'iam') {
+          out(warn(`${where}! IAM AUTHORIZATION IS NOT ENFORCED LOCALLY: every request is served unauthenticated (SigV4 is not checked)`));
+        } else if (kind === 'custom') {
+          out(warn(`${where}! CUSTOM AUTHORIZER IS NOT RUN LOCALLY: every request is served unauthenticated`));
+        } else if (kind === 'jwt' || kind === 'cognito') {
+          const check = jwtChecks.get(m.path)!.get(`${route.method} ${route.path}`)!;
+          out(`${where}JWT verified against ${o.jwks} (issuer ${check.issuer}, audience ${check.audience.join(' ')})`);
+        } else {
+          out(`${where}no authorization (ApiAuthorization.none())`);
+        }
       }
     }
     if (!isLoopbackBind(o.host)) {
       out(warn(`! LISTENING ON ${o.host}, NOT ONLY LOOPBACK: other machines can reach these APIs` +
-        `${apis.some((a) => o.noAuth || ['iam', 'custom', 'none'].includes(a.manifest.auth.kind)) ? ', and some serve every request unauthenticated' : ''}.`));
+        `${apis.some((a) => o.noAuth || a.manifest.routes.some((r) => ['iam', 'custom', 'none'].includes(r.auth.kind))) ? ', and some serve every request unauthenticated' : ''}.`));
     }
     out(dim(`Hosts answered: localhost, *.localhost, 127.0.0.0/8, [::1], ${[o.host, ...o.allowedHosts].join(', ')} (others: 403; --allowed-host adds one).`));
     if (!o.endpoint) {

@@ -19,10 +19,11 @@ export interface AuthSettings {
   /** false: authorization is off (--no-auth). */
   readonly enforce: boolean;
   readonly jwks?: Jwks;
-  /** The issuer tokens must carry (from the template, or --issuer when it is only known at deploy time). */
-  readonly issuer?: string;
-  /** The audiences tokens must name (from the template, or --audience when only known at deploy time). */
-  readonly audience?: string[];
+  /**
+   * The issuer tokens must carry and the audiences they must name, per route key of a JWT-authorized route (from the
+   * template, or --issuer/--audience when only known at deploy time). Resources of one API may differ.
+   */
+  readonly jwt?: ReadonlyMap<string, { readonly issuer: string; readonly audience: string[] }>;
 }
 
 export interface ApiServerOptions {
@@ -81,7 +82,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
   const allowedHost = hostCheck(o.hostname, o.allowedHosts ?? []);
   const apiId = m.path.replace(/[^A-Za-z0-9]/g, '').slice(-10).toLowerCase() || 'local';
   const cors = m.cors;
-  const jwtAuth = o.auth.enforce && (m.auth.kind === 'jwt' || m.auth.kind === 'cognito');
+  const routeByKey = new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r]));
 
   const admit = (request: http.IncomingMessage, headers: Record<string, string>): Admission => {
     if (!allowedHost(request.headers.host)) return { res: hostNotAllowed(request.headers.host ?? ''), complete: true };
@@ -99,12 +100,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     if (!match) return { res: GATEWAY_ERRORS.notFound() };
 
     let authorizer: Record<string, unknown> | undefined;
-    if (jwtAuth) {
+    const route = routeByKey.get(match.routeKey)!;
+    if (o.auth.enforce && (route.auth.kind === 'jwt' || route.auth.kind === 'cognito')) {
+      const expected = o.auth.jwt?.get(match.routeKey);
+      if (!expected || !o.auth.jwks) throw new Error(`no JWT settings for ${match.routeKey}`);
       const raw = headers.authorization;
       if (!raw) return { res: GATEWAY_ERRORS.unauthorized() };
       const token = raw.replace(/^Bearer\s+/i, '');
       try {
-        const verified = verifyJwt(token, o.auth.jwks!, { issuer: o.auth.issuer ?? '', audience: o.auth.audience ?? [], scopes: m.auth.scopes });
+        const verified = verifyJwt(token, o.auth.jwks, { issuer: expected.issuer, audience: expected.audience, scopes: route.auth.scopes });
         authorizer = { jwt: { claims: flattenClaims(verified.claims), scopes: verified.scopes.length ? verified.scopes : null } };
       } catch (e) {
         if (e instanceof ScopeError) return { res: GATEWAY_ERRORS.forbidden() };

@@ -5,17 +5,21 @@
  * or any AWS SDK: it is bundled into the Lambda asset.
  */
 
-/** Environment variables the construct sets on every CRUD function. */
+/**
+ * Environment variables the construct sets on every CRUD function. A function serves some operations of some
+ * resources of its API; per-resource variables are numbered by the resource's position in
+ * {@link HandlerConfig.resources} (`CRUD_TABLE_NAME_0`, …), and only the resources a function serves have them.
+ */
 export const ENV = {
-  /** Name of the items table (a deploy-time token, so it cannot live in the config file). */
-  TABLE_NAME: 'CRUD_TABLE_NAME',
-  /** Name of the idempotency table; set only when the create operation is enabled. */
-  IDEMPOTENCY_TABLE_NAME: 'CRUD_IDEMPOTENCY_TABLE_NAME',
+  /** Prefix of the items table name of resource `i` (a deploy-time token, so it cannot live in the config file). */
+  TABLE_NAME_PREFIX: 'CRUD_TABLE_NAME_',
+  /** Prefix of the idempotency table name of resource `i`; set only on functions that create in it. */
+  IDEMPOTENCY_TABLE_NAME_PREFIX: 'CRUD_IDEMPOTENCY_TABLE_NAME_',
   /**
-   * Comma-separated operations this function instance serves (`create,read,...`). In per-operation mode each
-   * function serves one; in single mode, all enabled ones. A request for any other operation is a 404.
+   * What this function serves: comma-separated `<resource>:<operation>` pairs (`tasks:create,tasks:read`). A request
+   * for anything else is a 404. Absent (the local runner): everything the config enables.
    */
-  OPERATIONS: 'CRUD_OPERATIONS',
+  ROUTES: 'CRUD_ROUTES',
   /**
    * Optional: the whole {@link HandlerConfig} as JSON. Used only when the construct cannot place the config file
    * beside the handler (custom handler code). The file wins when both exist.
@@ -24,8 +28,9 @@ export const ENV = {
   /** Optional: an explicit path to the config file (the local runner uses it). */
   CONFIG_FILE: 'CRUD_CONFIG_FILE',
   /**
-   * ARN of the Secrets Manager secret whose value keys the list cursors (set by the construct on functions that list).
-   * The handler reads its AWSCURRENT and AWSPREVIOUS versions once per execution environment, on the first listing.
+   * ARN of the Secrets Manager secret whose value keys the list cursors of the API (set by the construct on functions
+   * that list). The handler reads its AWSCURRENT and AWSPREVIOUS versions once per execution environment, on the first
+   * listing.
    */
   CURSOR_SECRET_ARN: 'CRUD_CURSOR_SECRET_ARN',
   /**
@@ -36,11 +41,26 @@ export const ENV = {
   CURSOR_SECRET: 'CRUD_CURSOR_SECRET',
 } as const;
 
+/** The environment variable holding resource `index`'s items table name. */
+export function tableNameVariable(index: number): string {
+  return `${ENV.TABLE_NAME_PREFIX}${index}`;
+}
+
+/** The environment variable holding resource `index`'s idempotency table name. */
+export function idempotencyTableNameVariable(index: number): string {
+  return `${ENV.IDEMPOTENCY_TABLE_NAME_PREFIX}${index}`;
+}
+
+/** One `<resource>:<operation>` entry of {@link ENV.ROUTES}. */
+export function servedOperation(resource: string, operation: OperationName): string {
+  return `${resource}:${operation}`;
+}
+
 /** The config file the construct writes beside the bundled `index.js` in the function's code asset. */
 export const CONFIG_FILE_NAME = 'crud-config.json';
 
 /** Version of the config shape; the handler refuses a config it does not understand. */
-export const CONFIG_VERSION = 2;
+export const CONFIG_VERSION = 3;
 
 /** The CRUD operations. Values are stable: they appear in env vars, logs and metric dimensions. */
 export type OperationName = 'create' | 'read' | 'list' | 'update' | 'delete';
@@ -68,14 +88,13 @@ export interface OwnerScopingConfig {
   readonly attribute: string;
 }
 
-/** Everything the handler needs that is known at synth time. */
-export interface HandlerConfig {
-  readonly version: number;
-  /** Path segment of the collection, e.g. `items` → `/items`, `/items/{id}`. */
-  readonly resourceName: string;
-  /** Name of the id attribute (the table's partition key). */
+/** Everything the handler needs to know of one resource at synth time. */
+export interface ResourceConfig {
+  /** Path segment of the collection, e.g. `items` → `/items`, `/items/{id}`. Unique within the API. */
+  readonly name: string;
+  /** Name of the id attribute. */
   readonly idAttribute: string;
-  /** Operations enabled on this API (a disabled one has no route at all). */
+  /** Operations enabled on this resource (a disabled one has no route at all). */
   readonly operations: OperationName[];
   /** Secondary indexes available for `?attr=value` listing. */
   readonly indexes: IndexConfig[];
@@ -83,11 +102,6 @@ export interface HandlerConfig {
   readonly schema?: Record<string, unknown>;
   /** Owner scoping, or absent when items are shared by all callers. */
   readonly ownerScoping?: OwnerScopingConfig;
-  /**
-   * The API mapping key of a custom domain (`v1` for `https://api.example.com/v1/items`), or absent. Requests that
-   * arrive through the custom domain get `Location` headers under it; requests through the execute-api endpoint do not.
-   */
-  readonly basePath?: string;
   /** Page size when `limit` is absent. */
   readonly defaultPageSize: number;
   /** Largest `limit` accepted; above it is a 400. */
@@ -95,6 +109,27 @@ export interface HandlerConfig {
   /** How long an Idempotency-Key is remembered, in seconds. */
   readonly idempotencyTtlSeconds: number;
 }
+
+/** Everything the handler needs that is known at synth time: the API's resources, in a fixed order. */
+export interface HandlerConfig {
+  readonly version: number;
+  /** The resources of the API (at least one; names unique). A function serves a subset (see {@link ENV.ROUTES}). */
+  readonly resources: ResourceConfig[];
+  /**
+   * The API mapping key of a custom domain (`v1` for `https://api.example.com/v1/items`), or absent. Requests that
+   * arrive through the custom domain get `Location` headers under it; requests through the execute-api endpoint do not.
+   */
+  readonly basePath?: string;
+}
+
+/** Query parameters with a fixed meaning; no index attribute may use these names. */
+export const RESERVED_QUERY_PARAMETERS: readonly string[] = ['limit', 'cursor', 'order'];
+
+/** Bounds of the idempotency TTL, in seconds (one rule for the construct and the handler): 1 minute to 7 days. */
+export const IDEMPOTENCY_TTL_BOUNDS = { min: 60, max: 7 * 24 * 60 * 60 } as const;
+
+/** Largest page size a resource may allow (DynamoDB returns at most 1 MB per read anyway). */
+export const MAX_PAGE_SIZE_LIMIT = 1000;
 
 /** Defaults shared by the construct (documented as `@default`) and the handler. */
 export const DEFAULTS = {

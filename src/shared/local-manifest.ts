@@ -9,20 +9,25 @@
 export const LOCAL_MANIFEST_METADATA_TYPE = 'cdk-serverless-crud-api:local';
 
 /** Bumped when the shape changes; the runner refuses a manifest it does not understand. */
-export const LOCAL_MANIFEST_VERSION = 2;
+export const LOCAL_MANIFEST_VERSION = 3;
 
 export interface LocalRoute {
   readonly method: string;
   /** API Gateway path, e.g. `/items/{id}`. */
   readonly path: string;
+  /** The resource (its path segment) the route belongs to. */
+  readonly resource: string;
   readonly operation: string;
   /** Logical id of the Lambda function that serves it. */
   readonly functionLogicalId: string;
+  /** The route's authorization (resources of one API may differ: a public catalogue beside JWT-protected orders). */
+  readonly auth: LocalAuth;
 }
 
 export interface LocalFunction {
   readonly logicalId: string;
-  readonly operations: string[];
+  /** What it serves, as `<resource>:<operation>` (the function's CRUD_ROUTES). */
+  readonly routes: string[];
   readonly handler: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
@@ -58,6 +63,14 @@ export interface LocalCors {
   readonly maxAgeSeconds?: number;
 }
 
+/** One resource of an API and its tables. */
+export interface LocalResource {
+  /** Path segment, e.g. `items`. */
+  readonly name: string;
+  readonly table: LocalTable;
+  readonly idempotencyTable?: LocalTable;
+}
+
 export interface LocalManifest {
   readonly version: number;
   /** Construct path, e.g. `TodoApp/Todos`. */
@@ -65,9 +78,8 @@ export interface LocalManifest {
   readonly stageName: string;
   readonly routes: LocalRoute[];
   readonly functions: LocalFunction[];
-  readonly table: LocalTable;
-  readonly idempotencyTable?: LocalTable;
-  readonly auth: LocalAuth;
+  /** The API's resources with their tables, in the order of the handler config (`CRUD_TABLE_NAME_<i>`). */
+  readonly resources: LocalResource[];
   readonly cors?: LocalCors;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
 }

@@ -15,7 +15,7 @@ describe('public API documentation (jsii assembly)', () => {
 
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
-      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'HandlerMode',
+      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudResourceProps', 'HandlerMode', 'ICrudResource',
       'JwtAuthorizationProps', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps',
     ]);
   });

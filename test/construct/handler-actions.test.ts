@@ -63,7 +63,7 @@ describe('the handler uses exactly the DynamoDB actions the construct grants eac
     });
     names = { table: api.tableName, idempotency: api.idempotencyTableName };
     for (const op of ['create', 'read', 'list', 'update', 'delete'] as OperationName[]) {
-      handlers[op] = api.handlerWith({ CRUD_OPERATIONS: op }, { dynamodb: client });
+      handlers[op] = api.handlerWith({ CRUD_ROUTES: `items:${op}` }, { dynamodb: client });
     }
   });
   afterAll(async () => api?.destroy());
@@ -132,7 +132,7 @@ describe('owner-scoped: exactly the granted actions, and every request names the
     });
     names = { table: api.tableName, idempotency: api.idempotencyTableName };
     for (const op of ['create', 'read', 'list', 'update', 'delete'] as OperationName[]) {
-      handlers[op] = api.handlerWith({ CRUD_OPERATIONS: op }, { dynamodb: client });
+      handlers[op] = api.handlerWith({ CRUD_ROUTES: `items:${op}` }, { dynamodb: client });
     }
     // Another tenant's data in the same table: nothing of it may be touched.
     for (let i = 0; i < 5; i++) {
@@ -219,6 +219,80 @@ describe('owner-scoped: exactly the granted actions, and every request names the
     for (let i = 0; i < 5; i++) {
       const r = await handlers.read!(apiEvent('GET', `/items/shared-${i}`, { sub: 'bob' }));
       expect(JSON.parse(r.body!)).toMatchObject({ id: `shared-${i}`, status: 'open', due: `d${i}`, version: 1, owner: 'bob' });
+    }
+  });
+});
+
+describe('several resources: in every handler mode, a function uses exactly the union of its routes’ grants', () => {
+  let api: TestApi;
+  const calls: { action: string; table: string; index?: string }[] = [];
+  const RESOURCES = ['projects', 'notes'] as const;
+  beforeAll(async () => {
+    const client = new DynamoDBClient({});
+    client.middlewareStack.add((next, context) => async (args: any) => {
+      const input = args.input ?? {};
+      const command = String(context.commandName).replace(/Command$/, '');
+      if (command === 'TransactWriteItems') {
+        for (const item of input.TransactItems ?? []) {
+          const [kind, body] = Object.entries(item)[0] as [string, any];
+          calls.push({ action: `dynamodb:${{ Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem' }[kind]}`, table: body.TableName });
+        }
+      } else {
+        calls.push({ action: `dynamodb:${command}`, table: input.TableName, ...(input.IndexName ? { index: input.IndexName } : {}) });
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'recordActions' });
+    api = await createTestApi({
+      resources: [
+        { name: 'projects', indexes: [{ indexName: 'byStatus', partitionKey: 'status' }] },
+        { name: 'notes', ownerScoping: { attribute: 'owner' } },
+      ],
+      dynamodb: client,
+    });
+  });
+  afterAll(async () => api?.destroy());
+
+  /** The requests that exercise one operation of one resource. */
+  const requests = (r: string, op: OperationName): [string, string, any?][] => {
+    const sub = r === 'notes' ? { sub: 'ann' } : {};
+    return {
+      create: [['POST', `/${r}`, { json: { id: 'x', status: 'open' }, ...sub }], ['POST', `/${r}`, { json: { a: 1 }, headers: { 'idempotency-key': 'k' }, ...sub }]],
+      read: [['GET', `/${r}/x`, sub]],
+      list: [['GET', `/${r}`, { query: 'limit=1', ...sub }], ...(r === 'projects' ? [['GET', `/${r}`, { query: 'status=open' }]] : [])],
+      update: [['PUT', `/${r}/x`, { json: { status: 'open' }, ...sub }], ['PATCH', `/${r}/x`, { json: { b: 2 }, ...sub }]],
+      delete: [['DELETE', `/${r}/x`, sub]],
+    }[op] as [string, string, any?][];
+  };
+  /** What the construct grants for one (resource, operation), in terms of this API's tables. */
+  const grants = (r: string, op: OperationName): string[] => {
+    const t = api.tables[r];
+    const owner = r === 'notes';
+    return [
+      ...(owner ? OWNER_SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op].map((a) => `${a} ${t.tableName}`),
+      ...(r === 'projects' ? (INDEX_ACTIONS[op] ?? []).map((a) => `${a} ${t.tableName}/index/byStatus`) : []),
+      ...(op === 'create' ? IDEMPOTENCY_ACTIONS.map((a) => `${a} ${t.idempotencyTableName}`) : []),
+    ];
+  };
+  const ALL = ['create', 'read', 'list', 'update', 'delete'] as OperationName[];
+  const modes: [string, [string, OperationName][][]][] = [
+    ['PER_OPERATION', RESOURCES.flatMap((r) => ALL.map((op) => [[r, op]] as [string, OperationName][]))],
+    ['PER_RESOURCE', RESOURCES.map((r) => ALL.map((op) => [r, op] as [string, OperationName]))],
+    ['SINGLE', [RESOURCES.flatMap((r) => ALL.map((op) => [r, op] as [string, OperationName]))]],
+  ];
+
+  test.each(modes)('%s', async (_mode, groups) => {
+    for (const group of groups) {
+      const handler = api.handlerWith({ CRUD_ROUTES: group.map(([r, op]) => `${r}:${op}`).join(',') });
+      calls.length = 0;
+      for (const [r, op] of group) {
+        for (const [method, path, opts] of requests(r, op)) {
+          const res = await handler(apiEvent(method, path, opts));
+          expect([method, path, res.statusCode < 500]).toEqual([method, path, true]);
+        }
+      }
+      const used = [...new Set(calls.map((c) => `${c.action} ${c.table}${c.index ? `/index/${c.index}` : ''}`))].sort();
+      const allowed = [...new Set(group.flatMap(([r, op]) => grants(r, op)))].sort();
+      expect({ group: group.map(([r, op]) => `${r}:${op}`), used }).toEqual({ group: group.map(([r, op]) => `${r}:${op}`), used: allowed });
     }
   });
 });

@@ -163,6 +163,15 @@ describe('hardened holds across configurations', () => {
       }),
     })],
     ['provisioned concurrency and a longer retention', () => ({ provisionedConcurrency: 1, functionLogRetention: logs.RetentionDays.TWO_YEARS })],
+    ['three resources, one public and one owner-scoped, one function each', () => ({
+      authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] }),
+      handlerMode: HandlerMode.PER_RESOURCE,
+      resources: [
+        { name: 'products', operations: [Operation.READ, Operation.LIST], authorization: ApiAuthorization.none() },
+        { name: 'orders', ownerScoping: true, indexes: [{ partitionKey: 'status' }] },
+        { name: 'customers', memorySize: 512 },
+      ],
+    })],
   ])('%s: all five packs clean, the required Control Tower controls pass', (_name, props) => {
     const stack = stackWith(props);
     expect(packFindings(stack)).toEqual([]);

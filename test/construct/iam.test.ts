@@ -124,3 +124,65 @@ describe('least-privilege IAM: exact DynamoDB actions and resources per function
     expect(kmsFor('UpdateFunction')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']);
   });
 });
+
+describe('least privilege with several resources: each function holds exactly the actions of its routes on its resources\' tables', () => {
+  const jwt = ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['shop'] });
+  // products: public, read-only, listed by category (Scan, or Query on its index); orders: owner-scoped (Query, never Scan).
+  const resources = [
+    { name: 'products', operations: [Operation.READ, Operation.LIST], indexes: [{ partitionKey: 'category' }], authorization: ApiAuthorization.none() },
+    { name: 'orders', ownerScoping: true, indexes: [{ partitionKey: 'status' }] },
+  ];
+  const arn = (table: string) => JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] });
+  const indexArn = (table: string, name: string) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${name}`]] });
+  const PRODUCTS = 'TodosproductsTableF1DCDA92';
+  const ORDERS = 'TodosordersTableFD6FD420';
+  const ORDERS_IDEMPOTENCY = 'TodosordersIdempotencyTable42734E62';
+  const statement = (actions: string[], ...arns: string[]) => ({ actions: [...actions].sort(), resources: [...arns].sort() });
+  // Per operation of each resource: [statements] (written out by hand: the contract).
+  const PER_OPERATION: Record<string, { actions: string[]; resources: string[] }[]> = {
+    'products/ReadFunction': [statement(['dynamodb:GetItem'], arn(PRODUCTS))],
+    'products/ListFunction': [statement(['dynamodb:Scan'], arn(PRODUCTS)), statement(['dynamodb:Query'], indexArn(PRODUCTS, 'byCategory'))],
+    'orders/CreateFunction': [statement(['dynamodb:PutItem'], arn(ORDERS)), statement(['dynamodb:PutItem'], arn(ORDERS_IDEMPOTENCY))],
+    'orders/ReadFunction': [statement(['dynamodb:GetItem'], arn(ORDERS))],
+    'orders/ListFunction': [statement(['dynamodb:Query'], arn(ORDERS)), statement(['dynamodb:Query'], indexArn(ORDERS, 'byStatus'))],
+    'orders/UpdateFunction': [statement(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], arn(ORDERS))],
+    'orders/DeleteFunction': [statement(['dynamodb:DeleteItem'], arn(ORDERS))],
+  };
+  const PRODUCTS_ALL = [statement(['dynamodb:GetItem', 'dynamodb:Scan'], arn(PRODUCTS)), statement(['dynamodb:Query'], indexArn(PRODUCTS, 'byCategory'))];
+  const ORDERS_ALL = [
+    statement(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], arn(ORDERS)),
+    statement(['dynamodb:Query'], indexArn(ORDERS, 'byStatus')),
+    statement(['dynamodb:PutItem'], arn(ORDERS_IDEMPOTENCY)),
+  ];
+  const sorted = (sts: { actions: string[]; resources: string[] }[]) => [...sts].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const secretReaders = (s: ReturnType<typeof synth>) => Object.entries(s.template.toJSON().Resources as Record<string, any>)
+    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'))
+    .map(([, r]) => r.Properties.Roles[0].Ref as string).sort();
+
+  test('PER_OPERATION: one function per operation of each resource, each with its own actions on its own resource only', () => {
+    const s = synth({ authorization: jwt, resources });
+    const byFn = dynamoStatementsByFunction(s, true);
+    expect(Object.keys(byFn).sort()).toEqual(Object.keys(PER_OPERATION).sort());
+    for (const [fn, expected] of Object.entries(PER_OPERATION)) expect({ fn, st: sorted(byFn[fn]) }).toEqual({ fn, st: sorted(expected) });
+    expect(secretReaders(s)).toEqual([expect.stringMatching(/^TodosordersListFunctionRole/), expect.stringMatching(/^TodosproductsListFunctionRole/)]);
+  });
+
+  test('PER_RESOURCE: one function per resource, with the union of that resource\'s routes on that resource\'s tables', () => {
+    const s = synth({ authorization: jwt, resources, handlerMode: HandlerMode.PER_RESOURCE });
+    const byFn = dynamoStatementsByFunction(s, true);
+    expect(Object.keys(byFn).sort()).toEqual(['orders/CrudFunction', 'products/CrudFunction']);
+    expect(sorted(byFn['products/CrudFunction'])).toEqual(sorted(PRODUCTS_ALL));
+    expect(sorted(byFn['orders/CrudFunction'])).toEqual(sorted(ORDERS_ALL));
+    expect(JSON.stringify(byFn['orders/CrudFunction'])).not.toContain('dynamodb:Scan');
+  });
+
+  test('SINGLE: one function for the API, with every route\'s actions on exactly the tables and indexes they touch', () => {
+    const s = synth({ authorization: jwt, resources, handlerMode: HandlerMode.SINGLE });
+    const byFn = dynamoStatementsByFunction(s, true);
+    expect(Object.keys(byFn)).toEqual(['CrudFunction']);
+    expect(sorted(byFn.CrudFunction)).toEqual(sorted([...PRODUCTS_ALL, ...ORDERS_ALL]));
+    // Scan only on the table that is not owner-scoped.
+    expect(byFn.CrudFunction.filter((st) => st.actions.includes('dynamodb:Scan')).map((st) => st.resources)).toEqual([[arn(PRODUCTS)]]);
+    expect(secretReaders(s)).toEqual([expect.stringMatching(/^TodosCrudFunctionRole/)]);
+  });
+});

@@ -84,4 +84,28 @@ describe('resolvePlan: props become one complete plan, every default applied onc
     expect(api.monitoring.thresholds.apiLatencyP99.toMilliseconds()).toBe(1000);
     expect(plan({ timeout: Duration.seconds(3) }).resources[0].lambda.timeout.toSeconds()).toBe(3);
   });
+
+  test('several resources: in declared order, each with its own data, its authorization and the API\'s Lambda defaults under its overrides', () => {
+    const p = plan({
+      authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] }),
+      memorySize: 2048,
+      environment: { STAGE: 'prod', TIER: 'basic' },
+      resources: [
+        { name: 'products', operations: [Operation.READ], authorization: ApiAuthorization.none() },
+        { name: 'orders', ownerScoping: true, memorySize: 512, environment: { TIER: 'gold' } },
+      ],
+    });
+    expect(p.declaredResources).toBe(true);
+    expect(p.resources.map((r) => [r.name, r.index, r.authorization.kind, r.operations.length, r.ownerAttribute ?? null])).toEqual([
+      ['products', 0, 'none', 1, null],
+      ['orders', 1, 'jwt', 5, 'owner'],
+    ]);
+    expect(p.resources[1].authorization).toBe(p.api.authorization);
+    expect(p.resources.map((r) => [r.lambda.memorySize, r.lambda.environment])).toEqual([
+      [2048, { STAGE: 'prod', TIER: 'basic' }],
+      [512, { STAGE: 'prod', TIER: 'gold' }],
+    ]);
+    expect(p.resources[1].lambda.logRetention).toBe(logs.RetentionDays.ONE_MONTH);
+    expect(plan().declaredResources).toBe(false);
+  });
 });

@@ -30,7 +30,18 @@ describe('props', () => {
     expect(routes(s).map((r) => r.RouteKey).sort()).toEqual(['DELETE /todos/{id}', 'GET /todos', 'GET /todos/{id}', 'PATCH /todos/{id}', 'POST /todos', 'PUT /todos/{id}']);
     s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { KeySchema: [{ AttributeName: 'todoId', KeyType: 'HASH' }] });
     s.app.synth();
-    expect(stagedConfig(s)).toMatchObject({ version: 2, resourceName: 'todos', idAttribute: 'todoId', defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400 });
+    expect(stagedConfig(s)).toEqual({
+      version: 3,
+      resources: [{
+        name: 'todos',
+        idAttribute: 'todoId',
+        operations: ['create', 'read', 'list', 'update', 'delete'],
+        indexes: [],
+        defaultPageSize: 25,
+        maxPageSize: 100,
+        idempotencyTtlSeconds: 86400,
+      }],
+    });
   });
 
   test('a disabled operation has no route and no function; no CREATE means no idempotency table', () => {
@@ -45,7 +56,7 @@ describe('props', () => {
     const s = synth({ handlerMode: HandlerMode.SINGLE });
     s.template.resourceCountIs('AWS::Lambda::Function', 1);
     s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
-    expect(fnProps(s)[0].Environment.Variables.CRUD_OPERATIONS).toBe('create,read,list,update,delete');
+    expect(fnProps(s)[0].Environment.Variables.CRUD_ROUTES).toBe('items:create,items:read,items:list,items:update,items:delete');
     expect(new Set(Object.values(s.api.functions)).size).toBe(1);
     expect(s.api.alarms).toHaveLength(3 + 4);
   });
@@ -59,7 +70,7 @@ describe('props', () => {
       ],
     });
     s.app.synth();
-    expect(stagedConfig(s).indexes).toEqual([
+    expect(stagedConfig(s).resources[0].indexes).toEqual([
       { indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' }, { indexName: 'tags', partitionKey: 'tag' },
     ]);
   });
@@ -72,7 +83,7 @@ describe('props', () => {
     const s = synth({ schema });
     for (const p of fnProps(s)) expect(JSON.stringify(p.Environment).length).toBeLessThan(1000);
     s.app.synth();
-    expect(stagedConfig(s).schema).toEqual(schema);
+    expect(stagedConfig(s).resources[0].schema).toEqual(schema);
   });
 
   test('owner scoping with JWT: the table keyed by (owner, id), indexes by (owner+value), JWT authorizer with scopes on every route', () => {
@@ -94,7 +105,7 @@ describe('props', () => {
     });
     for (const r of routes(s)) expect(r).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: ['items/rw'] });
     s.app.synth();
-    expect(stagedConfig(s).ownerScoping).toEqual({ attribute: 'owner' });
+    expect(stagedConfig(s).resources[0].ownerScoping).toEqual({ attribute: 'owner' });
   });
 
   test('cognito, custom and none authorization', () => {
@@ -187,7 +198,7 @@ describe('props', () => {
     const p = fnProps(s)[0];
     expect(p.Handler).toBe('index.main');
     expect(p.Code.ZipFile).toContain('exports.main');
-    expect(JSON.parse(p.Environment.Variables.CRUD_CONFIG)).toMatchObject({ resourceName: 'items', operations: ['read'] });
+    expect(JSON.parse(p.Environment.Variables.CRUD_CONFIG)).toMatchObject({ version: 3, resources: [{ name: 'items', operations: ['read'] }] });
     s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
   });
 
@@ -221,7 +232,7 @@ describe('props', () => {
     const s = synth({}, (stack) => ({ existingTable: dynamodb.TableV2.fromTableName(stack, 'Existing', 'legacy-items') }));
     s.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1); // the idempotency table only
     expect(JSON.stringify(s.template.findResources('AWS::IAM::Policy'))).toContain(':table/legacy-items');
-    expect(fnProps(s)[0].Environment.Variables.CRUD_TABLE_NAME).toBe('legacy-items');
+    expect(fnProps(s)[0].Environment.Variables.CRUD_TABLE_NAME_0).toBe('legacy-items');
   });
 
   test('monitoring: thresholds, SNS actions on ALARM and OK, dashboard; alarms off', () => {
@@ -252,7 +263,7 @@ describe('props', () => {
   test('page sizes and idempotency TTL reach the handler config', () => {
     const s = synth({ defaultPageSize: 10, maxPageSize: 500, idempotencyTtl: Duration.hours(2) });
     s.app.synth();
-    expect(stagedConfig(s)).toMatchObject({ defaultPageSize: 10, maxPageSize: 500, idempotencyTtlSeconds: 7200 });
+    expect(stagedConfig(s).resources[0]).toMatchObject({ defaultPageSize: 10, maxPageSize: 500, idempotencyTtlSeconds: 7200 });
   });
 
   test('metric helpers are the stage\'s own (HttpStage names and defaults), on this API\'s stage', () => {
@@ -296,18 +307,23 @@ describe('local runner manifest (construct metadata in the cloud assembly)', () 
     const manifest = entries[0].data as any;
     const fnIds = Object.keys(s.template.findResources('AWS::Lambda::Function'));
     expect(manifest).toMatchObject({
-      version: 2,
+      version: 3,
       path: 'TestStack/Todos',
       stageName: '$default',
-      auth: { kind: 'jwt', issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] },
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], maxAgeSeconds: 600 },
       throttle: { rateLimit: 5, burstLimit: 10 },
-      table: { logicalId: 'TodosDefaultResourceTableFBA9B072', partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus' }] },
-      idempotencyTable: { logicalId: 'TodosDefaultResourceIdempotencyTableFE8FB1A2', partitionKey: 'pk', ttlAttribute: 'expiresAt' },
+      resources: [{
+        name: 'items',
+        table: { logicalId: 'TodosDefaultResourceTableFBA9B072', partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus' }] },
+        idempotencyTable: { logicalId: 'TodosDefaultResourceIdempotencyTableFE8FB1A2', partitionKey: 'pk', ttlAttribute: 'expiresAt' },
+      }],
     });
     expect(manifest.routes).toHaveLength(6);
-    for (const r of manifest.routes) expect(fnIds).toContain(r.functionLogicalId);
+    for (const r of manifest.routes) {
+      expect(fnIds).toContain(r.functionLogicalId);
+      expect(r).toMatchObject({ resource: 'items', auth: { kind: 'jwt', issuer: 'https://issuer.example.com/', audience: ['api'], scopes: ['items/rw'] } });
+    }
     expect(manifest.routes.find((r: any) => r.method === 'PATCH')).toMatchObject({ path: '/items/{id}', operation: 'update' });
-    expect(manifest.functions.map((f: any) => f.operations)).toEqual([['create'], ['read'], ['list'], ['update'], ['delete']]);
+    expect(manifest.functions.map((f: any) => f.routes)).toEqual([['items:create'], ['items:read'], ['items:list'], ['items:update'], ['items:delete']]);
   });
 });

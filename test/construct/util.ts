@@ -23,15 +23,20 @@ export function logicalId(stack: Stack, construct: { node: any }): string {
   return stack.getLogicalId(construct.node.defaultChild ?? construct);
 }
 
-/** For each function: its DynamoDB statements as { actions (sorted), resources (as JSON) }. */
-export function dynamoStatementsByFunction(s: Synth): Record<string, { actions: string[]; resources: string[] }[]> {
+/**
+ * For each function: its DynamoDB statements as { actions (sorted), resources (as JSON) }, keyed by the id of the
+ * function's construct (`ListFunction`), or with `byPath` by its path under the API (`orders/ListFunction`,
+ * `CrudFunction`).
+ */
+export function dynamoStatementsByFunction(s: Synth, byPath = false): Record<string, { actions: string[]; resources: string[] }[]> {
   const t = s.template.toJSON().Resources as Record<string, any>;
   const out: Record<string, { actions: string[]; resources: string[] }[]> = {};
   for (const fn of s.api.handlerFunctions) {
     const roleId = s.stack.getLogicalId(fn.role!.node.defaultChild as any);
     const policies = Object.values(t).filter((r: any) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleId));
     const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    out[fn.node.scope!.node.id] = statements
+    const key = byPath ? fn.node.scope!.node.path.slice(s.api.node.path.length + 1) : fn.node.scope!.node.id;
+    out[key] = statements
       .map((st: any) => ({ actions: [st.Action].flat().sort(), resources: [st.Resource].flat().map((r: any) => JSON.stringify(r)).sort() }))
       .filter((st: any) => st.actions.some((a: string) => a.startsWith('dynamodb:')));
   }

@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ApiAuthorization, Operation, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
+import { ApiAuthorization, HandlerMode, Operation, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
 
 const jwt = () => ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] });
 
@@ -90,6 +90,26 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['alarm options with alarms off', (stack) => ({ alarms: false, alarmTopic: new sns.Topic(stack, 'T'), alarmThresholds: { api5xxErrors: 3 } }), /'alarmThresholds' and 'alarmTopic' set while 'alarms' is false/],
   ['duration percent out of range', { alarmThresholds: { lambdaDurationPercentOfTimeout: 150 } }, /'alarmThresholds.lambdaDurationPercentOfTimeout' must be in \(0, 100\] \(got 150\)/],
   ['count threshold below 1', { alarmThresholds: { api5xxErrors: 0 } }, /'alarmThresholds.api5xxErrors' must be at least 1 \(got 0\)/],
+  // ---- several resources (`resources`)
+  ['resource-level props at the top level with resources', { resources: [{ name: 'a' }], idAttribute: 'key', schema: { type: 'object' } },
+    /'idAttribute', 'schema' are set on the API, but with 'resources' they belong to each resource; move them into the entries of 'resources'/],
+  ['resourceName with resources', { resources: [{ name: 'a' }], resourceName: 'b' }, /'resourceName' is set on the API.*\('resourceName' is the entry's 'name'\)/],
+  ['resources empty', { resources: [] }, /'resources' is empty: declare at least one resource/],
+  ['resource names not unique', { resources: [{ name: 'a' }, { name: 'b' }, { name: 'a' }] }, /'resources\[0\]' and 'resources\[2\]' are both named 'a'/],
+  ['resource name not a path segment', { resources: [{ name: 'a' }, { name: 'b/c' }] }, /'resources\[1\].name' must be one URL path segment.*got 'b\/c'/],
+  ['resource name taken by the API\'s own parts', { resources: [{ name: 'Alarms' }] }, /'resources\[0\].name' must not be 'Alarms': the API's own Alarms has that construct id/],
+  ['a resource rule names the entry', { resources: [{ name: 'a' }, { name: 'b', indexes: [{ partitionKey: 'id' }] }] },
+    /'resources\[1\].indexes\[0\].partitionKey' must not be 'id'/],
+  ['owner scoping on a resource whose own authorization is none()', { authorization: jwt(), resources: [{ name: 'a', ownerScoping: true, authorization: ApiAuthorization.none() }] },
+    /'resources\[0\].ownerScoping' needs a caller identity with a JWT 'sub', but 'resources\[0\].authorization' is none\(\)/],
+  ['a resource Lambda override out of range', { resources: [{ name: 'a', memorySize: 64 }] }, /'resources\[0\].memorySize' must be an integer from 128 to 10240 MB \(got 64\)/],
+  ['a resource environment with a reserved name', { resources: [{ name: 'a', environment: { CRUD_ROUTES: 'x' } }] }, /'resources\[0\].environment' key 'CRUD_ROUTES' is reserved/],
+  ['a resource provisioned above the API\'s reserved', { reservedConcurrency: 2, resources: [{ name: 'a', provisionedConcurrency: 5 }] },
+    /'resources\[0\].provisionedConcurrency' \(5\) exceeds 'resources\[0\].reservedConcurrency' \(2\)/],
+  ['SINGLE with resources whose Lambda settings differ', {
+    handlerMode: HandlerMode.SINGLE,
+    resources: [{ name: 'a', memorySize: 512 }, { name: 'b' }, { name: 'c', timeout: Duration.seconds(20) }],
+  }, /handlerMode SINGLE runs every resource in one function, but 'resources\[0\].memorySize', 'resources\[2\].timeout' give the resources different Lambda settings; set them once on the API, or use HandlerMode.PER_RESOURCE/],
 ];
 
 describe('invalid props throw at construction, naming the prop, the value and the fix', () => {

@@ -9,18 +9,22 @@ import { apiEvent } from './support/events';
 import { ConfigError, loadConfig, parseConfig, parseEnvironment } from '../../src/handler/load-config';
 import { CONFIG_FILE_NAME, HandlerConfig } from '../../src/shared/config';
 
-const minimal = { version: 2 };
+/** A config of one resource (`items` unless named). */
+const one = (resource: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({ version: 3, resources: [{ name: 'items', ...resource }], ...top });
+const minimal = one();
 const full: HandlerConfig = {
-  version: 2,
-  resourceName: 'todos',
-  idAttribute: 'todoId',
-  operations: ['read', 'list'],
-  indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'due' }],
-  defaultPageSize: 10,
-  maxPageSize: 50,
-  idempotencyTtlSeconds: 3600,
-  ownerScoping: { attribute: 'owner' },
-  schema: { type: 'object' },
+  version: 3,
+  resources: [{
+    name: 'todos',
+    idAttribute: 'todoId',
+    operations: ['read', 'list'],
+    indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'due' }],
+    defaultPageSize: 10,
+    maxPageSize: 50,
+    idempotencyTtlSeconds: 3600,
+    ownerScoping: { attribute: 'owner' },
+    schema: { type: 'object' },
+  }],
 };
 
 describe('loadConfig', () => {
@@ -33,23 +37,25 @@ describe('loadConfig', () => {
   test('the file beside the handler wins over CRUD_CONFIG_FILE and CRUD_CONFIG', () => {
     fs.writeFileSync(path.join(dir, CONFIG_FILE_NAME), JSON.stringify(full));
     const other = path.join(dir, 'other.json');
-    fs.writeFileSync(other, JSON.stringify({ ...minimal, resourceName: 'other' }));
+    fs.writeFileSync(other, JSON.stringify(one({ name: 'other' })));
     expect(loadConfig(dir, { CRUD_CONFIG_FILE: other, CRUD_CONFIG: JSON.stringify(minimal) })).toEqual(full);
   });
 
   test('then CRUD_CONFIG_FILE, then CRUD_CONFIG; defaults fill what is absent', () => {
     const other = path.join(dir, 'other.json');
-    fs.writeFileSync(other, JSON.stringify({ ...minimal, resourceName: 'other' }));
-    expect(loadConfig(dir, { CRUD_CONFIG_FILE: other, CRUD_CONFIG: JSON.stringify(minimal) }).resourceName).toBe('other');
+    fs.writeFileSync(other, JSON.stringify(one({ name: 'other' })));
+    expect(loadConfig(dir, { CRUD_CONFIG_FILE: other, CRUD_CONFIG: JSON.stringify(minimal) }).resources[0].name).toBe('other');
     expect(loadConfig(dir, { CRUD_CONFIG: JSON.stringify(minimal) })).toEqual({
-      version: 2,
-      resourceName: 'items',
-      idAttribute: 'id',
-      operations: ['create', 'read', 'list', 'update', 'delete'],
-      indexes: [],
-      defaultPageSize: 25,
-      maxPageSize: 100,
-      idempotencyTtlSeconds: 86400,
+      version: 3,
+      resources: [{
+        name: 'items',
+        idAttribute: 'id',
+        operations: ['create', 'read', 'list', 'update', 'delete'],
+        indexes: [],
+        defaultPageSize: 25,
+        maxPageSize: 100,
+        idempotencyTtlSeconds: 86400,
+      }],
     });
   });
 
@@ -65,44 +71,62 @@ describe('loadConfig', () => {
 describe('parseConfig refuses what the handler cannot serve', () => {
   test.each([
     [[], /expected a JSON object/],
-    [{ version: 1 }, /understands version 2 only/],
-    [{ ...minimal, resourcename: 'x' }, /unknown field 'resourcename'/],
-    [{ ...minimal, resourceName: 'a/b' }, /'resourceName' must be one URL path segment/],
-    [{ ...minimal, idAttribute: '' }, /'idAttribute' must be an attribute name/],
-    [{ ...minimal, idAttribute: 'version' }, /server-managed/],
-    [{ ...minimal, operations: ['create', 'fly'] }, /'operations' must be an array of/],
-    [{ ...minimal, indexes: [{ indexName: 'ix', partitionKey: 'a' }] }, /'indexes\[0\].indexName' must be a DynamoDB index name/],
-    [{ ...minimal, indexes: [{ indexName: 'byId', partitionKey: 'id' }] }, /must not be the id attribute/],
-    [{ ...minimal, indexes: [{ indexName: 'byLimit', partitionKey: 'limit' }] }, /reserved query parameter/],
-    [{ ...minimal, indexes: [{ indexName: 'one', partitionKey: 'a' }, { indexName: 'two', partitionKey: 'a' }] }, /would be ambiguous/],
-    [{ ...minimal, indexes: [{ indexName: 'byVersion', partitionKey: 'k', sortKey: 'version' }] }, /cannot use 'version'/],
-    [{ ...minimal, ownerScoping: { attribute: 'id' } }, /must differ from the id attribute/],
-    [{ ...minimal, ownerScoping: { attribute: 'owner', indexName: 'byOwner' } }, /unknown field 'ownerScoping.indexName'/],
-    [{ ...minimal, ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'byOwner', partitionKey: 'owner' }] }, /must not be the owner attribute/],
-    [{ ...minimal, indexes: [{ indexName: 'byGen', partitionKey: '_generation' }] }, /hidden server-managed attribute/],
-    [{ ...minimal, basePath: '/v1' }, /'basePath' must be an API mapping key/],
-    [{ ...minimal, schema: 'string' }, /'schema' must be a JSON Schema/],
-    [{ ...minimal, maxPageSize: 5000 }, /'maxPageSize' must be an integer from 1 to 1000/],
-    [{ ...minimal, defaultPageSize: 200 }, /'defaultPageSize' must be an integer from 1 to 100/],
-    [{ ...minimal, idempotencyTtlSeconds: 0 }, /'idempotencyTtlSeconds'/],
+    [{ version: 2, resourceName: 'items' }, /understands version 3 only/],
+    [{ version: 3, resources: [] }, /'resources' must be a non-empty array/],
+    [{ version: 3, resources: [{ name: 'a' }, { name: 'a' }] }, /two resources are named 'a'/],
+    [{ version: 3, resources: [{ name: 'a' }], resourceName: 'a' }, /unknown field 'resourceName'/],
+    [one({ resourcename: 'x' }), /resources\[0\]: unknown field 'resourcename'/],
+    [one({ name: 'a/b' }), /resources\[0\]: 'name' must be one URL path segment/],
+    [one({ idAttribute: '' }), /'idAttribute' must be an attribute name/],
+    [one({ idAttribute: 'version' }), /server-managed/],
+    [one({ operations: ['create', 'fly'] }), /'operations' must be an array of/],
+    [one({ indexes: [{ indexName: 'ix', partitionKey: 'a' }] }), /'indexes\[0\].indexName' must be a DynamoDB index name/],
+    [one({ indexes: [{ indexName: 'byId', partitionKey: 'id' }] }), /must not be the id attribute/],
+    [one({ indexes: [{ indexName: 'byLimit', partitionKey: 'limit' }] }), /reserved query parameter/],
+    [one({ indexes: [{ indexName: 'one', partitionKey: 'a' }, { indexName: 'two', partitionKey: 'a' }] }), /would be ambiguous/],
+    [one({ indexes: [{ indexName: 'byVersion', partitionKey: 'k', sortKey: 'version' }] }), /cannot use 'version'/],
+    [one({ ownerScoping: { attribute: 'id' } }), /must differ from the id attribute/],
+    [one({ ownerScoping: { attribute: 'owner', indexName: 'byOwner' } }), /unknown field 'ownerScoping.indexName'/],
+    [one({ ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'byOwner', partitionKey: 'owner' }] }), /must not be the owner attribute/],
+    [one({ indexes: [{ indexName: 'byGen', partitionKey: '_generation' }] }), /hidden server-managed attribute/],
+    [one({}, { basePath: '/v1' }), /'basePath' must be an API mapping key/],
+    [one({ schema: 'string' }), /'schema' must be a JSON Schema/],
+    [one({ maxPageSize: 5000 }), /'maxPageSize' must be an integer from 1 to 1000/],
+    [one({ defaultPageSize: 200 }), /'defaultPageSize' must be an integer from 1 to 100/],
+    [one({ idempotencyTtlSeconds: 0 }), /'idempotencyTtlSeconds'/],
   ])('%j', (raw, message) => {
     expect(() => parseConfig(raw, 'test')).toThrow(message);
   });
 
-  test('the environment needs the table name', () => {
-    const key = { CRUD_CURSOR_SECRET: 'k'.repeat(32) };
-    expect(() => parseEnvironment(full, {})).toThrow(/CRUD_TABLE_NAME is not set/);
-    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', ...key }).operations).toEqual(new Set(['read', 'list']));
-    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_OPERATIONS: ' list ', ...key }).operations).toEqual(new Set(['list']));
+  const two: HandlerConfig = { version: 3, resources: [...full.resources, { ...full.resources[0], name: 'tags', operations: ['create', 'read'] }] };
+  const key = { CRUD_CURSOR_SECRET: 'k'.repeat(32) };
+
+  test('the environment needs the tables of the resources the function serves, and only those', () => {
+    expect(() => parseEnvironment(full, key)).toThrow(/CRUD_TABLE_NAME_0 is not set: the handler needs the table of resource 'todos'/);
+    const all = parseEnvironment(two, { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', ...key });
+    expect([...all.resources.keys()]).toEqual(['todos', 'tags']);
+    expect(all.resources.get('todos')!.operations).toEqual(new Set(['read', 'list']));
+    const some = parseEnvironment(two, { CRUD_TABLE_NAME_1: 't1', CRUD_IDEMPOTENCY_TABLE_NAME_1: 'i1', CRUD_ROUTES: ' tags:create ' });
+    expect([...some.resources.keys()]).toEqual(['tags']);
+    expect(some.resources.get('tags')).toMatchObject({ tableName: 't1', idempotencyTableName: 'i1', operations: new Set(['create']) });
+  });
+
+  test('CRUD_ROUTES names served operations of resources of the config', () => {
+    const env = { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', ...key };
+    expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'nope:read' })).toThrow(/'nope:read', which names no resource of the config \(todos, tags\)/);
+    expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'tags:fly' })).toThrow(/'fly' is not an operation/);
+    expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'tags:delete' })).toThrow(/'tags:delete', which the config does not enable \(create, read\)/);
+    expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'read' })).toThrow(/names no resource/);
   });
 
   test('a function that lists needs a cursor key: there is no default or derived one', () => {
-    expect(() => parseEnvironment(full, { CRUD_TABLE_NAME: 't' })).toThrow(/Neither CRUD_CURSOR_SECRET_ARN nor CRUD_CURSOR_SECRET is set/);
-    expect(() => parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_CURSOR_SECRET: 'short' })).toThrow(/shorter than 16 bytes/);
-    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_OPERATIONS: 'read' }).cursorSecretArn).toBeUndefined();
-    const env = parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_CURSOR_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k' });
+    const t = { CRUD_TABLE_NAME_0: 't' };
+    expect(() => parseEnvironment(full, t)).toThrow(/Neither CRUD_CURSOR_SECRET_ARN nor CRUD_CURSOR_SECRET is set/);
+    expect(() => parseEnvironment(full, { ...t, CRUD_CURSOR_SECRET: 'short' })).toThrow(/shorter than 16 bytes/);
+    expect(parseEnvironment(full, { ...t, CRUD_ROUTES: 'todos:read' }).cursorSecretArn).toBeUndefined();
+    const env = parseEnvironment(full, { ...t, CRUD_CURSOR_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k' });
     expect(env.cursorSecretArn).toBe('arn:aws:secretsmanager:eu-west-1:1:secret:k');
-    expect(parseEnvironment(full, { CRUD_TABLE_NAME: 't', CRUD_CURSOR_SECRET: `${'a'.repeat(32)} ${'b'.repeat(32)}` }).cursorSecrets)
+    expect(parseEnvironment(full, { ...t, CRUD_CURSOR_SECRET: `${'a'.repeat(32)} ${'b'.repeat(32)}` }).cursorSecrets)
       .toEqual(['a'.repeat(32), 'b'.repeat(32)]);
   });
 });
@@ -117,9 +141,9 @@ describe('the Lambda entry (crud.lambda.ts)', () => {
     const api = await createTestApi();
     try {
       await api.call('PUT', '/items/entry', { json: { a: 1 } });
-      process.env.CRUD_TABLE_NAME = api.tableName;
+      process.env.CRUD_TABLE_NAME_0 = api.tableName;
       process.env.CRUD_CONFIG = JSON.stringify(api.config);
-      process.env.CRUD_OPERATIONS = 'read';
+      process.env.CRUD_ROUTES = 'items:read';
       let entry: typeof import('../../src/handler/crud.lambda') | undefined;
       jest.isolateModules(() => {
         entry = jest.requireActual<typeof import('../../src/handler/crud.lambda')>('../../src/handler/crud.lambda');
@@ -143,7 +167,7 @@ describe('the Lambda entry (crud.lambda.ts)', () => {
   test('fails at import with a ConfigError when there is no config', () => {
     delete process.env.CRUD_CONFIG;
     delete process.env.CRUD_CONFIG_FILE;
-    process.env.CRUD_TABLE_NAME = 't';
+    process.env.CRUD_TABLE_NAME_0 = 't';
     jest.isolateModules(() => {
       expect(() => jest.requireActual('../../src/handler/crud.lambda')).toThrow(/No handler config/);
     });

@@ -543,7 +543,7 @@ describe('schema drafts', () => {
 describe('operations served by this function', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await createTestApi({ config: { operations: ['create', 'read', 'list'] }, env: { CRUD_OPERATIONS: 'read' } });
+    api = await createTestApi({ config: { operations: ['create', 'read', 'list'] }, env: { CRUD_ROUTES: 'items:read' } });
   });
   afterAll(() => api.destroy());
 
@@ -555,8 +555,8 @@ describe('operations served by this function', () => {
   });
 
   test('the environment must fit the config', () => {
-    expect(() => api.handlerWith({ CRUD_OPERATIONS: 'read,delete' })).toThrow(/'delete', which the config does not enable/);
-    expect(() => api.handlerWith({ CRUD_OPERATIONS: 'read,fly' })).toThrow(/'fly', which is not an operation/);
+    expect(() => api.handlerWith({ CRUD_ROUTES: 'items:read,items:delete' })).toThrow(/'items:delete', which the config does not enable/);
+    expect(() => api.handlerWith({ CRUD_ROUTES: 'items:read,items:fly' })).toThrow(/'fly' is not an operation/);
   });
 });
 

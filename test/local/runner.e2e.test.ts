@@ -24,7 +24,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
   const token = (sub: string, claims: Record<string, unknown> = {}) =>
     signJwt({ iss: ISSUER, aud: 'api', sub, exp: now() + 600, ...claims }, rsa.privateKey, 'k1');
   let runner: Runner;
-  let pub: string; let priv: string; let echo: string; let throttled: string;
+  let pub: string; let priv: string; let echo: string; let throttled: string; let shop: string;
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI)).toBe(true); // built by `npx projen bundle` (pre-compile)
@@ -64,11 +64,25 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     new ServerlessCrudApi(stack, 'Throttled', {
       resourceName: 'slow', authorization: ApiAuthorization.none(), operations: [Operation.LIST], throttle: { rateLimit: 1, burstLimit: 2 },
     });
+    // Three resources in one API: a public read-only catalogue, JWT orders kept per owner, IAM-authorized tags.
+    new ServerlessCrudApi(stack, 'Shop', {
+      throttle: { rateLimit: 10_000, burstLimit: 10_000 },
+      resources: [
+        { name: 'catalogue', authorization: ApiAuthorization.none(), operations: [Operation.READ, Operation.LIST] },
+        {
+          name: 'orders',
+          authorization: ApiAuthorization.jwt({ issuer: ISSUER, audience: ['api'] }),
+          ownerScoping: true,
+          schema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } },
+        },
+        { name: 'tags', idAttribute: 'tag', operations: [Operation.CREATE, Operation.READ, Operation.DELETE] },
+      ],
+    });
     app.synth();
 
     runner = await startRunner(['--assembly', assemblyDir, '--port', '0', '--endpoint', process.env.AWS_ENDPOINT_URL_DYNAMODB!, '--jwks', jwksFile]);
-    ({ 'E2E/Public': pub, 'E2E/Private': priv, 'E2E/Echo': echo, 'E2E/Throttled': throttled } = runner.urls);
-    expect([pub, priv, echo, throttled].every(Boolean)).toBe(true);
+    ({ 'E2E/Public': pub, 'E2E/Private': priv, 'E2E/Echo': echo, 'E2E/Throttled': throttled, 'E2E/Shop': shop } = runner.urls);
+    expect([pub, priv, echo, throttled, shop].every(Boolean)).toBe(true);
   });
 
   afterAll(async () => {
@@ -232,6 +246,40 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
     expect((await fetch(`${priv}/notes/gen`, { headers: as('tenant-a', { 'if-none-match': first.headers.get('etag')! }) })).status).toBe(200);
     // 6 (the Scan grant) is structural: see iam.test.ts and handler-actions.test.ts.
+  });
+
+  test('three resources on one port: every route of each, each with its own authorization, table and schema', async () => {
+    const jwt = (sub: string) => ({ 'authorization': `Bearer ${token(sub)}`, 'content-type': 'application/json' });
+    const json = { 'content-type': 'application/json' };
+    // catalogue: read-only and public; no write routes exist at all.
+    expect((await fetch(`${shop}/catalogue`)).status).toBe(200);
+    expect((await fetch(`${shop}/catalogue/none`)).status).toBe(404);
+    const write = await fetch(`${shop}/catalogue`, { method: 'POST', headers: json, body: '{}' });
+    expect([write.status, await write.json()]).toEqual([404, { message: 'Not Found' }]);
+    // orders: JWT required, owner-scoped, its own schema.
+    expect((await fetch(`${shop}/orders`, { method: 'POST', headers: json, body: '{"sku":"a"}' })).status).toBe(401);
+    expect((await fetch(`${shop}/orders`, { method: 'POST', headers: jwt('ann'), body: '{"qty":1}' })).status).toBe(422);
+    const order = await fetch(`${shop}/orders`, { method: 'POST', headers: jwt('ann'), body: '{"id":"o1","sku":"a"}' });
+    expect([order.status, order.headers.get('location')]).toEqual([201, '/orders/o1']);
+    expect((await fetch(`${shop}/orders/o1`, { headers: jwt('ben') })).status).toBe(404);
+    const put = await fetch(`${shop}/orders/o1`, { method: 'PUT', headers: jwt('ann'), body: '{"sku":"b"}' });
+    expect(put.status).toBe(200);
+    const patched = await fetch(`${shop}/orders/o1`, { method: 'PATCH', headers: { ...jwt('ann'), 'if-match': put.headers.get('etag')! }, body: '{"sku":"c"}' });
+    expect(patched.status).toBe(200);
+    expect(((await (await fetch(`${shop}/orders`, { headers: jwt('ann') })).json()) as any).items.map((i: any) => i.sku)).toEqual(['c']);
+    // tags: IAM (not enforced locally), its own id attribute; no schema, so an order-shaped body is fine here.
+    const tag = await fetch(`${shop}/tags`, { method: 'POST', headers: json, body: '{"tag":"o1","qty":1}' });
+    expect([tag.status, ((await tag.json()) as any).tag]).toEqual([201, 'o1']);
+    // Isolation between resources: the same id lives separately in each.
+    expect(((await (await fetch(`${shop}/tags/o1`)).json()) as any).qty).toBe(1);
+    expect((await fetch(`${shop}/orders/o1`, { method: 'DELETE', headers: jwt('ann') })).status).toBe(204);
+    expect((await fetch(`${shop}/tags/o1`)).status).toBe(200);
+    expect((await fetch(`${shop}/tags/o1`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${shop}/tags`)).status).toBe(404); // tags has no LIST route
+    const out = runner.output();
+    expect(out).toMatch(/\/catalogue: no authorization/);
+    expect(out).toMatch(/\/orders: JWT verified against/);
+    expect(out).toMatch(/\/tags: ! IAM AUTHORIZATION IS NOT ENFORCED LOCALLY/);
   });
 
   test('payload 2.0 fidelity: the event the function receives for repeated params, cookies, encoded path, binary body', async () => {

@@ -10,7 +10,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiEvent, RequestOptions } from './events';
 import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
-import { ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig } from '../../../src/shared/config';
+import {
+  ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, idempotencyTableNameVariable, ResourceConfig, tableNameVariable,
+} from '../../../src/shared/config';
 import { ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
 
 /** The cursor key of every test API (the runner and AWS use a secret per deployment). */
@@ -30,11 +32,16 @@ export interface TestResponse {
   readonly rawBody?: string;
 }
 
+/** A resource of a test API: overrides of the default (`items`, id `id`, every operation, no index, no schema). */
+export type TestResourceConfig = Partial<ResourceConfig>;
+
 /** Options for {@link createTestApi}. */
 export interface TestApiOptions {
-  /** Overrides of the default config (resource `items`, id `id`, every operation, no index, no schema). */
-  readonly config?: Partial<HandlerConfig>;
-  /** Extra environment (e.g. CRUD_OPERATIONS). */
+  /** The one resource of the API (and the API's `basePath`). */
+  readonly config?: TestResourceConfig & { readonly basePath?: string };
+  /** Several resources instead (each with a `name`); the first is the one `tableName`, `scanItems` etc. refer to. */
+  readonly resources?: TestResourceConfig[];
+  /** Extra environment (e.g. CRUD_ROUTES). */
   readonly env?: Record<string, string>;
   /** Create the idempotency table and pass its name. @default true */
   readonly idempotencyTable?: boolean;
@@ -46,8 +53,11 @@ export interface TestApiOptions {
 /** A running API under test. */
 export interface TestApi {
   readonly config: HandlerConfig;
+  /** The first resource's tables. */
   readonly tableName: string;
   readonly idempotencyTableName?: string;
+  /** Every resource's tables, by resource name. */
+  readonly tables: Record<string, { tableName: string; idempotencyTableName?: string }>;
   readonly handler: CrudHandler;
   /** Log lines the handler wrote, parsed. */
   readonly logs: any[];
@@ -70,23 +80,119 @@ export interface TestApi {
 
 /** Creates the tables for a config and a handler on them. */
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const { basePath, ...single } = options.config ?? {};
   const config: HandlerConfig = {
     version: CONFIG_VERSION,
-    resourceName: 'items',
-    idAttribute: 'id',
-    operations: [...ALL_OPERATIONS],
-    indexes: [],
-    defaultPageSize: DEFAULTS.defaultPageSize,
-    maxPageSize: DEFAULTS.maxPageSize,
-    idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
-    ...options.config,
+    resources: (options.resources ?? [single]).map((r) => ({
+      name: 'items',
+      idAttribute: 'id',
+      operations: [...ALL_OPERATIONS],
+      indexes: [],
+      defaultPageSize: DEFAULTS.defaultPageSize,
+      maxPageSize: DEFAULTS.maxPageSize,
+      idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
+      ...r,
+    })),
+    ...(basePath !== undefined ? { basePath } : {}),
   };
-  const suffix = `${process.pid}-${Date.now()}-${++tableCounter}`;
-  const tableName = `crud-${suffix}`;
-  const idempotencyTableName = options.idempotencyTable === false ? undefined : `crud-idem-${suffix}`;
+  const tables: TestApi['tables'] = {};
+  const baseEnv: Record<string, string> = { [ENV.CURSOR_SECRET]: TEST_CURSOR_SECRET };
+  for (const [index, resource] of config.resources.entries()) {
+    const suffix = `${process.pid}-${Date.now()}-${++tableCounter}`;
+    const names = {
+      tableName: `crud-${suffix}`,
+      ...(options.idempotencyTable === false ? {} : { idempotencyTableName: `crud-idem-${suffix}` }),
+    };
+    await createTables(resource, names.tableName, names.idempotencyTableName);
+    tables[resource.name] = names;
+    baseEnv[tableNameVariable(index)] = names.tableName;
+    if (names.idempotencyTableName) baseEnv[idempotencyTableNameVariable(index)] = names.idempotencyTableName;
+  }
+  const first = config.resources[0];
+  const { tableName, idempotencyTableName } = tables[first.name];
 
-  // The key layout the construct creates (src/shared/keys.ts): owner-scoped tables are keyed by (owner, id).
-  const keys = tableKeySchema(config.idAttribute, config.ownerScoping?.attribute, config.indexes);
+  const logs: any[] = [];
+  const build = (env: Record<string, string>, deps: Partial<HandlerDependencies> = {}) => createHandler(config, { ...baseEnv, ...env }, {
+    dynamodb: options.dynamodb ?? ddb,
+    log: (line) => logs.push(JSON.parse(line)),
+    ...options.deps,
+    ...deps,
+  });
+  const handler = build(options.env ?? {});
+  const send = async (event: APIGatewayProxyEventV2) => toTestResponse(await handler(event));
+
+  const scanRaw = async (table: string): Promise<DynamoItem[]> => {
+    const out: DynamoItem[] = [];
+    let start: DynamoItem | undefined;
+    do {
+      const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  };
+  const batchWrite = async (table: string, requests: any[]) => {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: any = { [table]: requests.slice(i, i + 25) };
+      while (pending && Object.keys(pending).length) {
+        const out = await ddb.send(new BatchWriteItemCommand({ RequestItems: pending }));
+        pending = out.UnprocessedItems;
+      }
+    }
+  };
+
+  return {
+    config,
+    tables,
+    tableName,
+    ...(idempotencyTableName ? { idempotencyTableName } : {}),
+    handler,
+    logs,
+    call: (method, path, opts) => send(apiEvent(method, path, opts)),
+    send,
+    scanItems: async () => (await scanRaw(tableName)).map(fromItem)
+      .sort((a, b) => String(a[first.idAttribute]).localeCompare(String(b[first.idAttribute]))),
+    snapshot: async () => {
+      const canon = (items: DynamoItem[]) => items.map((i) => JSON.stringify(sortKeys(i))).sort();
+      return JSON.stringify({
+        items: canon(await scanRaw(tableName)),
+        idempotency: idempotencyTableName ? canon(await scanRaw(idempotencyTableName)) : [],
+      });
+    },
+    seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(first, it)) } }))),
+    clear: async () => {
+      const keyNames = [first.ownerScoping?.attribute, first.idAttribute].filter((k): k is string => k !== undefined);
+      const itemKeys = (await scanRaw(tableName))
+        .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
+      await batchWrite(tableName, itemKeys);
+    },
+    handlerWith: build,
+    destroy: async () => {
+      for (const t of Object.values(tables)) {
+        await ddb.send(new DeleteTableCommand({ TableName: t.tableName })).catch(() => undefined);
+        if (t.idempotencyTableName) await ddb.send(new DeleteTableCommand({ TableName: t.idempotencyTableName })).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * An item as the handler stores it: in owner-scoped resources, with the hidden (owner, value) partition key of each
+ * index whose attribute the item has (src/shared/keys.ts).
+ */
+function asStored(config: ResourceConfig, item: any): any {
+  const ownerAttribute = config.ownerScoping?.attribute;
+  if (ownerAttribute === undefined || typeof item[ownerAttribute] !== 'string') return item;
+  const out = { ...item };
+  for (const ix of config.indexes) {
+    if (typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
+  }
+  return out;
+}
+
+/** Creates one resource's tables with the key layout the construct creates (src/shared/keys.ts). */
+async function createTables(resource: ResourceConfig, tableName: string, idempotencyTableName: string | undefined): Promise<void> {
+  const keys = tableKeySchema(resource.idAttribute, resource.ownerScoping?.attribute, resource.indexes);
   const attributes = new Map<string, AttributeDefinition>();
   const addAttr = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
   addAttr(keys.partitionKey);
@@ -122,86 +228,6 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     }));
   }
-
-  const logs: any[] = [];
-  const baseEnv: Record<string, string> = {
-    [ENV.TABLE_NAME]: tableName,
-    [ENV.CURSOR_SECRET]: TEST_CURSOR_SECRET,
-    ...(idempotencyTableName ? { [ENV.IDEMPOTENCY_TABLE_NAME]: idempotencyTableName } : {}),
-  };
-  const build = (env: Record<string, string>, deps: Partial<HandlerDependencies> = {}) => createHandler(config, { ...baseEnv, ...env }, {
-    dynamodb: options.dynamodb ?? ddb,
-    log: (line) => logs.push(JSON.parse(line)),
-    ...options.deps,
-    ...deps,
-  });
-  const handler = build(options.env ?? {});
-  const send = async (event: APIGatewayProxyEventV2) => toTestResponse(await handler(event));
-
-  const scanRaw = async (table: string): Promise<DynamoItem[]> => {
-    const out: DynamoItem[] = [];
-    let start: DynamoItem | undefined;
-    do {
-      const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
-  };
-  const batchWrite = async (table: string, requests: any[]) => {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending: any = { [table]: requests.slice(i, i + 25) };
-      while (pending && Object.keys(pending).length) {
-        const out = await ddb.send(new BatchWriteItemCommand({ RequestItems: pending }));
-        pending = out.UnprocessedItems;
-      }
-    }
-  };
-
-  return {
-    config,
-    tableName,
-    ...(idempotencyTableName ? { idempotencyTableName } : {}),
-    handler,
-    logs,
-    call: (method, path, opts) => send(apiEvent(method, path, opts)),
-    send,
-    scanItems: async () => (await scanRaw(tableName)).map(fromItem)
-      .sort((a, b) => String(a[config.idAttribute]).localeCompare(String(b[config.idAttribute]))),
-    snapshot: async () => {
-      const canon = (items: DynamoItem[]) => items.map((i) => JSON.stringify(sortKeys(i))).sort();
-      return JSON.stringify({
-        items: canon(await scanRaw(tableName)),
-        idempotency: idempotencyTableName ? canon(await scanRaw(idempotencyTableName)) : [],
-      });
-    },
-    seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(config, it)) } }))),
-    clear: async () => {
-      const keyNames = [config.ownerScoping?.attribute, config.idAttribute].filter((k): k is string => k !== undefined);
-      const itemKeys = (await scanRaw(tableName))
-        .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
-      await batchWrite(tableName, itemKeys);
-    },
-    handlerWith: build,
-    destroy: async () => {
-      await ddb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
-      if (idempotencyTableName) await ddb.send(new DeleteTableCommand({ TableName: idempotencyTableName })).catch(() => undefined);
-    },
-  };
-}
-
-/**
- * An item as the handler stores it: in owner-scoped resources, with the hidden (owner, value) partition key of each
- * index whose attribute the item has (src/shared/keys.ts).
- */
-function asStored(config: HandlerConfig, item: any): any {
-  const ownerAttribute = config.ownerScoping?.attribute;
-  if (ownerAttribute === undefined || typeof item[ownerAttribute] !== 'string') return item;
-  const out = { ...item };
-  for (const ix of config.indexes) {
-    if (typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
-  }
-  return out;
 }
 
 /** A handler result as a {@link TestResponse}. */

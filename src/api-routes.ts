@@ -1,0 +1,148 @@
+import { Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { HandlerMode } from './crud-operation';
+import type { CrudResource } from './crud-resource';
+import { CURSOR_KEY_ACTIONS } from './iam-actions';
+import { OperationFunction } from './operation-function';
+import type { CrudApiPlan, LambdaPlan } from './plan';
+import { ENV, HandlerConfig, OperationName, servedOperation } from './shared/config';
+import { routePath, routesOf } from './shared/routes';
+
+/*
+ * The functions of an API and its routes, by handler mode: which function serves which operations of which resources,
+ * where it lives (its construct id is part of the contract), its environment and its grants.
+ */
+
+/** What one function serves: some operations of some resources. */
+interface ServedResource {
+  readonly resource: CrudResource;
+  readonly operations: OperationName[];
+}
+
+/** A function to create: where, under which id, with which settings, serving what. */
+interface FunctionSpec {
+  readonly scope: Construct;
+  readonly id: string;
+  readonly lambda: LambdaPlan;
+  readonly serves: ServedResource[];
+}
+
+/** Inputs of {@link addFunctionsAndRoutes}. */
+export interface ApiRoutesInputs {
+  readonly plan: CrudApiPlan;
+  /** The API construct (owner of the one function in HandlerMode.SINGLE with `resources`). */
+  readonly api: Construct;
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stageName: string;
+  readonly resources: CrudResource[];
+  /** The whole handler config (the code asset carries it; custom code gets it in CRUD_CONFIG). */
+  readonly config: HandlerConfig;
+  readonly code: lambda.Code;
+  /** The list cursor key of the API, when some resource lists. */
+  readonly cursorKey?: secretsmanager.Secret;
+}
+
+/**
+ * Creates the functions of the API's handler mode, grants each exactly the actions of the routes it serves, and adds
+ * every route with its resource's authorizer. Returns each function once, in creation order.
+ */
+export function addFunctionsAndRoutes(x: ApiRoutesInputs): OperationFunction[] {
+  const { plan } = x;
+  const functions: OperationFunction[] = [];
+  for (const spec of functionSpecs(x)) {
+    const routes = spec.serves.flatMap((s) => s.operations.map((op) => servedOperation(s.resource.resourceName, op)));
+    const operations = [...new Set(spec.serves.flatMap((s) => s.operations))];
+    const lists = operations.includes('list');
+    const environment: { [key: string]: string } = {};
+    for (const s of spec.serves) Object.assign(environment, s.resource.functionEnvironment(s.operations));
+    environment[ENV.ROUTES] = routes.join(',');
+    if (lists && x.cursorKey) environment[ENV.CURSOR_SECRET_ARN] = x.cursorKey.secretArn;
+    if (spec.lambda.customCode) environment[ENV.CONFIG] = JSON.stringify(x.config);
+
+    const fn = new OperationFunction(spec.scope, spec.id, {
+      operations,
+      label: plan.declaredResources ? routes.join(', ') : operations.join(', '),
+      lambda: spec.lambda,
+      code: x.code,
+      environment,
+      managedPolicy: plan.api.hardened,
+      encryptionKey: plan.api.encryptionKey,
+      ownerPath: x.api.node.path,
+    });
+    for (const s of spec.serves) {
+      s.resource.grantRouteActions(fn.role, s.operations);
+      s.resource.attachFunction(fn, s.operations);
+    }
+    if (lists && x.cursorKey) {
+      // Exactly the read of the secret's value (AWSCURRENT and AWSPREVIOUS), on this secret only.
+      fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: CURSOR_KEY_ACTIONS, resources: [x.cursorKey.secretArn] }));
+    }
+    functions.push(fn);
+  }
+  addRoutes(x);
+  return functions;
+}
+
+/** Which functions the mode asks for. */
+function functionSpecs(x: ApiRoutesInputs): FunctionSpec[] {
+  const { plan, resources } = x;
+  const mode = plan.api.lambdaDefaults.handlerMode;
+  if (mode === HandlerMode.SINGLE && plan.declaredResources) {
+    // One function for the API; the resources' Lambda settings agree (resolvePlan checks it).
+    const serves = resources.map((r) => ({ resource: r, operations: r.plan.operations }));
+    return [{ scope: x.api, id: 'CrudFunction', lambda: resources[0].plan.lambda, serves }];
+  }
+  if (mode === HandlerMode.PER_OPERATION) {
+    return resources.flatMap((r) => r.plan.operations.map((op) => ({
+      scope: r, id: functionId([op]), lambda: r.plan.lambda, serves: [{ resource: r, operations: [op] }],
+    })));
+  }
+  // PER_RESOURCE, and SINGLE with the one resource of an API without `resources`.
+  return resources.map((r) => ({
+    scope: r, id: functionId(r.plan.operations), lambda: r.plan.lambda, serves: [{ resource: r, operations: r.plan.operations }],
+  }));
+}
+
+/** `CreateFunction` … `DeleteFunction`; a function serving several operations is the `CrudFunction`. */
+function functionId(ops: OperationName[]): string {
+  if (ops.length > 1) return 'CrudFunction';
+  return `${ops[0].charAt(0).toUpperCase()}${ops[0].slice(1)}Function`;
+}
+
+/**
+ * The routes of every resource (the shared route table, src/shared/routes.ts), each with its resource's authorizer;
+ * one integration per invoked function, shared by all of its routes across resources.
+ */
+function addRoutes(x: ApiRoutesInputs) {
+  const integrations = new Map<OperationFunction, HttpLambdaIntegration>();
+  for (const resource of x.resources) {
+    const auth = resource.plan.authorization;
+    for (const op of resource.plan.operations) {
+      const fn = resource.functionByOperation[op];
+      let integration = integrations.get(fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.invokeTarget, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(fn, integration);
+      }
+      for (const route of routesOf(op)) {
+        const path = routePath(resource.resourceName, route.target);
+        const method = route.method as apigwv2.HttpMethod;
+        const [added] = x.httpApi.addRoutes({ path, methods: [method], integration, authorizer: auth.authorizer, authorizationScopes: auth.scopes });
+        if (auth.kind === 'none') {
+          Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: `authorization of resource '${resource.resourceName}' disabled by configuration` });
+        }
+        // `{id}` is a path variable; the execute-api ARN matches any id.
+        const arnPath = route.target === 'item' ? `/${resource.resourceName}/*` : path;
+        const executeApiArn = x.httpApi.arnForExecuteApi(method, arnPath, x.stageName);
+        resource.routes.push({ method, path, operation: op, function: fn, executeApiArn });
+      }
+    }
+  }
+}

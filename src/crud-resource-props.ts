@@ -1,0 +1,176 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { ApiAuthorization } from './authorization';
+import { Operation } from './crud-operation';
+import type { SecondaryIndex } from './props';
+
+/*
+ * One resource of an API declared with `resources`: its data settings (as the top-level props describe the one
+ * resource of an API without `resources`), its table, optional Lambda overrides of the API-wide defaults and an
+ * optional authorization of its own. Defaults and rules are applied by resolvePlan (src/resolve-props.ts).
+ */
+
+/**
+ * One resource of a {@link ServerlessCrudApi} declared with `resources`: a collection at `/{name}` and
+ * `/{name}/{id}` with its own table. Settings about the API (CORS, throttle, domain, alarms) stay on the API.
+ */
+export interface CrudResourceProps {
+  /**
+   * Path segment of the collection: `orders` serves `/orders` and `/orders/{id}`. Letters, digits, `-`, `_`, `.`,
+   * `~`; unique within the API. Also the construct id of the resource (its tables and functions live under it).
+   */
+  readonly name: string;
+
+  /**
+   * Name of the id attribute: the table's partition key (or, with `ownerScoping`, its sort key).
+   * @default 'id'
+   */
+  readonly idAttribute?: string;
+
+  /**
+   * The operations to enable. A disabled operation has no route, no function and no IAM action.
+   * @default - all: CREATE, READ, LIST, UPDATE, DELETE
+   */
+  readonly operations?: Operation[];
+
+  /**
+   * Secondary indexes for `GET /{name}?attr=value` listing. Each becomes a GSI (projection ALL).
+   * @default - none: listing scans (or, owner-scoped, queries the caller's partition)
+   */
+  readonly indexes?: SecondaryIndex[];
+
+  /**
+   * A JSON Schema (draft 2020-12 or draft-07) for item bodies; violations answer 422.
+   * @default - no validation beyond what DynamoDB can store
+   */
+  readonly schema?: { [key: string]: any };
+
+  /**
+   * Default page size of `GET /{name}` when the caller sends no `limit`.
+   * @default 25
+   */
+  readonly defaultPageSize?: number;
+
+  /**
+   * Largest `limit` a caller may ask for (at most 1000).
+   * @default 100
+   */
+  readonly maxPageSize?: number;
+
+  /**
+   * How long an `Idempotency-Key` on POST is remembered (1 minute to 7 days).
+   * @default Duration.hours(24)
+   */
+  readonly idempotencyTtl?: Duration;
+
+  /**
+   * Who may call this resource's routes, instead of the API's `authorization`: e.g. `ApiAuthorization.none()` for a
+   * public read-only catalogue next to JWT-protected orders.
+   * @default - the API's `authorization`
+   */
+  readonly authorization?: ApiAuthorization;
+
+  /**
+   * Scope items to their owner, the JWT `sub` of the caller who created them. Needs this resource's authorization
+   * to be `ApiAuthorization.jwt()` or `ApiAuthorization.cognito()`.
+   * @default false
+   */
+  readonly ownerScoping?: boolean;
+
+  /**
+   * Attribute that stores the owner when `ownerScoping` is on (server-managed).
+   * @default 'owner'
+   */
+  readonly ownerAttribute?: string;
+
+  /**
+   * Use this table instead of creating one (see `ServerlessCrudApiProps.existingTable` for the key schema it needs).
+   * Cannot be combined with the table options below.
+   * @default - a new table
+   */
+  readonly existingTable?: dynamodb.ITableV2;
+
+  /**
+   * Billing of the new table.
+   * @default dynamodb.Billing.onDemand()
+   */
+  readonly billing?: dynamodb.Billing;
+
+  /**
+   * Point-in-time recovery of the new table.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
+
+  /**
+   * Deletion protection of the new table.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * What happens to the new table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Encryption at rest of the new table (and of the resource's idempotency table). Cannot be combined with the
+   * API's `encryptionKey`, which already encrypts every table.
+   * @default - the API's `encryptionKey` when set, else the AWS-owned key
+   */
+  readonly encryption?: dynamodb.TableEncryptionV2;
+
+  /**
+   * Attribute that holds an item's expiry (epoch seconds) for DynamoDB TTL.
+   * @default - no TTL
+   */
+  readonly timeToLiveAttribute?: string;
+
+  /**
+   * Enable a DynamoDB stream on the new table with this view type.
+   * @default - no stream
+   */
+  readonly stream?: dynamodb.StreamViewType;
+
+  /**
+   * Memory of this resource's functions, in MB (128 to 10240).
+   * @default - the API's `memorySize`
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Timeout of this resource's functions (1 to 30 s).
+   * @default - the API's `timeout`
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Reserved concurrency of each of this resource's functions.
+   * @default - the API's `reservedConcurrency`
+   */
+  readonly reservedConcurrency?: number;
+
+  /**
+   * Provisioned concurrency of each of this resource's functions (through the `live` alias).
+   * @default - the API's `provisionedConcurrency`
+   */
+  readonly provisionedConcurrency?: number;
+
+  /**
+   * Extra environment variables of this resource's functions, added to the API's `environment` (a name in both
+   * takes this value). Names starting with `CRUD_` are reserved.
+   * @default - the API's `environment` only
+   */
+  readonly environment?: { [key: string]: string };
+}
+
+/** The data and table props a resource entry has, in the order the docs list them (for messages). */
+export const RESOURCE_DATA_PROPS = [
+  'idAttribute', 'operations', 'indexes', 'schema', 'defaultPageSize', 'maxPageSize', 'idempotencyTtl', 'ownerScoping',
+  'ownerAttribute', 'existingTable', 'billing', 'pointInTimeRecovery', 'deletionProtection', 'removalPolicy',
+  'encryption', 'timeToLiveAttribute', 'stream',
+] as const;
+
+/** The Lambda settings a resource entry may override. */
+export const RESOURCE_LAMBDA_PROPS = ['memorySize', 'timeout', 'reservedConcurrency', 'provisionedConcurrency', 'environment'] as const;
