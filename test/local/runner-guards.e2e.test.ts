@@ -148,7 +148,7 @@ describe('runner guards', () => {
     fs.writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k' }] }));
     const refused = await runToExit(['--assembly', cognitoAssembly, '--port', '0', '--endpoint', process.env.AWS_ENDPOINT_URL_DYNAMODB!, '--jwks', jwks]);
     expect(refused.code).toBe(1);
-    expect(refused.output).toMatch(/Pool\/Api uses cognito authorization, whose issuer and audience the template only knows at deploy time: pass --issuer .* and --audience/);
+    expect(refused.output).toMatch(/Pool\/Api \(\/items\) uses cognito authorization, whose issuer and audience the template only knows at deploy time: pass --issuer .* and --audience/);
     const started = await startRunner(['--assembly', cognitoAssembly, '--port', '0', '--endpoint', process.env.AWS_ENDPOINT_URL_DYNAMODB!, '--jwks', jwks,
       '--issuer', 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_test', '--audience', 'client-1']);
     try {
