@@ -26,6 +26,10 @@ const out = [];
 const m = r.machine;
 out.push(`Run: **${r.mode}** mode, ${r.date.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${r.elapsedS} s, commit \`${m.commit}\`` +
   `${m.uncommittedInSrc.length ? ` (+ uncommitted changes in ${m.uncommittedInSrc.length} src file(s))` : ''}.`);
+if (r.sectionDates) {
+  out.push('', `Re-measured later in the same checkout (the rest is from the run above): ${Object.entries(r.sectionDates)
+    .map(([k, d]) => `${k} at ${String(d).replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`).join(', ')}.`);
+}
 out.push('');
 out.push(`Machine: ${m.cpu}, ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; ${m.java}; ${m.dynamoDbLocal}. ` +
   `Load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at the start, ${m.loadAverageAtEnd.join(' / ')} at the end.`);

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=cold,warm,load,synth   --out=<file.json>
+//   options: --only=cold,cursorkey,warm,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
 // when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
@@ -30,6 +30,8 @@ const OUT = join(ROOT, 'bench', '.out');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['cold', 'cursorkey', 'warm', 'load', 'synth'];
+/** --merge-into=<full run json>: re-measure only the sections of --only and put them into that file. */
+const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merge-into='.length);
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
   ?? join(ROOT, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
 
@@ -176,10 +178,20 @@ async function main() {
 
   result.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
   result.elapsedS = Math.round((Date.now() - t0) / 1000);
-  result.targets = evaluateTargets(result);
-  print(result);
+  let final = result;
+  if (mergeInto) {
+    // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
+    const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
+    const sections = ['cold', 'cursorKey', 'warm', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
+    final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
+    final.errors = [...(earlier.errors ?? []), ...result.errors];
+  }
+  final.targets = evaluateTargets(final);
+  result.targets = final.targets;
+  print(final);
   mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(mergeInto ?? outFile, JSON.stringify(final, null, 2) + '\n');
   log(`\nbench: wrote ${relative(process.cwd(), outFile)} (${result.elapsedS} s)`);
   if (errors.length) {
     console.error(`\nbench: ${errors.length} error(s):\n${errors.map((e) => `  - ${e}`).join('\n')}`);
