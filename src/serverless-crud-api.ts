@@ -15,6 +15,7 @@ import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
 import { monitorApi } from './monitoring';
+import { attachOpenApiContract } from './openapi-contract';
 import { ServerlessCrudApiProps } from './props';
 import { resolvePlan } from './resolve-props';
 import { runnerManifest } from './runner-manifest';
@@ -74,6 +75,22 @@ export class ServerlessCrudApi extends Construct {
   public readonly cursorKey?: secretsmanager.Secret;
   /** The customer-managed key of the tables and log groups, when `encryptionKey` is set. */
   public readonly encryptionKey?: kms.IKey;
+  /**
+   * The API's contract: an OpenAPI 3.1 document (JSON) generated from the resolved configuration, covering every route
+   * of every resource, its parameters, headers, item and problem+json bodies, security schemes and servers.
+   *
+   * Values known only at deploy time (the execute-api URL, a custom domain created in the app, a Cognito issuer) are
+   * tokens inside the string: CloudFormation fills them in where the string is used in a resource property (for
+   * example `s3deploy.Source.data('openapi.json', api.openApiDocument)`). To read the document at synth time, use the
+   * file `openApiFileName` in the cloud assembly, where such values are server variables instead.
+   */
+  public readonly openApiDocument: string;
+  /**
+   * Name of the OpenAPI document file written into the cloud assembly directory at synth (`cdk.out/<name>`):
+   * `<stack artifact id>.<path of the API under its stack, dots for slashes>.openapi.json`, e.g.
+   * `ShopStack.Api.openapi.json`. Deploy-time values in it are server variables with descriptions.
+   */
+  public readonly openApiFileName: string;
 
   private readonly crudResources: CrudResource[];
 
@@ -138,6 +155,9 @@ export class ServerlessCrudApi extends Construct {
       this.functions[op] = fn.function;
       this.functionLogGroups[op] = fn.logGroup;
     }
+    const contract = attachOpenApiContract({ api: this, plan: api, resources, httpApi: this.httpApi });
+    this.openApiDocument = contract.document;
+    this.openApiFileName = contract.fileName;
     this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions }));
 
     // ------------------------------------------------------------ monitoring, hardening, output
