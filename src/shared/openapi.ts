@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import { MANAGED_ATTRIBUTES, ResourceConfig } from './config';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, PROBLEMS, ProblemSpec } from './problems';
 import { ROUTES, RouteSpec, routePath } from './routes';
+import { schemaDraftOf } from './schema-draft';
 
 /** The OpenAPI version written. */
 export const OPENAPI_VERSION = '3.1.0';
@@ -446,8 +447,12 @@ function resourceSchemas(r: ResourceConfig, names: SchemaNames): Json {
   return { [names.attributes]: attributes, [names.input]: input, [names.item]: item, [names.page]: page };
 }
 
-/** The schema without `$schema` (a 2020-12 schema is the document's own dialect). */
+/**
+ * The schema without `$schema` when it is 2020-12, the document's own dialect. A draft-07 schema keeps it: OpenAPI 3.1
+ * lets a Schema Object name its dialect.
+ */
 function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  if (schemaDraftOf(schema) !== '2020-12') return schema;
   const { $schema: _dialect, ...rest } = schema;
   return rest;
 }

@@ -46,6 +46,15 @@ function shop(stack: Stack): ServerlessCrudApi[] {
           },
         },
         { name: 'tags', idAttribute: 'tag', operations: [Operation.CREATE, Operation.READ, Operation.DELETE] },
+        {
+          name: 'legacy',
+          schema: {
+            $schema: 'http://json-schema.org/draft-07/schema#',
+            type: 'object',
+            properties: { code: { $ref: '#/definitions/code' } },
+            definitions: { code: { type: 'string' } },
+          },
+        },
         { name: 'profiles', authorization: ApiAuthorization.cognito({ userPool: pool, userPoolClients: [client] }) },
       ],
     }),
@@ -87,6 +96,7 @@ describe('OpenAPI document', () => {
       'DELETE /orders/{id}', 'GET /orders', 'GET /orders/{id}', 'PATCH /orders/{id}', 'POST /orders', 'PUT /orders/{id}',
       'DELETE /profiles/{id}', 'GET /profiles', 'GET /profiles/{id}', 'PATCH /profiles/{id}', 'POST /profiles', 'PUT /profiles/{id}',
       'DELETE /tags/{id}', 'GET /tags/{id}', 'POST /tags',
+      'DELETE /legacy/{id}', 'GET /legacy', 'GET /legacy/{id}', 'PATCH /legacy/{id}', 'POST /legacy', 'PUT /legacy/{id}',
     ].sort());
     expect(api.doc.paths['/tags/{id}'].parameters).toEqual([{ $ref: '#/components/parameters/ItemId' }]);
     expect(api.doc.components.parameters.ItemId).toMatchObject({ in: 'path', name: 'id', required: true, schema: { type: 'string', minLength: 1 } });
@@ -104,6 +114,8 @@ describe('OpenAPI document', () => {
     expect(s.OrdersAttributes.properties.lines.items).toEqual({ $ref: '#/components/schemas/OrdersAttributes/$defs/line' });
     expect(Object.keys(s.OrdersItem.properties)).toEqual(['id', 'sku', 'lines', 'version', 'createdAt', 'updatedAt', 'owner']);
     expect(s.OrdersItem.required).toEqual(['id', 'version', 'createdAt', 'updatedAt', 'owner', 'sku']);
+    expect(s.LegacyAttributes.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(s.LegacyItem.properties.code).toEqual({ $ref: '#/components/schemas/LegacyAttributes/definitions/code' });
     expect(Object.keys(s.TagsItem.properties)).toEqual(['tag', 'version', 'createdAt', 'updatedAt']);
     expect(s.OrdersInput.additionalProperties).toBe(false);
     expect(Object.keys(s.OrdersInput.properties)).toEqual(['id', 'sku', 'lines']);
@@ -173,6 +185,26 @@ describe('OpenAPI document', () => {
     // The Cognito issuer is a token in the property and left out of the file; everything else is identical.
     expect(JSON.stringify(rest.paths)).toBe(JSON.stringify(fileRest.paths));
   });
+});
+
+test('the example app\'s documents validate with zero errors', async () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-example-'));
+  const previous = process.env.CDK_OUTDIR;
+  process.env.CDK_OUTDIR = outdir;
+  try {
+    // The example synthesizes on import (app.synth() at its end), into CDK_OUTDIR.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    jest.isolateModules(() => require('../../examples/todo-app/app'));
+  } finally {
+    if (previous === undefined) delete process.env.CDK_OUTDIR; else process.env.CDK_OUTDIR = previous;
+  }
+  const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.openapi.json')).sort();
+  expect(files).toEqual(['TodoApp.Notes.openapi.json', 'TodoApp.Shop.openapi.json', 'TodoApp.Todos.openapi.json']);
+  for (const f of files) {
+    const result = await validate(JSON.parse(fs.readFileSync(path.join(outdir, f), 'utf8')));
+    if (!result.valid) throw new Error(`${f}: ${compileErrors(result)}`);
+    expect([f, result.warnings]).toEqual([f, []]);
+  }
 });
 
 test('the validator does catch a broken document (so zero errors means something)', async () => {
