@@ -97,9 +97,13 @@ export function openApiDocument(input: ContractInput): Json {
   return doc;
 }
 
-/** `info.version`: a digest of the contract's inputs, so that it changes exactly when the contract does. */
+/**
+ * `info.version`: a digest of what shapes requests and responses (resources, authorization kinds and scopes), so that it
+ * changes when the contract does, and not with deploy-time values such as an issuer's URL.
+ */
 function contractVersion(resources: ContractResource[]): string {
-  return createHash('sha256').update(JSON.stringify(resources)).digest('hex').slice(0, 12);
+  const shape = resources.map((r) => ({ config: r.config, kind: r.authorization.kind, scopes: r.authorization.scopes }));
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 12);
 }
 
 // ------------------------------------------------------------------------------------------------ operations

@@ -184,6 +184,7 @@ describe('OpenAPI document', () => {
     const { servers: _f, ...fileRest } = api.doc;
     // The Cognito issuer is a token in the property and left out of the file; everything else is identical.
     expect(JSON.stringify(rest.paths)).toBe(JSON.stringify(fileRest.paths));
+    expect(rest.info).toEqual(fileRest.info);
   });
 });
 
