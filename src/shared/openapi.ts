@@ -289,6 +289,7 @@ function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth
     const headers: Json = {};
     if (status === 503) headers['Retry-After'] = header('RetryAfter', false);
     if (status === 409 && specs.includes(PROBLEMS.WRITE_CONFLICT)) headers['Retry-After'] = header('RetryAfter', false);
+    if (status === 401) headers['WWW-Authenticate'] = header('WwwAuthenticate', false);
     if (status === 415 && route.method === 'PATCH') headers['Accept-Patch'] = header('AcceptPatch', false);
     if (Object.keys(headers).length > 0) response.headers = headers;
     out[String(status)] = response;
@@ -382,10 +383,10 @@ function sharedHeaders(): Json {
   return {
     ETag: { ...etag, required: true },
     Location: { ...location, required: true },
-    RetryAfter: { ...retryAfter, required: true },
     RetryAfterOptional: retryAfter,
     IdempotentReplayedOptional: { description: '`true` when this is the replay of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
     AcceptPatchOptional: { description: 'The media types PATCH accepts.', schema: { type: 'string' } },
+    WwwAuthenticateOptional: { description: 'The authentication scheme the API expects (`Bearer`).', schema: { type: 'string' } },
   };
 }
 

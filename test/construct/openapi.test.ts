@@ -131,6 +131,7 @@ describe('OpenAPI document', () => {
     expect(api.doc.paths['/orders/{id}'].put.responses['201'].headers.Location).toBeDefined();
     expect(api.doc.paths['/orders/{id}'].put.responses['409'].headers['Retry-After']).toBeDefined();
     expect(api.doc.paths['/orders/{id}'].delete.responses['503'].headers['Retry-After']).toBeDefined();
+    expect(api.doc.paths['/orders/{id}'].get.responses['401'].headers['WWW-Authenticate']).toBeDefined();
     expect(api.doc.paths['/orders/{id}'].delete.parameters.map((p: any) => p.$ref)).toEqual(['#/components/parameters/IfMatch', '#/components/parameters/IfNoneMatch']);
   });
 
