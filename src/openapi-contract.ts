@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ISynthesisSession, Stack, Token, attachCustomSynthesis } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
+import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
 import type { ApiPlan } from './plan';
 import { ContractInput, ContractServer, openApiDocument } from './shared/openapi';
@@ -27,19 +28,21 @@ export interface OpenApiContract {
   readonly document: string;
   /** File name in the cloud assembly directory. */
   readonly fileName: string;
+  /** The document with only the values known at synth time (what the file holds, and what `GET /openapi.json` serves). */
+  readonly synthTimeDocument: Record<string, unknown>;
 }
 
 /** Builds the document, and registers writing its synth-time form to the cloud assembly. */
 export function attachOpenApiContract(x: OpenApiContractInputs): OpenApiContract {
   const document = JSON.stringify(openApiDocument(contractInput(x, (s) => s)));
+  const synthTimeDocument = openApiDocument(contractInput(x, (s) => (s === undefined || Token.isUnresolved(s) ? undefined : s)));
   const fileName = openApiFileName(x.api);
   attachCustomSynthesis(x.api, {
     onSynthesize(session: ISynthesisSession) {
-      const resolved = openApiDocument(contractInput(x, (s) => (s === undefined || Token.isUnresolved(s) ? undefined : s)));
-      fs.writeFileSync(path.join(session.outdir, fileName), `${JSON.stringify(resolved, null, 2)}\n`);
+      fs.writeFileSync(path.join(session.outdir, fileName), `${JSON.stringify(synthTimeDocument, null, 2)}\n`);
     },
   });
-  return { document, fileName };
+  return { document, fileName, synthTimeDocument };
 }
 
 /** `<stack artifact id>.<path of the API under its stack, dots for slashes>.openapi.json`, e.g. `Shop.Api.openapi.json`. */
@@ -52,23 +55,21 @@ export function openApiFileName(api: Construct): string {
 type Known = (s: string | undefined) => string | undefined;
 
 function contractInput(x: OpenApiContractInputs, known: Known): ContractInput {
+  const authorizationOf = (auth: AuthorizationBinding) => {
+    const audience = auth.jwtAudience && !Token.isUnresolved(auth.jwtAudience) ? auth.jwtAudience.map(known) : undefined;
+    return {
+      kind: auth.kind,
+      issuer: known(auth.jwtIssuer),
+      audience: audience && audience.every((a) => a !== undefined) ? audience as string[] : undefined,
+      scopes: auth.scopes,
+    };
+  };
   return {
     title: x.api.node.path,
     description: `The CRUD API \`${x.api.node.path}\`: ${x.resources.map((r) => `\`/${r.resourceName}\``).join(', ')}.`,
-    resources: x.resources.map((r) => {
-      const auth = r.plan.authorization;
-      const audience = auth.jwtAudience && !Token.isUnresolved(auth.jwtAudience) ? auth.jwtAudience.map(known) : undefined;
-      return {
-        config: r.handlerConfig(),
-        authorization: {
-          kind: auth.kind,
-          issuer: known(auth.jwtIssuer),
-          audience: audience && audience.every((a) => a !== undefined) ? audience as string[] : undefined,
-          scopes: auth.scopes,
-        },
-      };
-    }),
+    resources: x.resources.map((r) => ({ config: r.handlerConfig(), authorization: authorizationOf(r.plan.authorization) })),
     servers: servers(x, known),
+    ...(x.plan.openApiRoute ? { openApiRoute: authorizationOf(x.plan.authorization) } : {}),
   };
 }
 

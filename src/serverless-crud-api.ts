@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { addFunctionsAndRoutes } from './api-routes';
+import { OpenApiRoute, addFunctionsAndRoutes } from './api-routes';
 import { Operation } from './crud-operation';
 import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
 import { builtinHandlerCode } from './handler-code';
@@ -93,6 +93,7 @@ export class ServerlessCrudApi extends Construct {
   public readonly openApiFileName: string;
 
   private readonly crudResources: CrudResource[];
+  private readonly openApiRoute?: OpenApiRoute;
 
   constructor(scope: Construct, id: string, props: ServerlessCrudApiProps = {}) {
     super(scope, id);
@@ -133,17 +134,22 @@ export class ServerlessCrudApi extends Construct {
     this.resources = [...resources];
     const lists = resources.some((r) => r.plan.operations.includes('list'));
     this.cursorKey = plan.declaredResources ? (lists ? createCursorKey(this, this.node.path) : undefined) : resources[0].cursorKey;
+    const contract = attachOpenApiContract({ api: this, plan: api, resources, httpApi: this.httpApi });
+    this.openApiDocument = contract.document;
+    this.openApiFileName = contract.fileName;
     const config: HandlerConfig = {
       version: CONFIG_VERSION,
       resources: resources.map((r) => r.handlerConfig()),
       basePath: api.domainMapping?.mappingKey,
+      ...(api.openApiRoute ? { openApi: contract.synthTimeDocument } : {}),
     };
     // One code asset for the API: the bundle with the whole config beside it (every function gets the same asset).
     const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config);
-    const functions = addFunctionsAndRoutes({
+    const { functions, openApiRoute } = addFunctionsAndRoutes({
       plan, api: this, httpApi: this.httpApi, stageName: STAGE_NAME, resources, config, code, cursorKey: this.cursorKey,
     });
     this.handlerFunctions = functions.map((f) => f.function);
+    this.openApiRoute = openApiRoute;
 
     const first = resources[0];
     this.table = first.table;
@@ -155,10 +161,8 @@ export class ServerlessCrudApi extends Construct {
       this.functions[op] = fn.function;
       this.functionLogGroups[op] = fn.logGroup;
     }
-    const contract = attachOpenApiContract({ api: this, plan: api, resources, httpApi: this.httpApi });
-    this.openApiDocument = contract.document;
-    this.openApiFileName = contract.fileName;
-    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions }));
+    const manifest = runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions, openApiRoute });
+    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, manifest);
 
     // ------------------------------------------------------------ monitoring, hardening, output
     const monitoring = monitorApi(this, {
@@ -192,12 +196,17 @@ export class ServerlessCrudApi extends Construct {
   }
 
   /**
-   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource (for `ApiAuthorization.iam()`, the
-   * default). To grant one resource's routes, use `resource(name).grantInvoke`.
+   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource and `GET /openapi.json` when
+   * `openApiRoute` is on (for `ApiAuthorization.iam()`, the default). To grant one resource's routes, use `resource(name).grantInvoke`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
-      grantee, actions: ['execute-api:Invoke'], resourceArns: this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [
+        ...this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+        ...(this.openApiRoute ? [this.openApiRoute.executeApiArn] : []),
+      ],
     });
   }
 

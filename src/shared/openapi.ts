@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import { MANAGED_ATTRIBUTES, ResourceConfig } from './config';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, PROBLEMS, ProblemSpec } from './problems';
-import { ROUTES, RouteSpec, routePath } from './routes';
+import { OPENAPI_ROUTE_PATH, ROUTES, RouteSpec, routePath } from './routes';
 import { schemaDraftOf } from './schema-draft';
 
 /** The OpenAPI version written. */
@@ -46,6 +46,8 @@ export interface ContractInput {
   readonly description?: string;
   readonly resources: ContractResource[];
   readonly servers: ContractServer[];
+  /** When the API serves this document at `GET /openapi.json` (`openApiRoute`): the API's authorization. */
+  readonly openApiRoute?: ContractAuthorization;
 }
 
 type Json = { [key: string]: unknown };
@@ -72,6 +74,7 @@ export function openApiDocument(input: ContractInput): Json {
       paths[routePath(r.name, target)] = item;
     }
   }
+  if (input.openApiRoute) paths[OPENAPI_ROUTE_PATH] = { get: openApiRouteObject(input.openApiRoute, schemes.requirement(input.openApiRoute)) };
   const doc: Json = {
     openapi: OPENAPI_VERSION,
     info: {
@@ -131,6 +134,20 @@ function operationObject(r: ResourceConfig, route: RouteSpec, names: SchemaNames
   if (body) op.requestBody = body;
   op.responses = responses(r, route, names, auth);
   return op;
+}
+
+/** `GET /openapi.json`: this document, behind the API's authorization. */
+function openApiRouteObject(auth: ContractAuthorization, security: Json[]): Json {
+  const answers: Json = {
+    200: {
+      description: 'This document, with the server it was fetched from first',
+      content: { 'application/json': { schema: { type: 'object', required: ['openapi', 'info', 'paths'] } } },
+    },
+  };
+  for (const status of [...gatewayStatuses(auth, 'GET')].sort((a, b) => a - b)) {
+    answers[String(status)] = { description: GATEWAY_RESPONSES[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/GatewayError' } } } };
+  }
+  return { operationId: 'getOpenApiDocument', summary: 'The API\'s OpenAPI document', security, responses: answers };
 }
 
 function requestParameters(r: ResourceConfig, route: RouteSpec): Json[] {
@@ -271,10 +288,7 @@ function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth
   const problems = [...ROUTE_PROBLEMS[`${route.method} ${route.target}`]];
   if (r.ownerScoping) problems.push(PROBLEMS.UNAUTHORIZED);
   problems.push(PROBLEMS.INTERNAL_ERROR, PROBLEMS.SERVICE_UNAVAILABLE);
-  const gateway = new Set<number>([429, 500, 503, 504]);
-  if (auth.kind === 'jwt' || auth.kind === 'cognito') gateway.add(401);
-  if (auth.kind !== 'none') gateway.add(403);
-  if (route.method !== 'GET' && route.method !== 'DELETE') gateway.add(413);
+  const gateway = gatewayStatuses(auth, route.method);
   const statuses = [...new Set([...problems.map((p) => p.status), ...gateway])].sort((a, b) => a - b);
   for (const status of statuses) {
     const specs = problems.filter((p) => p.status === status);
@@ -295,6 +309,15 @@ function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth
     out[String(status)] = response;
   }
   return out;
+}
+
+/** The statuses API Gateway itself may answer a route with. */
+function gatewayStatuses(auth: ContractAuthorization, method: string): Set<number> {
+  const gateway = new Set<number>([429, 500, 503, 504]);
+  if (auth.kind === 'jwt' || auth.kind === 'cognito') gateway.add(401);
+  if (auth.kind !== 'none') gateway.add(403);
+  if (method !== 'GET' && method !== 'DELETE') gateway.add(413);
+  return gateway;
 }
 
 function problemResponseSchema(status: number, specs: ProblemSpec[]): Json {

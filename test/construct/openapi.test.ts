@@ -7,10 +7,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
+import { LOCAL_MANIFEST_METADATA_TYPE } from '../../src/shared/local-manifest';
 import { PROBLEM_TYPE_BASE, PROBLEMS } from '../../src/shared/problems';
 
 const ISSUER = 'https://issuer.example.com/';
@@ -218,4 +222,44 @@ test('the validator does catch a broken document (so zero errors means something
   delete doc.paths['/items'].post.responses;
   doc.paths['/items/{id}'].get.parameters.push({ name: 'x', in: 'nowhere' });
   expect((await validate(doc)).valid).toBe(false);
+});
+
+describe('openApiRoute: GET /openapi.json', () => {
+  const routeKeys = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Route')).map((r: any) => r.Properties.RouteKey);
+
+  test('off by default: no route, and the document stays out of the handler config', () => {
+    const stack = new Stack();
+    const api = new ServerlessCrudApi(stack, 'Api');
+    expect(routeKeys(stack)).not.toContain('GET /openapi.json');
+    expect(JSON.parse(api.openApiDocument).paths['/openapi.json']).toBeUndefined();
+  });
+
+  test('on: the route with the API\'s authorizer (not a resource\'s), in the document, in grantInvoke and in the runner manifest', () => {
+    const stack = new Stack();
+    const api = new ServerlessCrudApi(stack, 'Api', {
+      authorization: ApiAuthorization.jwt({ issuer: ISSUER, audience: ['api'] }),
+      openApiRoute: true,
+      resources: [{ name: 'catalogue', authorization: ApiAuthorization.none(), operations: [Operation.READ] }],
+    });
+    const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    api.grantInvoke(role);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /openapi.json', AuthorizationType: 'JWT' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /catalogue/{id}', AuthorizationType: 'NONE' });
+    expect(JSON.parse(api.openApiDocument).paths['/openapi.json'].get.security).toEqual([{ jwt: [] }]);
+    const policy = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('/GET/openapi.json');
+    const manifest = api.node.metadata.find((m) => m.type === LOCAL_MANIFEST_METADATA_TYPE)!.data as any;
+    expect(manifest.routes.find((r: any) => r.path === '/openapi.json')).toMatchObject({ method: 'GET', resource: 'openapi.json', auth: { kind: 'jwt' } });
+  });
+
+  test('needs the built-in handler', () => {
+    expect(() => new ServerlessCrudApi(new Stack(), 'Api', { openApiRoute: true, handlerCode: lambda.Code.fromInline('exports.handler = 1') }))
+      .toThrow(/'openApiRoute' needs the built-in handler/);
+  });
+
+  test('no resource may be at /openapi.json', () => {
+    expect(() => new ServerlessCrudApi(new Stack(), 'Api', { openApiRoute: true, resourceName: 'openapi.json' }))
+      .toThrow(/'openApiRoute' serves \/openapi.json, which is the path of resource 'openapi.json'/);
+  });
 });

@@ -47,6 +47,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const stack = new Stack(app, 'E2E');
     new ServerlessCrudApi(stack, 'Public', {
       authorization: ApiAuthorization.none(),
+      openApiRoute: true,
       indexes: [{ partitionKey: 'status', sortKey: 'updatedAt' }],
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST], allowHeaders: ['content-type'], exposeHeaders: ['etag'] },
       throttle: { rateLimit: 10_000, burstLimit: 10_000 },
@@ -54,6 +55,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     new ServerlessCrudApi(stack, 'Private', {
       resourceName: 'notes',
       authorization: ApiAuthorization.jwt({ issuer: ISSUER, audience: ['api'] }),
+      openApiRoute: true,
       ownerScoping: true,
       indexes: [{ partitionKey: 'status', sortKey: 'due' }],
       throttle: { rateLimit: 10_000, burstLimit: 10_000 },
@@ -146,6 +148,21 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const bad = await fetch(`${pub}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  test('GET /openapi.json (openApiRoute): the assembly\'s document, with the API itself as first server, behind the API\'s authorization', async () => {
+    const file = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'E2E.Public.openapi.json'), 'utf8'));
+    const served = await fetch(`${pub}/openapi.json`);
+    expect([served.status, served.headers.get('content-type')]).toEqual([200, 'application/json']);
+    const doc = (await served.json()) as any;
+    expect(doc.servers[0]).toEqual({ url: '/', description: 'This API, where this document was served from' });
+    expect({ ...doc, servers: doc.servers.slice(1) }).toEqual(file);
+    expect(doc.paths['/openapi.json'].get.security).toEqual([]);
+    expect((await fetch(`${priv}/openapi.json`)).status).toBe(401);
+    const withToken = await fetch(`${priv}/openapi.json`, { headers: { authorization: `Bearer ${token('alice')}` } });
+    expect(withToken.status).toBe(200);
+    expect(((await withToken.json()) as any).paths['/openapi.json'].get.security).toEqual([{ jwt: [] }]);
+    expect((await fetch(`${shop}/openapi.json`)).status).toBe(404); // not opted in
   });
 
   test('unknown routes answer as HTTP API does', async () => {
