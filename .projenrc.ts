@@ -104,6 +104,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv@^8.17.0',
     'ajv-formats@^3.0.1',
     'fast-check@^4.0.0',
+    // tests: the generated OpenAPI 3.1 document is checked by a maintained validator
+    '@readme/openapi-parser@^9.0.0',
     // benchmarks (bench/): reference handlers and the load generator
     '@aws-lambda-powertools/event-handler@^2.35.0',
     '@aws-lambda-powertools/logger@^2.36.0',

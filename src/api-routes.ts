@@ -11,7 +11,7 @@ import { CURSOR_KEY_ACTIONS } from './iam-actions';
 import { OperationFunction } from './operation-function';
 import type { CrudApiPlan, LambdaPlan } from './plan';
 import { ENV, HandlerConfig, OperationName, servedOperation } from './shared/config';
-import { routePath, routesOf } from './shared/routes';
+import { OPENAPI_ROUTE_PATH, routePath, routesOf } from './shared/routes';
 
 /*
  * The functions of an API and its routes, by handler mode: which function serves which operations of which resources,
@@ -47,11 +47,28 @@ export interface ApiRoutesInputs {
   readonly cursorKey?: secretsmanager.Secret;
 }
 
+/** The opt-in `GET /openapi.json` route (`openApiRoute`). */
+export interface OpenApiRoute {
+  readonly path: string;
+  /** The function that serves it (any function of the built-in handler can: the document is in the config). */
+  readonly function: OperationFunction;
+  /** `execute-api` ARN of the route on the stage. */
+  readonly executeApiArn: string;
+}
+
+/** What {@link addFunctionsAndRoutes} made. */
+export interface ApiRoutes {
+  /** Each function once, in creation order. */
+  readonly functions: OperationFunction[];
+  /** The `GET /openapi.json` route, when `openApiRoute` is on. */
+  readonly openApiRoute?: OpenApiRoute;
+}
+
 /**
  * Creates the functions of the API's handler mode, grants each exactly the actions of the routes it serves, and adds
- * every route with its resource's authorizer. Returns each function once, in creation order.
+ * every route with its resource's authorizer (and `GET /openapi.json` with the API's, when asked for).
  */
-export function addFunctionsAndRoutes(x: ApiRoutesInputs): OperationFunction[] {
+export function addFunctionsAndRoutes(x: ApiRoutesInputs): ApiRoutes {
   const { plan } = x;
   const functions: OperationFunction[] = [];
   for (const spec of functionSpecs(x)) {
@@ -84,8 +101,8 @@ export function addFunctionsAndRoutes(x: ApiRoutesInputs): OperationFunction[] {
     }
     functions.push(fn);
   }
-  addRoutes(x);
-  return functions;
+  const openApiRoute = addRoutes(x);
+  return { functions, ...(openApiRoute ? { openApiRoute } : {}) };
 }
 
 /** Which functions the mode asks for. */
@@ -118,19 +135,23 @@ function functionId(ops: OperationName[]): string {
  * The routes of every resource (the shared route table, src/shared/routes.ts), each with its resource's authorizer;
  * one integration per invoked function, shared by all of its routes across resources.
  */
-function addRoutes(x: ApiRoutesInputs) {
+function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
   const integrations = new Map<OperationFunction, HttpLambdaIntegration>();
+  const integrationOf = (fn: OperationFunction) => {
+    let integration = integrations.get(fn);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.invokeTarget, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      });
+      integrations.set(fn, integration);
+    }
+    return integration;
+  };
   for (const resource of x.resources) {
     const auth = resource.plan.authorization;
     for (const op of resource.plan.operations) {
       const fn = resource.functionByOperation[op];
-      let integration = integrations.get(fn);
-      if (!integration) {
-        integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.invokeTarget, {
-          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-        });
-        integrations.set(fn, integration);
-      }
+      const integration = integrationOf(fn);
       for (const route of routesOf(op)) {
         const path = routePath(resource.resourceName, route.target);
         const method = route.method as apigwv2.HttpMethod;
@@ -145,4 +166,20 @@ function addRoutes(x: ApiRoutesInputs) {
       }
     }
   }
+  if (!x.plan.api.openApiRoute) return undefined;
+  // Served by the first function of the first resource: every function of the built-in handler has the document.
+  const first = x.resources[0];
+  const fn = first.functionByOperation[first.plan.operations[0]];
+  const auth = x.plan.api.authorization;
+  const [added] = x.httpApi.addRoutes({
+    path: OPENAPI_ROUTE_PATH,
+    methods: [apigwv2.HttpMethod.GET],
+    integration: integrationOf(fn),
+    authorizer: auth.authorizer,
+    authorizationScopes: auth.scopes,
+  });
+  if (auth.kind === 'none') {
+    Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'authorization of the API (and so of its OpenAPI document) disabled by configuration' });
+  }
+  return { path: OPENAPI_ROUTE_PATH, function: fn, executeApiArn: x.httpApi.arnForExecuteApi('GET', OPENAPI_ROUTE_PATH, x.stageName) };
 }

@@ -44,6 +44,8 @@ export interface ApiPlan {
   readonly domainMapping?: apigwv2.DomainMappingOptions;
   /** Whether the execute-api endpoint is turned off. */
   readonly disableExecuteApiEndpoint: boolean;
+  /** Whether `GET /openapi.json` serves the OpenAPI document (behind `authorization`). */
+  readonly openApiRoute: boolean;
   /** Retention of the access log group. */
   readonly accessLogRetention: logs.RetentionDays;
   /** Whether to add the URL `CfnOutput`. */

@@ -155,6 +155,13 @@ export interface ServerlessCrudApiProps {
   readonly disableExecuteApiEndpoint?: boolean;
 
   /**
+   * Serve the API's OpenAPI document (`openApiDocument`) at `GET /openapi.json`, behind the API's `authorization`
+   * (not a resource's own). Needs the built-in handler: the document travels in its config file.
+   * @default false - the document is only in the cloud assembly and `openApiDocument`
+   */
+  readonly openApiRoute?: boolean;
+
+  /**
    * Retention of the API's JSON access logs.
    * @default logs.RetentionDays.ONE_MONTH (ONE_YEAR with `hardened`)
    */

@@ -10,6 +10,7 @@ import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan, ResourcePla
 import type { ServerlessCrudApiProps } from './props';
 import { RESOURCE_NAME, resolveResource } from './resolve-resource';
 import { DEFAULTS, ENV } from './shared/config';
+import { OPENAPI_ROUTE_PATH } from './shared/routes';
 
 /*
  * resolvePlan: the one place where ServerlessCrudApiProps become a plan, every default applied and every rule checked.
@@ -69,6 +70,7 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
 
   if (lambdaDefaults.handlerMode === HandlerMode.SINGLE && partial.length > 1) checkSingleFunctionSettings(partial, entries, fail);
   if (lambdaDefaults.customCode) checkCustomCodeConfigSize(props, partial, fail);
+  if (props.openApiRoute) checkOpenApiRoute(props, partial, fail);
 
   const createsTables = partial.some((r) => !r.table.existing || r.operations.includes('create'));
   const hardening = resolveHardening(scope, props, createsTables, fail);
@@ -156,6 +158,16 @@ function checkSingleFunctionSettings(resources: { lambda: Omit<LambdaPlan, 'logR
   const named = entries.flatMap((e, i) => differing.filter((k) => e[k] !== undefined).map((k) => `'resources[${i}].${k}'`));
   fail(`handlerMode SINGLE runs every resource in one function, but ${named.join(', ')} give the resources different Lambda settings; ` +
     'set them once on the API, or use HandlerMode.PER_RESOURCE');
+}
+
+/** `GET /openapi.json` is served by the built-in handler from its config file, on a path no resource may take. */
+function checkOpenApiRoute(props: ServerlessCrudApiProps, resources: Omit<ResourcePlan, 'lambda'>[], fail: (m: string) => never) {
+  if (props.handlerCode) {
+    fail("'openApiRoute' needs the built-in handler, which ships the document in its config file; remove 'handlerCode' or 'openApiRoute' " +
+      "(the document is still in the cloud assembly and 'openApiDocument')");
+  }
+  const taken = resources.find((r) => `/${r.name}` === OPENAPI_ROUTE_PATH);
+  if (taken) fail(`'openApiRoute' serves ${OPENAPI_ROUTE_PATH}, which is the path of resource '${taken.name}'; rename the resource or leave 'openApiRoute' off`);
 }
 
 /** Custom code gets the whole config in CRUD_CONFIG, so Lambda's 4 KB environment limit applies to it. */
@@ -248,6 +260,7 @@ function resolveApi(props: ServerlessCrudApiProps, fail: (m: string) => never) {
     throttle: { rateLimit: throttleRate, burstLimit: throttleBurst },
     domainMapping: props.customDomain,
     disableExecuteApiEndpoint: props.disableExecuteApiEndpoint ?? false,
+    openApiRoute: props.openApiRoute ?? false,
     urlOutput: props.urlOutput ?? true,
   };
 }

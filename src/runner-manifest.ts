@@ -1,10 +1,12 @@
 import { CfnResource } from 'aws-cdk-lib';
+import type { OpenApiRoute } from './api-routes';
 import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
 import type { OperationFunction } from './operation-function';
 import type { ApiPlan } from './plan';
 import { IDEMPOTENCY_TABLE, servedOperation } from './shared/config';
-import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalManifest, LocalResource } from './shared/local-manifest';
+import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalManifest, LocalResource, LocalRoute } from './shared/local-manifest';
+import { OPENAPI_ROUTE_PATH } from './shared/routes';
 
 /** What {@link runnerManifest} describes. */
 export interface RunnerManifestInputs {
@@ -16,6 +18,8 @@ export interface RunnerManifestInputs {
   readonly resources: CrudResource[];
   /** Each function of the API once. */
   readonly functions: OperationFunction[];
+  /** The `GET /openapi.json` route, when `openApiRoute` is on. */
+  readonly openApiRoute?: OpenApiRoute;
 }
 
 /** What the local runner needs to serve an API (see src/shared/local-manifest.ts), recorded as construct metadata. */
@@ -26,14 +30,24 @@ export function runnerManifest(x: RunnerManifestInputs): LocalManifest {
     version: LOCAL_MANIFEST_VERSION,
     path: x.path,
     stageName: x.stageName,
-    routes: x.resources.flatMap((resource) => resource.routes.map((r) => ({
-      method: r.method,
-      path: r.path,
-      resource: resource.resourceName,
-      operation: r.operation,
-      functionLogicalId: logicalIdOf(r.function.function),
-      auth: localAuth(resource.plan.authorization),
-    }))),
+    routes: [
+      ...x.resources.flatMap((resource) => resource.routes.map((r): LocalRoute => ({
+        method: r.method,
+        path: r.path,
+        resource: resource.resourceName,
+        operation: r.operation,
+        functionLogicalId: logicalIdOf(r.function.function),
+        auth: localAuth(resource.plan.authorization),
+      }))),
+      ...(x.openApiRoute ? [{
+        method: 'GET',
+        path: x.openApiRoute.path,
+        resource: OPENAPI_ROUTE_PATH.slice(1),
+        operation: 'openapi',
+        functionLogicalId: logicalIdOf(x.openApiRoute.function.function),
+        auth: localAuth(api.authorization),
+      }] : []),
+    ],
     functions: x.functions.map((fn) => ({
       logicalId: logicalIdOf(fn.function),
       routes: x.resources.flatMap((r) => r.plan.operations

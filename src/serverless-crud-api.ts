@@ -9,12 +9,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { addFunctionsAndRoutes } from './api-routes';
+import { OpenApiRoute, addFunctionsAndRoutes } from './api-routes';
 import { Operation } from './crud-operation';
 import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
 import { monitorApi } from './monitoring';
+import { attachOpenApiContract } from './openapi-contract';
 import { ServerlessCrudApiProps } from './props';
 import { resolvePlan } from './resolve-props';
 import { runnerManifest } from './runner-manifest';
@@ -74,8 +75,25 @@ export class ServerlessCrudApi extends Construct {
   public readonly cursorKey?: secretsmanager.Secret;
   /** The customer-managed key of the tables and log groups, when `encryptionKey` is set. */
   public readonly encryptionKey?: kms.IKey;
+  /**
+   * The API's contract: an OpenAPI 3.1 document (JSON) generated from the resolved configuration, covering every route
+   * of every resource, its parameters, headers, item and problem+json bodies, security schemes and servers.
+   *
+   * Values known only at deploy time (the execute-api URL, a custom domain created in the app, a Cognito issuer) are
+   * tokens inside the string: CloudFormation fills them in where the string is used in a resource property (for
+   * example `s3deploy.Source.data('openapi.json', api.openApiDocument)`). To read the document at synth time, use the
+   * file `openApiFileName` in the cloud assembly, where such values are server variables instead.
+   */
+  public readonly openApiDocument: string;
+  /**
+   * Name of the OpenAPI document file written into the cloud assembly directory at synth (`cdk.out/<name>`):
+   * `<stack artifact id>.<path of the API under its stack, dots for slashes>.openapi.json`, e.g.
+   * `ShopStack.Api.openapi.json`. Deploy-time values in it are server variables with descriptions.
+   */
+  public readonly openApiFileName: string;
 
   private readonly crudResources: CrudResource[];
+  private readonly openApiRoute?: OpenApiRoute;
 
   constructor(scope: Construct, id: string, props: ServerlessCrudApiProps = {}) {
     super(scope, id);
@@ -116,17 +134,22 @@ export class ServerlessCrudApi extends Construct {
     this.resources = [...resources];
     const lists = resources.some((r) => r.plan.operations.includes('list'));
     this.cursorKey = plan.declaredResources ? (lists ? createCursorKey(this, this.node.path) : undefined) : resources[0].cursorKey;
+    const contract = attachOpenApiContract({ api: this, plan: api, resources, httpApi: this.httpApi });
+    this.openApiDocument = contract.document;
+    this.openApiFileName = contract.fileName;
     const config: HandlerConfig = {
       version: CONFIG_VERSION,
       resources: resources.map((r) => r.handlerConfig()),
       basePath: api.domainMapping?.mappingKey,
+      ...(api.openApiRoute ? { openApi: contract.synthTimeDocument } : {}),
     };
     // One code asset for the API: the bundle with the whole config beside it (every function gets the same asset).
     const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config);
-    const functions = addFunctionsAndRoutes({
+    const { functions, openApiRoute } = addFunctionsAndRoutes({
       plan, api: this, httpApi: this.httpApi, stageName: STAGE_NAME, resources, config, code, cursorKey: this.cursorKey,
     });
     this.handlerFunctions = functions.map((f) => f.function);
+    this.openApiRoute = openApiRoute;
 
     const first = resources[0];
     this.table = first.table;
@@ -138,7 +161,8 @@ export class ServerlessCrudApi extends Construct {
       this.functions[op] = fn.function;
       this.functionLogGroups[op] = fn.logGroup;
     }
-    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions }));
+    const manifest = runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions, openApiRoute });
+    this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, manifest);
 
     // ------------------------------------------------------------ monitoring, hardening, output
     const monitoring = monitorApi(this, {
@@ -172,12 +196,17 @@ export class ServerlessCrudApi extends Construct {
   }
 
   /**
-   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource (for `ApiAuthorization.iam()`, the
-   * default). To grant one resource's routes, use `resource(name).grantInvoke`.
+   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource and `GET /openapi.json` when
+   * `openApiRoute` is on (for `ApiAuthorization.iam()`, the default). To grant one resource's routes, use `resource(name).grantInvoke`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
-      grantee, actions: ['execute-api:Invoke'], resourceArns: this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [
+        ...this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+        ...(this.openApiRoute ? [this.openApiRoute.executeApiArn] : []),
+      ],
     });
   }
 

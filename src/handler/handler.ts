@@ -15,6 +15,7 @@ import { itemModel } from './item';
 import { listItems } from './listing';
 import { parseEnvironment } from './load-config';
 import { LogWriter, logRequest, stdoutWriter } from './log';
+import { isOpenApiRequest, openApiResponse, OPENAPI_ROUTE } from './openapi-route';
 import { patchItem } from './patch';
 import { newGeneration } from './preconditions';
 import { readItem } from './read';
@@ -100,25 +101,30 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     let problem: string | undefined;
     let error: unknown;
     try {
-      const match = resolveRoute(event, resourceNames, config.basePath);
-      route = match.route;
-      operation = match.operation;
-      const s = services.get(match.resource);
-      if (!s || !environment.resources.get(match.resource)!.operations.has(match.operation)) {
-        throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `${match.route} is not served by this function.`);
+      if (config.openApi !== undefined && isOpenApiRequest(event, config.basePath)) {
+        route = OPENAPI_ROUTE;
+        response = openApiResponse(config.openApi, event, config.basePath);
+      } else {
+        const match = resolveRoute(event, resourceNames, config.basePath);
+        route = match.route;
+        operation = match.operation;
+        const s = services.get(match.resource);
+        if (!s || !environment.resources.get(match.resource)!.operations.has(match.operation)) {
+          throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `${match.route} is not served by this function.`);
+        }
+        if (match.id !== undefined) note.itemId = match.id;
+        const owner = s.config.ownerScoping ? requireOwner(event) : undefined;
+        const principal = callerPrincipal(event);
+        const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
+        const req: OperationRequest = {
+          event,
+          ...(owner !== undefined ? { owner } : {}),
+          ...(principal !== undefined ? { principal } : {}),
+          deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
+          note,
+        };
+        response = await DISPATCH[`${match.spec.method} ${match.spec.target}`](s, req, match.id!);
       }
-      if (match.id !== undefined) note.itemId = match.id;
-      const owner = s.config.ownerScoping ? requireOwner(event) : undefined;
-      const principal = callerPrincipal(event);
-      const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
-      const req: OperationRequest = {
-        event,
-        ...(owner !== undefined ? { owner } : {}),
-        ...(principal !== undefined ? { principal } : {}),
-        deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
-        note,
-      };
-      response = await DISPATCH[`${match.spec.method} ${match.spec.target}`](s, req, match.id!);
     } catch (e) {
       const mapped = toHttpError(e);
       // Only failures the handler did not decide itself are worth a stack in the log.

@@ -61,7 +61,7 @@ function readJsonFile(file: string): unknown {
   }
 }
 
-const CONFIG_KEYS = new Set(['version', 'resources', 'basePath']);
+const CONFIG_KEYS = new Set(['version', 'resources', 'basePath', 'openApi']);
 const RESOURCE_KEYS = new Set([
   'name', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize', 'idempotencyTtlSeconds',
 ]);
@@ -99,7 +99,15 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
     }
     basePath = obj.basePath as string;
   }
-  return { version: CONFIG_VERSION, resources, ...(basePath !== undefined ? { basePath } : {}) };
+  if (obj.openApi !== undefined && (typeof obj.openApi !== 'object' || obj.openApi === null || Array.isArray(obj.openApi))) {
+    fail("'openApi' must be the OpenAPI document, a JSON object");
+  }
+  return {
+    version: CONFIG_VERSION,
+    resources,
+    ...(basePath !== undefined ? { basePath } : {}),
+    ...(obj.openApi !== undefined ? { openApi: obj.openApi as Record<string, unknown> } : {}),
+  };
 }
 
 /** Checks one resource of the config. */

@@ -120,6 +120,11 @@ export interface HandlerConfig {
    * arrive through the custom domain get `Location` headers under it; requests through the execute-api endpoint do not.
    */
   readonly basePath?: string;
+  /**
+   * The API's OpenAPI document, when `openApiRoute` is on: served at `GET /openapi.json` by whichever function the
+   * route reaches (src/handler/openapi-route.ts). Absent: no such route.
+   */
+  readonly openApi?: Record<string, unknown>;
 }
 
 /** Query parameters with a fixed meaning; no index attribute may use these names. */

@@ -15,7 +15,7 @@ export interface LocalRoute {
   readonly method: string;
   /** API Gateway path, e.g. `/items/{id}`. */
   readonly path: string;
-  /** The resource (its path segment) the route belongs to. */
+  /** The resource (its path segment) the route belongs to; `openapi.json` for the OpenAPI document's route. */
   readonly resource: string;
   readonly operation: string;
   /** Logical id of the Lambda function that serves it. */

@@ -43,6 +43,9 @@ export function methodsOf(target: RouteTarget): RouteMethod[] {
   return [...new Set(ROUTES.filter((r) => r.target === target).map((r) => r.method))];
 }
 
+/** Path of the opt-in route that serves the API's OpenAPI document (`openApiRoute`). */
+export const OPENAPI_ROUTE_PATH = '/openapi.json';
+
 /** The API Gateway path of a target, e.g. `/items/{id}`. */
 export function routePath(resourceName: string, target: RouteTarget): string {
   return target === 'item' ? `/${resourceName}/{id}` : `/${resourceName}`;

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { OpenApiResponseChecker } from './support/openapi-responses';
 import { CLI, Runner, signJwt, startRunner } from './support/runner';
 import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
 
@@ -25,6 +26,9 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     signJwt({ iss: ISSUER, aud: 'api', sub, exp: now() + 600, ...claims }, rsa.privateKey, 'k1');
   let runner: Runner;
   let pub: string; let priv: string; let echo: string; let throttled: string; let shop: string;
+  // Every response of the built-in handler's APIs is checked against the OpenAPI document in the assembly (#14).
+  let contract: OpenApiResponseChecker;
+  let restoreFetch = () => {};
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI)).toBe(true); // built by `npx projen bundle` (pre-compile)
@@ -43,6 +47,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const stack = new Stack(app, 'E2E');
     new ServerlessCrudApi(stack, 'Public', {
       authorization: ApiAuthorization.none(),
+      openApiRoute: true,
       indexes: [{ partitionKey: 'status', sortKey: 'updatedAt' }],
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST], allowHeaders: ['content-type'], exposeHeaders: ['etag'] },
       throttle: { rateLimit: 10_000, burstLimit: 10_000 },
@@ -50,6 +55,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     new ServerlessCrudApi(stack, 'Private', {
       resourceName: 'notes',
       authorization: ApiAuthorization.jwt({ issuer: ISSUER, audience: ['api'] }),
+      openApiRoute: true,
       ownerScoping: true,
       indexes: [{ partitionKey: 'status', sortKey: 'due' }],
       throttle: { rateLimit: 10_000, burstLimit: 10_000 },
@@ -83,9 +89,18 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     runner = await startRunner(['--assembly', assemblyDir, '--port', '0', '--endpoint', process.env.AWS_ENDPOINT_URL_DYNAMODB!, '--jwks', jwksFile]);
     ({ 'E2E/Public': pub, 'E2E/Private': priv, 'E2E/Echo': echo, 'E2E/Throttled': throttled, 'E2E/Shop': shop } = runner.urls);
     expect([pub, priv, echo, throttled, shop].every(Boolean)).toBe(true);
+    const documentOf = (api: string) => JSON.parse(fs.readFileSync(path.join(assemblyDir, `E2E.${api}.openapi.json`), 'utf8'));
+    contract = new OpenApiResponseChecker([
+      { baseUrl: pub, document: documentOf('Public') },
+      { baseUrl: priv, document: documentOf('Private') },
+      { baseUrl: throttled, document: documentOf('Throttled') },
+      { baseUrl: shop, document: documentOf('Shop') },
+    ]);
+    restoreFetch = contract.install();
   });
 
   afterAll(async () => {
+    restoreFetch();
     if (runner && runner.child.exitCode === null) {
       runner.child.kill('SIGINT');
       await runner.exited;
@@ -133,6 +148,21 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const bad = await fetch(`${pub}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  test('GET /openapi.json (openApiRoute): the assembly\'s document, with the API itself as first server, behind the API\'s authorization', async () => {
+    const file = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'E2E.Public.openapi.json'), 'utf8'));
+    const served = await fetch(`${pub}/openapi.json`);
+    expect([served.status, served.headers.get('content-type')]).toEqual([200, 'application/json']);
+    const doc = (await served.json()) as any;
+    expect(doc.servers[0]).toEqual({ url: '/', description: 'This API, where this document was served from' });
+    expect({ ...doc, servers: doc.servers.slice(1) }).toEqual(file);
+    expect(doc.paths['/openapi.json'].get.security).toEqual([]);
+    expect((await fetch(`${priv}/openapi.json`)).status).toBe(401);
+    const withToken = await fetch(`${priv}/openapi.json`, { headers: { authorization: `Bearer ${token('alice')}` } });
+    expect(withToken.status).toBe(200);
+    expect(((await withToken.json()) as any).paths['/openapi.json'].get.security).toEqual([{ jwt: [] }]);
+    expect((await fetch(`${shop}/openapi.json`)).status).toBe(404); // not opted in
   });
 
   test('unknown routes answer as HTTP API does', async () => {
@@ -356,5 +386,17 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     expect(await own.exited).toBe(0);
     await new Promise((res) => setTimeout(res, 300));
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  test('every response above from the built-in handler\'s APIs matches the OpenAPI document in the assembly', async () => {
+    await contract.settle();
+    expect(contract.mismatches).toEqual([]);
+    expect(contract.checked.length).toBeGreaterThan(80);
+    // Every route of the document was exercised (at least one status each).
+    const routes = new Set(contract.checked.map((c) => c.route));
+    for (const r of ['GET /items', 'POST /items', 'GET /items/{id}', 'PUT /items/{id}', 'PATCH /items/{id}', 'DELETE /items/{id}', 'GET /notes', 'POST /notes', 'PUT /notes/{id}', 'DELETE /notes/{id}', 'GET /catalogue', 'GET /catalogue/{id}', 'GET /orders', 'POST /orders', 'PUT /orders/{id}', 'PATCH /orders/{id}', 'DELETE /orders/{id}', 'POST /tags', 'GET /tags/{id}', 'DELETE /tags/{id}', 'GET /slow']) {
+      expect(routes).toContain(r);
+    }
+    if (process.env.OPENAPI_COVERAGE_FILE) fs.writeFileSync(process.env.OPENAPI_COVERAGE_FILE, `${contract.coverage().join('\n')}\n`);
   });
 });
