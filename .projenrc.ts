@@ -112,6 +112,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'autocannon@^8.0.0',
     // browser tests (CORS from another origin): drives Debian's chromium (.ci/run installs it); no browser download
     'playwright-core@^1.56.0',
+    // the local runner's docs page (/_docs): Swagger UI's static files, copied into assets/local/docs/ at bundle time
+    'swagger-ui-dist@^5.30.0',
+    // the typed client of the example app: types generated from its OpenAPI document, called through openapi-fetch
+    'openapi-typescript@^7.10.0',
+    'openapi-fetch@^0.17.0',
     // construct tests: AWS Control Tower proactive controls (cfn-guard rules and binary ship in the package)
     '@cdklabs/cdk-validator-cfnguard@^0.0.62',
   ],
@@ -199,6 +204,12 @@ project.bundler.addBundle('src/local/cli.ts', {
   banner: '#!/usr/bin/env node',
   sourcemap: false,
 });
+// The docs page (/_docs) of each API: Swagger UI's browser bundle, stylesheet and licence, copied beside the runner
+// (assets/local/docs/, shipped with assets/) so the page works offline and the package needs no runtime dependency.
+const SWAGGER_UI_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css', 'LICENSE', 'NOTICE'];
+project.tasks.tryFind('bundle')!.exec(
+  `mkdir -p assets/local/docs && cp ${SWAGGER_UI_FILES.map((f) => `node_modules/swagger-ui-dist/${f}`).join(' ')} assets/local/docs/`,
+);
 project.addBins({ 'cdk-serverless-crud-api': 'assets/local/cli/index.js' });
 
 project.addTask('local', {
@@ -240,5 +251,22 @@ project.addTask('synth:example', {
     { exec: 'node -e "const m=require(\'./examples/todo-app/cdk.out/manifest.json\'); console.log(\'Synthesized examples/todo-app/cdk.out:\', Object.keys(m.artifacts).filter(a => m.artifacts[a].type === \'aws:cloudformation:stack\').join(\', \'))"' },
   ],
 });
+
+// ---- the typed client of the example app: TypeScript types generated from its OpenAPI documents (openapi-typescript)
+// into examples/todo-app/client/ (git-ignored: always derived from the current construct, never a stale copy), used by
+// test/local/typed-client.e2e.test.ts through openapi-fetch. The typecheck task generates them first, so a contract
+// change that breaks a client fails type-checking, before any test runs.
+const openApiTypes = project.addTask('openapi:types', {
+  description: 'Synthesize examples/todo-app and generate TypeScript types from its OpenAPI documents (examples/todo-app/client/)',
+  steps: [
+    { spawn: 'synth:example' },
+    ...['Notes', 'Shop'].map((api) => ({
+      exec: `openapi-typescript examples/todo-app/cdk.out/TodoApp.${api}.openapi.json --output examples/todo-app/client/${api.toLowerCase()}-api.ts`,
+    })),
+  ],
+});
+typecheck.prependSpawn(openApiTypes);
+project.gitignore.exclude('/examples/todo-app/client/');
+project.eslint?.addIgnorePattern('/examples/todo-app/client/');
 
 project.synth();

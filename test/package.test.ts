@@ -23,8 +23,8 @@ describe('npm package', () => {
     tarball = path.join(work, info.filename);
   }, 120_000);
 
-  test('contains lib/, .jsii, the bundled handler and runner, API.md, README.md, LICENSE', () => {
-    for (const f of ['.jsii', 'API.md', 'LICENSE', 'README.md', 'lib/index.js', 'lib/index.d.ts', 'assets/handler/crud.lambda/index.js', 'assets/local/cli/index.js', 'package.json']) {
+  test('contains lib/, .jsii, the bundled handler and runner with the Swagger UI files, API.md, README.md, LICENSE', () => {
+    for (const f of ['.jsii', 'API.md', 'LICENSE', 'README.md', 'lib/index.js', 'lib/index.d.ts', 'assets/handler/crud.lambda/index.js', 'assets/local/cli/index.js', 'assets/local/docs/swagger-ui-bundle.js', 'assets/local/docs/swagger-ui.css', 'assets/local/docs/LICENSE', 'package.json']) {
       expect(files).toContain(f);
     }
   });

@@ -38,6 +38,8 @@ export interface LocalApi {
   readonly manifest: LocalManifest;
   readonly functions: Map<string, LocalFunctionSpec>;
   readonly tables: LocalTableSpec[];
+  /** The API's OpenAPI document in the assembly (`<stack artifact id>.<path under the stack>.openapi.json`). */
+  readonly openApiFile: string;
 }
 
 export class AssemblyError extends Error {}
@@ -93,7 +95,9 @@ export function loadApis(assemblyDir: string, stackFilter?: string): LocalApi[] 
     for (const entries of Object.values<any[]>(metadata)) {
       for (const entry of entries) {
         if (entry.type !== LOCAL_MANIFEST_METADATA_TYPE) continue;
-        apis.push(toLocalApi(assemblyDir, stackName, entry.data as LocalManifest, template));
+        const data = entry.data as LocalManifest;
+        const openApi = openApiFile(assemblyDir, id, artifact.displayName ?? id, data.path);
+        apis.push({ ...toLocalApi(assemblyDir, stackName, data, template), openApiFile: openApi });
       }
     }
   }
@@ -108,7 +112,13 @@ function readStackMetadata(assemblyDir: string, artifact: any): Record<string, a
   return { ...inline, ...extra };
 }
 
-function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManifest, template: any): LocalApi {
+/** Where the construct wrote the API's OpenAPI document (named as `openApiFileName` in src/openapi-contract.ts does). */
+function openApiFile(assemblyDir: string, artifactId: string, stackPath: string, apiPath: string): string {
+  const relative = (apiPath.startsWith(`${stackPath}/`) ? apiPath.slice(stackPath.length) : apiPath).split('/').filter(Boolean);
+  return path.join(assemblyDir, `${[artifactId, ...relative].join('.').replace(/[^A-Za-z0-9._-]/g, '_')}.openapi.json`);
+}
+
+function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManifest, template: any): Omit<LocalApi, 'openApiFile'> {
   if (manifest.version !== LOCAL_MANIFEST_VERSION) {
     throw new AssemblyError(`${manifest.path}: manifest version ${manifest.version} is not supported by this runner (${LOCAL_MANIFEST_VERSION}); use the same cdk-serverless-crud-api version for the app and the runner`);
   }

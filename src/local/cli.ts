@@ -7,9 +7,11 @@
  * hosts a function whose code is not this library's handler bundle (see function-host.ts).
  */
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssemblyError, loadApis, LocalApi, localTableName, resolveLocalValue, synthesize } from './assembly';
+import { defaultDocsAssetsDir, DOCS_PATH, docsUnavailable } from './docs';
 import { DynamoDbLocal, DynamoDbLocalUnavailableError, startDynamoDbLocal } from './dynamodb-local';
 import { FunctionInvoker, FunctionSpec, hostFunctions, isFunctionHostThread, runFunctionHost } from './function-host';
 import { isLoopbackBind } from './host-check';
@@ -214,7 +216,7 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
     step(4, 'starting functions and servers');
     const jwks = o.jwks ? await loadJwks(o.jwks) : undefined;
     const entry = __filename;
-    const running: { api: LocalApi; server: RunningApi }[] = [];
+    const running: { api: LocalApi; server: RunningApi; noDocs?: string }[] = [];
     let port = o.port;
     for (const api of apis) {
       const refs = new Map<string, string>();
@@ -262,8 +264,10 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
         cleanups.push(() => fn.stop());
         invokers.set(spec.label, fn);
       }
+      const noDocs = docsUnavailable(api.manifest.routes.map((r) => r.path), api.openApiFile, defaultDocsAssetsDir());
       const server = await startApiServer({
         api,
+        docs: noDocs ? undefined : { document: JSON.parse(fs.readFileSync(api.openApiFile, 'utf8')), assetsDir: defaultDocsAssetsDir() },
         functions: invokers,
         port,
         hostname: o.host,
@@ -273,14 +277,15 @@ export async function startLocal(o: CliOptions, out: (line: string) => void = st
         onFunctionError: (fn, id, e) => out(warn(`      [${fn}] ${id} ${e.name}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`)),
       });
       cleanups.push(() => server.close());
-      running.push({ api, server });
+      running.push({ api, server, noDocs });
       if (port !== 0) port++;
     }
 
     out('');
-    for (const { api, server } of running) {
+    for (const { api, server, noDocs } of running) {
       const m = api.manifest;
       out(`${bold(m.path)}  ${bold(server.url)}`);
+      out(noDocs ? warn(`  docs   none: ${noDocs}`) : `  docs   ${server.url}${DOCS_PATH}  ${dim('(Swagger UI: every route, "Try it out" calls this API)')}`);
       for (const r of m.routes) out(`  ${r.method.padEnd(6)} ${server.url}${r.path}  ${dim(`→ ${r.functionLogicalId}`)}`);
       out(dim(`  throttle ${m.throttle.rateLimit}/s burst ${m.throttle.burstLimit}${m.cors ? `, CORS for ${(m.cors.allowOrigins ?? []).join(' ')}` : ''}`));
       // One line per resource: resources of one API may be authorized differently.

@@ -6,6 +6,7 @@
 import * as http from 'http';
 import type { LocalApi } from './assembly';
 import { ByteBudget, declaredLength, hasPendingBody, readBody } from './body';
+import { DocsPage, docsResponse } from './docs';
 import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
 import type { FunctionInvoker } from './function-host';
 import {
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   readonly auth: AuthSettings;
   readonly limits?: Partial<RunnerLimits>;
   readonly log: (line: string) => void;
+  /** The docs page at `/_docs`, answered by the runner itself; undefined: none (see `docsUnavailable`). */
+  readonly docs?: DocsPage;
   readonly onFunctionError?: (fn: string, requestId: string, error: { name: string; message: string; stack?: string }) => void;
 }
 
@@ -87,6 +90,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
   const admit = (request: http.IncomingMessage, headers: Record<string, string>): Admission => {
     if (!allowedHost(request.headers.host)) return { res: hostNotAllowed(request.headers.host ?? ''), complete: true };
     const method = request.method ?? 'GET';
+    if (o.docs && (method === 'GET' || method === 'HEAD')) {
+      const { path: docsPath } = requestTarget(request.url ?? '/');
+      const docs = docsPath === undefined ? undefined : docsResponse(o.docs, docsPath, `http://${request.headers.host}`);
+      if (docs) return { res: docs, complete: true };
+    }
     if (cors && method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
       return { res: preflight(cors, headers), complete: true };
     }
