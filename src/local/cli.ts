@@ -71,6 +71,10 @@ check is 401 (403 for missing scopes).
 IAM authorization (the construct's default) cannot be checked locally: the runner says so at start-up and serves
 the API unauthenticated. Ctrl-C stops everything, DynamoDB Local included.
 
+Every API's port also answers /_docs: its OpenAPI document (from the cloud assembly, servers pointing at the runner)
+in Swagger UI shipped with this package, no CDN; "Try it out" sends requests to the local API. An API with a
+resource named _docs gets no docs page.
+
 ${wrap(`Limits per API: ${describeLimits(DEFAULT_LIMITS)}. Throttling (429), routing (404) and token checks are decided before a body is read, too.`)}
 
 As on API Gateway, the path is percent-decoded once before routing and reaches the function decoded (rawPath,

@@ -372,6 +372,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     for (const flag of ['--app-dir', '--assembly', '--stack', '--port', '--host', '--allowed-host', '--endpoint', '--region', '--persist', '--jwks', '--issuer', '--audience', '--no-auth', '--function-logs', '--help']) {
       expect(out).toContain(flag);
     }
+    expect(out).toContain('/_docs');
   });
 
   test('its own DynamoDB Local: started, and stopped with everything else on Ctrl-C (no orphaned Java)', async () => {
