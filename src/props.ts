@@ -272,9 +272,10 @@ export interface ServerlessCrudApiProps {
 
   // ---------------------------------------------------------------- DynamoDB
   /**
-   * Use this table instead of creating one. Its partition key must be the id attribute (string) with no sort key,
-   * and every index in `indexes` (and the owner index when `ownerScoping` is on) must already exist on it. Cannot be
-   * combined with the table options below.
+   * Use this table instead of creating one. Its key must be the id attribute (string) with no sort key, or, with
+   * `ownerScoping`, partition key `<ownerAttribute>` and sort key `<idAttribute>` (strings); every index in `indexes`
+   * must already exist on it (owner-scoped: partition key `_ownerKey#<indexName>`). Cannot be combined with the table
+   * options below.
    * @default - a new table
    */
   readonly existingTable?: dynamodb.ITableV2;
