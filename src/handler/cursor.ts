@@ -99,6 +99,9 @@ export class CursorCodec {
       throw new CursorError('the cursor is malformed');
     }
     const raw = Buffer.from(cursor, 'base64url');
+    // Only the canonical spelling: the unused low bits of the last character must be zero, so that no
+    // second string decodes to the same cursor.
+    if (raw.toString('base64url') !== cursor) throw new CursorError('the cursor is malformed');
     if (raw.length < HEADER_BYTES + TAG_BYTES + 2 || raw[0] !== FORMAT) throw new CursorError('the cursor is malformed');
     const keyId = raw.subarray(1, 1 + KEY_ID_BYTES);
     let key = this.find(keyId, (await this.source.keys()).all);
