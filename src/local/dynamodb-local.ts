@@ -35,6 +35,8 @@ export interface DynamoDbLocal {
   readonly port: number;
   /** PID of the Java process. */
   readonly pid: number;
+  /** Settles when the process has exited, whether stopped or killed (its exit code; null after a signal). */
+  readonly exited: Promise<number | null>;
   /** Stops the Java process (and its watchdog) and waits for it to exit. Idempotent. */
   stop(): Promise<void>;
 }
@@ -137,7 +139,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   });
 
   let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => watchdog.on('exit', () => { exited = true; resolve(); }));
+  const exitedPromise = new Promise<number | null>((resolve) => watchdog.on('exit', (code) => { exited = true; resolve(code); }));
   const stop = async () => {
     if (!exited) {
       watchdog.kill('SIGTERM');
@@ -156,5 +158,5 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, pid: javaPid, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, port, pid: javaPid, exited: exitedPromise, stop };
 }

@@ -270,6 +270,9 @@ class LineSink extends EventEmitter {
 
 // ---- any other code, in a worker thread per function ----
 
+/** How long after its timeout a worker that has not answered is considered stuck. */
+const TIMEOUT_GRACE_MS = 250;
+
 /**
  * A function in its own worker thread, whose environment is the function's. A worker that dies (an uncaught
  * exception, a `process.exit`) fails the invocations in flight and is started afresh on the next one — a new cold
@@ -286,12 +289,31 @@ class WorkerFunction implements HostedFunction {
 
   invoke(event: unknown, requestId: string): Promise<InvokeResult> {
     if (this.stopped) return Promise.resolve({ error: { name: 'Runtime.ExitError', message: 'the runner is stopping' }, durationMs: 0 });
-    const { worker, pending } = this.current ?? this.start();
+    const current = this.current ?? this.start();
     const id = this.nextId++;
+    const started = Date.now();
     return new Promise((resolve) => {
-      pending.set(id, resolve);
-      worker.postMessage({ id, event, requestId });
+      // The worker answers a handler that overruns its timeout asynchronously; one that never yields (a busy loop)
+      // cannot answer at all. Then, as Lambda does, the execution environment is thrown away: the worker is
+      // terminated (invocations still on it fail) and the next invocation gets a fresh one.
+      const timer = setTimeout(() => {
+        if (!current.pending.has(id)) return;
+        current.pending.delete(id);
+        resolve({ error: { name: 'Sandbox.Timedout', message: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` }, durationMs: Date.now() - started });
+        this.replace(current, new Error(`function ${this.spec.functionName} was stopped after timing out`));
+      }, this.spec.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS);
+      current.pending.set(id, (r) => { clearTimeout(timer); resolve(r); });
+      current.worker.postMessage({ id, event, requestId });
     });
+  }
+
+  /** Terminates a worker that is stuck, failing what is still in flight on it. */
+  private replace(current: NonNullable<WorkerFunction['current']>, reason: Error): void {
+    if (this.current === current) this.current = undefined;
+    current.worker.removeAllListeners('exit');
+    for (const done of current.pending.values()) done({ error: { name: 'Runtime.ExitError', message: reason.message }, durationMs: 0 });
+    current.pending.clear();
+    void current.worker.terminate();
   }
 
   async stop(): Promise<void> {
@@ -358,4 +380,39 @@ export function runFunctionHost(): void {
     const result = handler ? await invokeHandler(spec, handler, event, requestId) : importError(initError!);
     port.postMessage({ id, ...result });
   });
+}
+
+/**
+ * A hosted function that counts its invocations in flight, so that it can be retired without cutting them off: in
+ * `--watch`, the code a request started on is the code it finishes on.
+ */
+export class DrainingFunction implements HostedFunction {
+  private inFlight = 0;
+  private idle?: () => void;
+
+  constructor(private readonly fn: HostedFunction) {}
+
+  async invoke(event: unknown, requestId: string): Promise<InvokeResult> {
+    this.inFlight++;
+    try {
+      return await this.fn.invoke(event, requestId);
+    } finally {
+      if (--this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  /** Stops the function once its invocations in flight have finished (at the latest after `maxWaitMs`). */
+  async retire(maxWaitMs: number): Promise<void> {
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, maxWaitMs);
+        this.idle = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+    await this.fn.stop();
+  }
+
+  stop(): Promise<void> {
+    return this.fn.stop();
+  }
 }

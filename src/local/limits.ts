@@ -17,6 +17,11 @@ export interface RunnerLimits {
   readonly requestTimeoutMs: number;
   /** How long an idle keep-alive connection stays open. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * How long the gateway waits for a function: an HTTP API's integration timeout (30 s, its default and maximum).
+   * Past it the answer is API Gateway's 503, whatever the function's own timeout.
+   */
+  readonly integrationTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: RunnerLimits = {
@@ -26,6 +31,7 @@ export const DEFAULT_LIMITS: RunnerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 10_000,
+  integrationTimeoutMs: 30_000,
 };
 
 /** The limits as one line of prose, for `--help` and the start-up banner. */

@@ -45,8 +45,16 @@ export interface ApiServerOptions {
 
 export interface RunningApi {
   readonly url: string;
+  /**
+   * Serves a new version of the API (`--watch`): routes, CORS, throttling, authorization, docs and functions as given.
+   * Requests already admitted finish with the functions they were admitted to.
+   */
+  update(next: ApiVersion): void;
   close(): Promise<void>;
 }
+
+/** The parts of an API that a reload replaces. */
+export type ApiVersion = Pick<ApiServerOptions, 'api' | 'functions' | 'auth' | 'docs'>;
 
 /** The runner's own refusal (not an API Gateway response): problem+json naming the flag that allows the host. */
 function hostNotAllowed(host: string): GatewayResponse {
@@ -70,29 +78,44 @@ type Admission =
   | { readonly res: GatewayResponse; readonly complete?: boolean }
   | {
     readonly fn: string;
+    /** The function as it was when the request was admitted: a reload does not move a request to new code. */
+    readonly invoker: FunctionInvoker;
     readonly routeKey: string;
     readonly pathParameters?: Record<string, string>;
     readonly authorizer?: Record<string, unknown>;
   };
 
+/** What requests are routed by: derived once per version of the API. */
+function routing(v: ApiVersion, previous?: { bucket: TokenBucket; throttle: string }) {
+  const m = v.api.manifest;
+  const throttle = `${m.throttle.rateLimit}/${m.throttle.burstLimit}`;
+  return {
+    ...v,
+    m,
+    routeKeys: m.routes.map((r) => `${r.method} ${r.path}`),
+    fnByRoute: new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r.functionLogicalId])),
+    routeByKey: new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r])),
+    // A reload keeps the bucket's tokens unless the stage's throttling changed.
+    bucket: previous && previous.throttle === throttle ? previous.bucket : new TokenBucket(m.throttle.rateLimit, m.throttle.burstLimit),
+    throttle,
+    apiId: m.path.replace(/[^A-Za-z0-9]/g, '').slice(-10).toLowerCase() || 'local',
+  };
+}
+
 export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
-  const m = o.api.manifest;
   const limits: RunnerLimits = { ...DEFAULT_LIMITS, ...o.limits };
-  const routeKeys = m.routes.map((r) => `${r.method} ${r.path}`);
-  const fnByRoute = new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r.functionLogicalId]));
-  const bucket = new TokenBucket(m.throttle.rateLimit, m.throttle.burstLimit);
   const budget = new ByteBudget(limits.maxBufferedBytes);
   const allowedHost = hostCheck(o.hostname, o.allowedHosts ?? []);
-  const apiId = m.path.replace(/[^A-Za-z0-9]/g, '').slice(-10).toLowerCase() || 'local';
-  const cors = m.cors;
-  const routeByKey = new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r]));
+  let current = routing(o);
 
   const admit = (request: http.IncomingMessage, headers: Record<string, string>): Admission => {
+    const { routeKeys, fnByRoute, routeByKey, bucket, m, functions } = current;
+    const cors = m.cors;
     if (!allowedHost(request.headers.host)) return { res: hostNotAllowed(request.headers.host ?? ''), complete: true };
     const method = request.method ?? 'GET';
-    if (o.docs && (method === 'GET' || method === 'HEAD')) {
+    if (current.docs && (method === 'GET' || method === 'HEAD')) {
       const { path: docsPath } = requestTarget(request.url ?? '/');
-      const docs = docsPath === undefined ? undefined : docsResponse(o.docs, docsPath, `http://${request.headers.host}`);
+      const docs = docsPath === undefined ? undefined : docsResponse(current.docs, docsPath, `http://${request.headers.host}`);
       if (docs) return { res: docs, complete: true };
     }
     if (cors && method === 'OPTIONS' && headers.origin && headers['access-control-request-method']) {
@@ -109,14 +132,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
 
     let authorizer: Record<string, unknown> | undefined;
     const route = routeByKey.get(match.routeKey)!;
-    if (o.auth.enforce && (route.auth.kind === 'jwt' || route.auth.kind === 'cognito')) {
-      const expected = o.auth.jwt?.get(match.routeKey);
-      if (!expected || !o.auth.jwks) throw new Error(`no JWT settings for ${match.routeKey}`);
+    const auth = current.auth;
+    if (auth.enforce && (route.auth.kind === 'jwt' || route.auth.kind === 'cognito')) {
+      const expected = auth.jwt?.get(match.routeKey);
+      if (!expected || !auth.jwks) throw new Error(`no JWT settings for ${match.routeKey}`);
       const raw = headers.authorization;
       if (!raw) return { res: GATEWAY_ERRORS.unauthorized() };
       const token = raw.replace(/^Bearer\s+/i, '');
       try {
-        const verified = verifyJwt(token, o.auth.jwks, { issuer: expected.issuer, audience: expected.audience, scopes: route.auth.scopes });
+        const verified = verifyJwt(token, auth.jwks, { issuer: expected.issuer, audience: expected.audience, scopes: route.auth.scopes });
         authorizer = { jwt: { claims: flattenClaims(verified.claims), scopes: verified.scopes.length ? verified.scopes : null } };
       } catch (e) {
         if (e instanceof ScopeError) return { res: GATEWAY_ERRORS.forbidden() };
@@ -124,7 +148,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
         throw e;
       }
     }
-    return { fn: fnByRoute.get(match.routeKey)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer };
+    const fn = fnByRoute.get(match.routeKey)!;
+    return { fn, invoker: functions.get(fn)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer };
   };
 
   const server = http.createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs }, (request, response) => {
@@ -133,6 +158,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
     const { headers } = collectHeaders(request.rawHeaders);
+    // The version of the API this request is served by, from admission to answer.
+    const { m, apiId } = current;
+    const cors = m.cors;
     const finish = (res: GatewayResponse) => (cors ? withCors(cors, headers, res) : res);
 
     const send = (res: GatewayResponse, fn?: string) => {
@@ -159,7 +187,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       return fail(e);
     }
     if ('res' in admission) return send(admission.complete ? admission.res : finish(admission.res));
-    const { fn, routeKey, pathParameters, authorizer } = admission;
+    const { fn, invoker, routeKey, pathParameters, authorizer } = admission;
 
     readBody(request, limits.maxBodyBytes, budget).then(async (read) => {
       if (!read.ok) {
@@ -172,7 +200,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
           method, url, rawHeaders: request.rawHeaders, body: read.body, sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
         };
         const event = buildEvent(req, { routeKey, pathParameters, apiId, stage: m.stageName, requestId, now: new Date(), authorizer });
-        const out = await o.functions.get(fn)!.invoke(event, requestId);
+        const out = await withIntegrationTimeout(invoker.invoke(event, requestId), limits.integrationTimeoutMs);
+        if (out === INTEGRATION_TIMED_OUT) {
+          o.log(`${method} ${url} → 503: ${shortName(fn)} did not answer within the integration timeout (${limits.integrationTimeoutMs / 1000} s)`);
+          return send(finish(GATEWAY_ERRORS.serviceUnavailable()), fn);
+        }
         if (out.error) {
           o.onFunctionError?.(fn, requestId, out.error);
           return send(finish(GATEWAY_ERRORS.internal()), fn);
@@ -192,6 +224,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://${o.hostname.includes(':') ? `[${o.hostname}]` : o.hostname}:${port}`,
+    update: (next) => { current = routing(next, current); },
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -211,6 +244,20 @@ function lingerThenClose(request: http.IncomingMessage, response: http.ServerRes
     request.resume();
     request.once('end', () => { clearTimeout(timer); request.destroy(); });
   });
+}
+
+const INTEGRATION_TIMED_OUT = Symbol('integration timed out');
+
+/**
+ * API Gateway waits for a Lambda integration at most its integration timeout (HTTP APIs: 30 s, the default and the
+ * maximum) and then answers 503 `{"message":"Service Unavailable"}` itself, while the function may still run.
+ */
+function withIntegrationTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof INTEGRATION_TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<typeof INTEGRATION_TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(INTEGRATION_TIMED_OUT), ms); }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** How long a refused upload is drained before its connection is closed. */

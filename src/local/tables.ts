@@ -1,13 +1,23 @@
 /**
  * Creates the API's tables in DynamoDB (Local) exactly as the template defines them — keys, GSIs, TTL — and does
- * nothing for a table that already exists with the same key schema (so `--persist` and re-runs are idempotent).
+ * nothing for a table that already exists with the same key schema (so `--persist` and re-runs are idempotent). An
+ * index the template has and the table lacks (a new one in `--watch`, or a `--persist` folder from before it) is
+ * added to the table, its data kept.
  */
 import {
-  CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand,
+  CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTableCommand, UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { LocalTableSpec } from './assembly';
 
-export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Promise<'created' | 'exists'> {
+/** What {@link ensureTable} did: created the table, found it as it is, or added the named indexes to it. */
+export type TableOutcome = 'created' | 'exists' | { readonly indexesAdded: string[] };
+
+/** A one-line description of a {@link TableOutcome}. */
+export function describeOutcome(r: TableOutcome): string {
+  return typeof r === 'string' ? r : `index${r.indexesAdded.length > 1 ? 'es' : ''} ${r.indexesAdded.join(', ')} added`;
+}
+
+export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Promise<TableOutcome> {
   try {
     const existing = await client.send(new DescribeTableCommand({ TableName: t.tableName }));
     const key = (ks: { AttributeName?: string; KeyType?: string }[] | undefined) =>
@@ -17,11 +27,19 @@ export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Pr
         'delete it, or use a fresh --persist folder');
     }
     const have = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
-    const missing = t.globalSecondaryIndexes.filter((g) => !have.has(g.IndexName)).map((g) => g.IndexName);
-    if (missing.length) {
-      throw new Error(`table ${t.tableName} exists without the index(es) ${missing.join(', ')}; delete it, or use a fresh --persist folder`);
+    const missing = t.globalSecondaryIndexes.filter((g) => !have.has(g.IndexName));
+    if (!missing.length) return 'exists';
+    // One index per UpdateTable call, as DynamoDB requires.
+    for (const g of missing) {
+      const attrs = new Set(g.KeySchema.map((k) => k.AttributeName));
+      await client.send(new UpdateTableCommand({
+        TableName: t.tableName,
+        AttributeDefinitions: t.attributeDefinitions.filter((a) => attrs.has(a.AttributeName)) as any,
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: g.IndexName, KeySchema: g.KeySchema as any, Projection: g.Projection } }],
+      }));
+      await waitActive(client, t.tableName);
     }
-    return 'exists';
+    return { indexesAdded: missing.map((g) => g.IndexName) };
   } catch (e) {
     if (!(e instanceof ResourceNotFoundException) && (e as Error).name !== 'ResourceNotFoundException') throw e;
   }
@@ -32,11 +50,7 @@ export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Pr
     AttributeDefinitions: t.attributeDefinitions as any,
     GlobalSecondaryIndexes: t.globalSecondaryIndexes.length ? t.globalSecondaryIndexes as any : undefined,
   }));
-  for (let i = 0; i < 600; i++) {
-    const d = await client.send(new DescribeTableCommand({ TableName: t.tableName }));
-    if (d.Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitActive(client, t.tableName);
   if (t.ttlAttribute) {
     await client.send(new UpdateTimeToLiveCommand({
       TableName: t.tableName,
@@ -44,4 +58,13 @@ export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Pr
     }));
   }
   return 'created';
+}
+
+/** Waits until the table and all of its indexes are ACTIVE (DynamoDB Local: at once, or after a few polls). */
+async function waitActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (d.Table?.TableStatus === 'ACTIVE' && (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
