@@ -369,7 +369,7 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     let out = '';
     help.stdout!.on('data', (d) => { out += String(d); });
     expect(await new Promise((r) => help.on('exit', r))).toBe(0);
-    for (const flag of ['--app-dir', '--assembly', '--stack', '--port', '--host', '--allowed-host', '--endpoint', '--region', '--persist', '--jwks', '--issuer', '--audience', '--no-auth', '--function-logs', '--help']) {
+    for (const flag of ['--app-dir', '--assembly', '--stack', '--port', '--host', '--allowed-host', '--endpoint', '--region', '--persist', '--jwks', '--issuer', '--audience', '--no-auth', '--function-logs', '--watch', '--help']) {
       expect(out).toContain(flag);
     }
     expect(out).toContain('/_docs');

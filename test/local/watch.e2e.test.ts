@@ -24,22 +24,23 @@ interface AppVersion {
 }
 
 /**
- * A CDK app of two APIs: the built-in handler (items, optionally tags) and a custom handlerCode that waits as long as
- * `?ms=` says and answers its version. Plain JavaScript run through ts-node's register hook, so that it uses this
- * repository's construct sources as they are now.
+ * A CDK app of two APIs: the built-in handler (items, optionally tags) and a custom handlerCode that answers its
+ * version — with `?wait=<file>`, only once that file exists. Plain JavaScript run through ts-node's register hook, so
+ * that it uses this repository's construct sources as they are now.
  */
 function writeApp(dir: string, v: AppVersion): void {
   const slowDir = path.join(dir, 'slow');
   fs.mkdirSync(slowDir, { recursive: true });
   fs.writeFileSync(path.join(slowDir, 'index.js'), `
+    const fs = require('fs');
     exports.handler = async (event) => {
-      const ms = Number((event.queryStringParameters || {}).ms || 0);
-      await new Promise((r) => setTimeout(r, ms));
+      const wait = (event.queryStringParameters || {}).wait;
+      while (wait && !fs.existsSync(wait)) await new Promise((r) => setTimeout(r, 20));
       return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(v.slow)} };
     };`);
   const lib = (m: string) => JSON.stringify(require.resolve(m, { paths: [REPO] }));
   fs.writeFileSync(path.join(dir, 'app.js'), `
-    const { App, Stack } = require(${lib('aws-cdk-lib')});
+    const { App, Duration, Stack } = require(${lib('aws-cdk-lib')});
     const lambda = require(${lib('aws-cdk-lib/aws-lambda')});
     const { ApiAuthorization, Operation, ServerlessCrudApi } = require(${JSON.stringify(path.join(REPO, 'src'))});
     ${v.broken ? 'this is not javascript;' : ''}
@@ -62,6 +63,7 @@ function writeApp(dir: string, v: AppVersion): void {
       authorization: ApiAuthorization.none(),
       operations: [Operation.LIST],
       handlerCode: lambda.Code.fromAsset(${JSON.stringify(slowDir)}),
+      timeout: Duration.seconds(30),
       throttle: { rateLimit: 10000, burstLimit: 10000 },
     });
     app.synth();
@@ -69,7 +71,7 @@ function writeApp(dir: string, v: AppVersion): void {
 }
 
 /** Waits until `cond()` holds, polling; fails with the runner's output after `ms`. */
-async function eventually(runner: Runner, what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+async function eventually(runner: Runner, what: string, cond: () => boolean | Promise<boolean>, ms = 45_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; runner output:\n${runner.output()}`);
@@ -83,7 +85,11 @@ describe('local runner --watch', () => {
   let runner: Runner;
   let api: string;
   let slow: string;
-  const reloadsSeen = () => (runner.output().match(/^watch: ✓/gm) ?? []).length + (runner.output().match(/^watch: ✗/gm) ?? []).length;
+  /** Waits for a line matching `re` in the output after `mark`; returns that part of the output. */
+  const waitForLine = async (mark: number, re: RegExp): Promise<string> => {
+    await eventually(runner, String(re), () => re.test(runner.output().slice(mark)));
+    return runner.output().slice(mark);
+  };
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI)).toBe(true); // built by `npx projen bundle` (pre-compile)
@@ -109,17 +115,18 @@ describe('local runner --watch', () => {
     expect(item.status).toBe(201);
     expect(await (await fetch(`${slow}/slow`)).text()).toBe('v1');
 
-    // Started before the edit, answered after the reload: v1.
-    const inFlight = fetch(`${slow}/slow?ms=2500`).then((r) => r.text());
-    await new Promise((r) => setTimeout(r, 200));
-    const before = reloadsSeen();
+    // Started before the edit, held until the reload is done: answered by v1.
+    const release = path.join(dir, '..', `${path.basename(dir)}.release`);
+    const inFlight = fetch(`${slow}/slow?wait=${encodeURIComponent(release)}`).then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 300));
     const mark = runner.output().length;
     writeApp(dir, { slow: 'v2', maxTitle: 5, statusIndex: false, tags: false });
-    await eventually(runner, 'the reload', () => reloadsSeen() > before);
-    await eventually(runner, 'v2', async () => (await (await fetch(`${slow}/slow`)).text()) === 'v2');
+    const lines = await waitForLine(mark, /^watch: ✓ /m);
+    expect(await (await fetch(`${slow}/slow`)).text()).toBe('v2');
+    fs.writeFileSync(release, '');
     expect(await inFlight).toBe('v1');
+    fs.rmSync(release);
 
-    const lines = runner.output().slice(mark);
     // One line per reloaded function, with its time, then the summary; none of the built-in API's functions.
     expect(lines).toMatch(/^watch: ↻ WatchE2E\/Slow SlowDefaultResourceListFunction\w+: reloaded \(\d+ ms\)$/m);
     expect(lines).toMatch(/^watch: ✓ 1 change applied in [\d.]+ (ms|s) \(synth [\d.]+ s\)$/m);
@@ -129,7 +136,6 @@ describe('local runner --watch', () => {
   }, 60_000);
 
   test('a new resource and a new index: tables and index created, routes served, earlier items kept', async () => {
-    const before = reloadsSeen();
     const mark = runner.output().length;
     const created = await fetch(`${api}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'kept', status: 'open' }) });
     expect(created.status).toBe(201);
@@ -137,8 +143,7 @@ describe('local runner --watch', () => {
     expect((await fetch(`${api}/tags`)).status).toBe(404);
 
     writeApp(dir, { slow: 'v2', maxTitle: 50, statusIndex: true, tags: true });
-    await eventually(runner, 'the reload', () => reloadsSeen() > before);
-    const lines = runner.output().slice(mark);
+    const lines = await waitForLine(mark, /^watch: \+ WatchE2E\/Api route POST \/tags[^]*^watch: ✓ /m);
     expect(lines).toMatch(/^watch: \+ table WatchE2E-ApitagsTable\w+: created \(\d+ ms\)$/m);
     expect(lines).toMatch(/^watch: \+ table WatchE2E-ApiitemsTable\w+: index \w+ added \(\d+ ms\)$/m);
     expect(lines).toMatch(/^watch: \+ WatchE2E\/Api route POST \/tags$/m);
@@ -155,20 +160,18 @@ describe('local runner --watch', () => {
   }, 60_000);
 
   test('a synth that fails prints its error and keeps the previous version serving', async () => {
-    const before = reloadsSeen();
     const mark = runner.output().length;
     writeApp(dir, { slow: 'v3', maxTitle: 50, statusIndex: true, tags: true, broken: true });
-    await eventually(runner, 'the failed reload', () => reloadsSeen() > before);
-    const lines = runner.output().slice(mark);
+    const lines = await waitForLine(mark, /^watch: ✗ [^]*SyntaxError/m);
     expect(lines).toMatch(/^watch: ✗ synth failed after [\d.]+ (ms|s); still serving the previous version:/m);
     expect(lines).toMatch(/SyntaxError/);
     expect(await (await fetch(`${slow}/slow`)).text()).toBe('v2');
     expect((await fetch(`${api}/tags`)).status).toBe(200);
 
     // Fixed: served again.
-    const fixed = reloadsSeen();
+    const fixed = runner.output().length;
     writeApp(dir, { slow: 'v3', maxTitle: 50, statusIndex: true, tags: true });
-    await eventually(runner, 'the fixed reload', () => reloadsSeen() > fixed);
+    await waitForLine(fixed, /^watch: ✓ /m);
     expect(await (await fetch(`${slow}/slow`)).text()).toBe('v3');
   }, 60_000);
 });
