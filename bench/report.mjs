@@ -39,6 +39,34 @@ out.push(`Our benchmark-built handler bundle is byte-identical to the shipped \`
 out.push('', '### Targets', '');
 out.push(table(['target', 'measured', 'wanted', 'result'], r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : '**missed**'])));
 
+if (r.startup) {
+  const st = r.startup;
+  out.push('', '### The loop: start-up and reload', '');
+  out.push(`Wall clock on ${st.app}, the runner starting its own DynamoDB Local (in memory). *Command → first request*: the CLI started, ` +
+    '`GET /items` polled every 10 ms until it answers 200. Beside it, in the same run, its two longest parts alone: the app\'s synth (the ' +
+    'cdk.json command, npx resolved to the local ts-node as the runner does) and DynamoDB Local\'s start (process start → first answer). ' +
+    '*Edit → first request on the new code*: with `--watch`, the Notes schema\'s `maxLength` raised by one in app.ts, and a POST of a title of exactly ' +
+    'the new length polled every 10 ms until it is accepted (201 instead of 422).', '');
+  const row = (what, v) => [what, `**${ms(v.p50)}**`, ms(v.min), ms(v.max), v.n];
+  out.push(table(['what', 'p50 ms', 'min', 'max', 'runs'], [
+    row('command → first request served', st.firstRequest),
+    ...(st.synthAlone.n ? [row('&nbsp;&nbsp;the app\'s synth alone', st.synthAlone), row('&nbsp;&nbsp;DynamoDB Local\'s start alone', st.dynamoDbLocalAlone)] : []),
+    row('`--watch`: edit → first request on the new code', st.editToNewCode),
+    row('&nbsp;&nbsp;of it the synth, as the runner prints it', st.printedReload.synth),
+  ]));
+}
+
+if (r.faults?.requests) {
+  const f = r.faults;
+  out.push('', '### Faults under load', '');
+  out.push(`The runner with its own DynamoDB Local (\`--persist\`), ${f.connections} closed loops of \`POST /items\`; DynamoDB Local's Java process killed (SIGKILL) ` +
+    'in the middle. The runner starts it again on the same port with the same data folder. Every acknowledged create is read back afterwards.', '');
+  out.push(table(['requests', 'answers', '503 (all problem+json with Retry-After)', '500', 'unanswered', 'longest wait ms', 'runner reports it back after ms', 'first write after the kill ms', 'acknowledged writes', 'lost'], [[
+    f.requests, Object.entries(f.statuses).map(([k, v]) => `${k}: ${v}`).join(', '), `${f.answered503} (${f.answered503AsProblemWithRetryAfter})`, f.answered500, f.unanswered,
+    ms(f.longestWaitMs), ms(f.runnerReportsBackAfterMs), ms(f.firstWriteAfterKillMs), f.acknowledgedWrites, f.lostWrites,
+  ]]));
+}
+
 if (r.bundles) {
   const f = r.bundles.floor;
   out.push('', '### Bundle size', '');
@@ -91,7 +119,7 @@ if (r.cursorKey) {
 if (r.load) {
   const l = r.load;
   const names = {
-    runner: 'local runner over HTTP (autocannon)', single: 'local runner, same API in HandlerMode.SINGLE (explanation)',
+    runner: 'local runner over HTTP (autocannon)', offline: `serverless-offline ${l.offlineVersions?.['serverless-offline'] ?? ''} on osls ${l.offlineVersions?.osls ?? ''} over HTTP (autocannon)`, single: 'local runner, same API in HandlerMode.SINGLE (explanation)',
     handler: 'our handler in-process, no HTTP (explanation)', direct: 'SDK straight to DynamoDB Local',
   };
   out.push('', '### 3. Local server', '');
@@ -101,12 +129,22 @@ if (r.load) {
     'req/s × all ≈ the cores kept busy, out of 2.', '');
   const cpuAll = (c) => c.generator + (c.runner || 0) + c.dynamodbLocal;
   out.push(table(['side', 'req/s', 'per round', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req: generator', 'runner', 'DynamoDB Local', 'all'],
-    ['runner', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [names[k], `**${l[k].rps.toFixed(0)}**`, l[k].perRunRps.join(', '), ms(l[k].latency.p50), ms(l[k].latency.p99),
-      l[k].errors, l[k].requests, ms(l[k].cpuMsPerRequest.generator), ['runner', 'single'].includes(k) ? ms(l[k].cpuMsPerRequest.runner) : '–', ms(l[k].cpuMsPerRequest.dynamodbLocal),
+    ['runner', 'offline', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [names[k], `**${l[k].rps.toFixed(0)}**`, l[k].perRunRps.join(', '), ms(l[k].latency.p50), ms(l[k].latency.p99),
+      l[k].errors, l[k].requests, ms(l[k].cpuMsPerRequest.generator), ['runner', 'single', 'offline'].includes(k) ? ms(l[k].cpuMsPerRequest.runner) : '–', ms(l[k].cpuMsPerRequest.dynamodbLocal),
       ms(cpuAll(l[k].cpuMsPerRequest))])));
   out.push('', `Ratio runner/direct: throughput **${x(l.throughputRatio)}**, p50 ${x(l.p50Ratio)}, p99 ${x(l.p99Ratio)}` +
     (l.handlerVsDirect ? `; decomposed: in-process handler/direct ${x(l.handlerVsDirect)} × runner/in-process handler ${x(l.runnerVsHandler)}` : '') +
     (l.singleVsDirect ? `; the runner serving the API in HandlerMode.SINGLE/direct: ${x(l.singleVsDirect)}.` : '.'));
+  if (l.vsOffline) {
+    out.push('', `Head to head, runner/serverless-offline (same bundled handler and function environment, same DynamoDB Local, same mix, same run; ` +
+      `the CPU column "runner" is serverless-offline's process for its row): throughput **${x(l.vsOffline.throughput)}**, p50 ${x(l.vsOffline.p50)}, p99 **${x(l.vsOffline.p99)}**.`);
+  }
+  if (l.lowLoad) {
+    const lo = l.lowLoad;
+    out.push('', `Low load (one connection, ${lo.rounds} × ${lo.durationS} s per side, alternating, after ${lo.warmupS} s of warm-up each): the runner over HTTP p50 ${ms(lo.runner.latency.p50)} ms ` +
+      `(p99 ${ms(lo.runner.latency.p99)}), the same handler in-process p50 ${ms(lo.handler.latency.p50)} ms (p99 ${ms(lo.handler.latency.p99)}): ` +
+      `**${lo.addedP50Ms.toFixed(3)} ms** added at p50 by HTTP on loopback, the gateway emulation and the function host (and the load generator's own HTTP client).`);
+  }
   out.push('', 'No acknowledged write lost (consistent scan after the run: every create answered 201 is in the table, and every item\'s version went up at least once per update answered 200):', '');
   out.push(table(['side', 'creates acknowledged', 'updates acknowledged', 'created items found', 'version bumps found', 'in flight at the end', 'all acknowledged writes found'],
     Object.entries(l.verification).map(([k, v]) => [names[k], v.acknowledgedCreates, v.acknowledgedUpdates, v.found.created, v.found.versionBumps, v.inFlightAtEnd, v.noLostWrites ? 'yes' : '**NO**'])));

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=cold,cursorkey,warm,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//   options: --only=startup,faults,cold,cursorkey,warm,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
 // when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
@@ -19,6 +19,8 @@ import { runLoad } from './lib/load.mjs';
 import { printTable, fmtMs, fmtBytes } from './lib/stats.mjs';
 import { prepareSynth, runSynth, RESOURCES_APPS } from './lib/synth.mjs';
 import { runCursorKey } from './lib/cursor-key.mjs';
+import { runFaults } from './lib/faults.mjs';
+import { runStartup } from './lib/startup.mjs';
 import { runWarm } from './lib/warm.mjs';
 
 // The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
@@ -29,7 +31,7 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['cold', 'cursorkey', 'warm', 'load', 'synth'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'cursorkey', 'warm', 'load', 'synth'];
 /** --merge-into=<full run json>: re-measure only the sections of --only and put them into that file. */
 const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merge-into='.length);
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
@@ -40,21 +42,27 @@ const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
   cursorkey: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },
-  load: { rounds: 1, durationS: 2, warmupS: 0.5, connections: 8 },
+  load: { rounds: 1, durationS: 2, warmupS: 0.5, runnerWarmupS: 1.5, connections: 8, lowLoad: { rounds: 1, durationS: 1, warmupS: 0.2 } },
+  startup: { runs: 0, reloads: 1 },
+  faults: { connections: 4, beforeS: 1, afterS: 1 },
   synth: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
   synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
   cold: { runs: 40, warmupRounds: 1 },
   cursorkey: { runs: 20 },
   warm: { iterations: 2000, warmup: 200 },
-  load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8 },
+  load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8, lowLoad: { rounds: 2, durationS: 10, warmupS: 1 } },
+  startup: { runs: 5, reloads: 5 },
+  faults: { connections: 8, beforeS: 3, afterS: 3 },
   synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
   synthResources: { plan: [{ n: 1, runs: 10 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
 };
 
 /** Targets of the issue, as ratios measured in the same run. */
 const TARGETS = {
-  coldVsFloor: 1.3, coldTenResources: 1.10, warmRead: 1.10, warmOther: 1.15, loadThroughput: 0.8, synth: 1.3, synthResources: 1.15,
+  coldVsFloor: 1.3, coldTenResources: 1.10, warmRead: 1.10, warmOther: 1.15, synth: 1.3, synthResources: 1.15,
+  // The loop (#15): against serverless-offline in the same run; the runner's own cost at low load; wall-clock targets.
+  vsOfflineThroughput: 1.5, lowLoadAddedP50Ms: 1, firstRequestMs: 6000, editToNewCodeMs: 3000,
 };
 
 const log = (s) => console.error(s);
@@ -105,7 +113,14 @@ async function main() {
 
   let assembly;
   let singleAssembly;
-  if (only.includes('synth') || only.includes('load')) {
+  if (only.includes('startup')) {
+    log('bench: start-up and reload (examples/todo-app)');
+    const startup = await runStartup({ root: ROOT, outDir: OUT, libDir: built.libDir, ...COUNTS.startup, log });
+    errors.push(...startup.errors);
+    result.startup = startup;
+  }
+
+  if (only.includes('synth') || only.includes('load') || only.includes('faults')) {
     log('bench: synth');
     const prep = await prepareSynth(ROOT, OUT);
     const synthCounts = only.includes('synth') ? COUNTS.synth : { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 };
@@ -130,6 +145,13 @@ async function main() {
       errors.push(...single.errors);
       singleAssembly = single.assembly;
     }
+  }
+
+  if (only.includes('faults')) {
+    log('bench: faults (DynamoDB Local killed under load)');
+    const faults = await runFaults({ root: ROOT, outDir: OUT, assemblyDir: assembly, ...COUNTS.faults, log });
+    errors.push(...faults.errors);
+    result.faults = faults;
   }
 
   log('bench: starting DynamoDB Local');
@@ -163,7 +185,7 @@ async function main() {
     }
     if (only.includes('load')) {
       log('bench: local server load');
-      const load = await runLoad({ root: ROOT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, singleAssemblyDir: singleAssembly, bareSdk: built.bareSdk,
+      const load = await runLoad({ root: ROOT, outDir: OUT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, singleAssemblyDir: singleAssembly, bareSdk: built.bareSdk,
         oursDir: built.bundles.ours.dir, eventsLib: join(built.libDir, 'events.cjs'), ...COUNTS.load, log,
       });
       errors.push(...load.errors);
@@ -182,7 +204,7 @@ async function main() {
   if (mergeInto) {
     // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
     const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
-    const sections = ['cold', 'cursorKey', 'warm', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    const sections = ['startup', 'faults', 'cold', 'cursorKey', 'warm', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
     final.errors = [...(earlier.errors ?? []), ...result.errors];
@@ -223,10 +245,28 @@ function evaluateTargets(r) {
       add(`warm ${op} ≤ ${target}× bare SDK`, `${o.ratioP50.toFixed(2)}× (p99 ${o.ratioP99.toFixed(2)}×)`, `≤ ${target}×`, o.ratioP50 <= target, 'p50 ratio');
     }
   }
-  if (r.load) {
-    const ok = r.load.throughputRatio >= TARGETS.loadThroughput && r.load.runner.errors === 0;
-    add('local server ≥ 0.8× direct-SDK throughput, 0 errors', `${r.load.throughputRatio.toFixed(2)}×, ${r.load.runner.errors} errors`,
-      `≥ ${TARGETS.loadThroughput}×, 0 errors`, ok, r.load.verification.runner.noLostWrites ? 'no acknowledged write lost' : 'ACKNOWLEDGED WRITES LOST');
+  if (r.startup) {
+    const s = r.startup;
+    add('command → first request served ≤ 6 s (examples/todo-app)', `${(s.firstRequest.p50 / 1000).toFixed(2)} s`, `≤ ${TARGETS.firstRequestMs / 1000} s`,
+      s.firstRequest.p50 <= TARGETS.firstRequestMs, `median of ${s.runs}; synth alone ${(s.synthAlone.p50 / 1000).toFixed(2)} s, DynamoDB Local alone ${(s.dynamoDbLocalAlone.p50 / 1000).toFixed(2)} s`);
+    add('--watch: edit → first request on the new code ≤ 3 s', `${(s.editToNewCode.p50 / 1000).toFixed(2)} s`, `≤ ${TARGETS.editToNewCodeMs / 1000} s`,
+      s.editToNewCode.p50 <= TARGETS.editToNewCodeMs, `median of ${s.reloads}; of it the app's synth ${(s.printedReload.synth.p50 / 1000).toFixed(2)} s`);
+  }
+  if (r.load?.offline) {
+    const l = r.load;
+    add('local runner ≥ 1.5× serverless-offline throughput, 0 errors', `${l.vsOffline.throughput.toFixed(2)}×, ${l.runner.errors} errors (serverless-offline ${l.offline.errors})`,
+      `≥ ${TARGETS.vsOfflineThroughput}×, 0 errors`, l.offline.rps > 0 && l.vsOffline.throughput >= TARGETS.vsOfflineThroughput && l.runner.errors === 0,
+      l.verification.runner.noLostWrites && l.verification.offline.noLostWrites ? 'no acknowledged write lost on either side' : 'ACKNOWLEDGED WRITES LOST');
+    add('local runner p99 below serverless-offline\'s', `${l.vsOffline.p99.toFixed(2)}× (${l.runner.latency.p99.toFixed(1)} vs ${l.offline.latency.p99.toFixed(1)} ms)`, '< 1.00×', l.vsOffline.p99 < 1, 'same mix, same run');
+    add('runner\'s added p50 over the in-process handler at low load ≤ 1 ms', `${l.lowLoad.addedP50Ms.toFixed(3)} ms`, `≤ ${TARGETS.lowLoadAddedP50Ms} ms`,
+      l.lowLoad.addedP50Ms <= TARGETS.lowLoadAddedP50Ms, `1 connection; p50 ${l.lowLoad.runner.latency.p50.toFixed(3)} vs ${l.lowLoad.handler.latency.p50.toFixed(3)} ms`);
+  }
+  if (r.faults?.requests) {
+    const f = r.faults;
+    const ok = f.answered500 === 0 && f.unanswered === 0 && f.lostWrites === 0 && f.answered503 === f.answered503AsProblemWithRetryAfter && Number.isFinite(f.firstWriteAfterKillMs);
+    add('DynamoDB Local killed under load: 503 problem+json + Retry-After only, no 500, no hang, recovers, nothing lost',
+      `${f.answered503} × 503, ${f.answered500} × 500, ${f.unanswered} unanswered, longest wait ${(f.longestWaitMs / 1000).toFixed(2)} s, writes again after ${(f.firstWriteAfterKillMs / 1000).toFixed(1)} s, ${f.lostWrites}/${f.acknowledgedWrites} lost`,
+      'all', ok, 'the runner starts it again on the same port with --persist');
   }
   for (const s of r.synth ?? []) {
     add(`synth N=${s.n} (${s.mode}) ≤ 1.3× hand-written`, `${s.ratioP50.toFixed(2)}×`, `≤ ${TARGETS.synth}×`, s.ratioP50 <= TARGETS.synth, 'median');
@@ -239,7 +279,7 @@ function evaluateTargets(r) {
 }
 
 const LOAD_SIDES = {
-  runner: 'local runner (HTTP)', single: 'local runner, HandlerMode.SINGLE (info)', handler: 'our handler in-process (info)', direct: 'SDK → DynamoDB Local',
+  runner: 'local runner (HTTP)', offline: 'serverless-offline 13 + osls (HTTP)', single: 'local runner, HandlerMode.SINGLE (info)', handler: 'our handler in-process (info)', direct: 'SDK → DynamoDB Local',
 };
 
 function print(r) {
@@ -274,16 +314,33 @@ function print(r) {
     const l = r.load;
     printTable(`Local server: ${l.mix}, ${l.connections} connections, ${l.rounds}×${l.durationS} s per side (ABBA), after ${l.warmupS} s warm-up each`,
       ['side', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests', 'CPU ms/req (gen / runner / DDB Local)'],
-      ['runner', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [LOAD_SIDES[k], l[k].rps.toFixed(0), fmtMs(l[k].latency.p50), fmtMs(l[k].latency.p99),
+      ['runner', 'offline', 'single', 'handler', 'direct'].filter((k) => l[k]).map((k) => [LOAD_SIDES[k], l[k].rps.toFixed(0), fmtMs(l[k].latency.p50), fmtMs(l[k].latency.p99),
         l[k].errors, l[k].requests, `${fmtMs(l[k].cpuMsPerRequest.generator)} / ${fmtMs(l[k].cpuMsPerRequest.runner)} / ${fmtMs(l[k].cpuMsPerRequest.dynamodbLocal)}`]));
     console.log(`ratio runner/direct: throughput ${l.throughputRatio.toFixed(2)}×, p50 ${l.p50Ratio.toFixed(2)}×, p99 ${l.p99Ratio.toFixed(2)}× ` +
       `(= in-process handler/direct ${l.handlerVsDirect.toFixed(2)}× × runner/in-process handler ${l.runnerVsHandler.toFixed(2)}×)`);
     if (l.single) console.log(`runner in HandlerMode.SINGLE (one function host)/direct: throughput ${l.singleVsDirect.toFixed(2)}×`);
+    if (l.offline) console.log(`runner/serverless-offline: throughput ${l.vsOffline.throughput.toFixed(2)}×, p50 ${l.vsOffline.p50.toFixed(2)}×, p99 ${l.vsOffline.p99.toFixed(2)}×`);
+    if (l.lowLoad) console.log(`low load (1 connection): runner p50 ${fmtMs(l.lowLoad.runner.latency.p50)} ms, in-process handler p50 ${fmtMs(l.lowLoad.handler.latency.p50)} ms: added ${l.lowLoad.addedP50Ms.toFixed(3)} ms`);
     for (const k of Object.keys(l.verification)) {
       const v = l.verification[k];
       console.log(`writes (${k}): ${v.acknowledgedCreates} creates and ${v.acknowledgedUpdates} updates acknowledged; found every one: ` +
         `${v.noLostWrites ? 'yes' : 'NO — LOST WRITES'} (${v.found.created} created items, ${v.found.versionBumps} version bumps; ${v.inFlightAtEnd} in flight at the end)`);
     }
+  }
+  if (r.startup) {
+    const s = r.startup;
+    printTable(`The loop on ${s.app}, ms`, ['what', 'p50', 'min', 'max', 'runs'], [
+      ['command → first request served', fmtMs(s.firstRequest.p50), fmtMs(s.firstRequest.min), fmtMs(s.firstRequest.max), s.firstRequest.n],
+      ['  the app\'s synth alone', fmtMs(s.synthAlone.p50), fmtMs(s.synthAlone.min), fmtMs(s.synthAlone.max), s.synthAlone.n],
+      ['  DynamoDB Local\'s start alone', fmtMs(s.dynamoDbLocalAlone.p50), fmtMs(s.dynamoDbLocalAlone.min), fmtMs(s.dynamoDbLocalAlone.max), s.dynamoDbLocalAlone.n],
+      ['--watch: edit → first request on new code', fmtMs(s.editToNewCode.p50), fmtMs(s.editToNewCode.min), fmtMs(s.editToNewCode.max), s.editToNewCode.n],
+      ['  of it the synth (as the runner prints it)', fmtMs(s.printedReload.synth.p50), fmtMs(s.printedReload.synth.min), fmtMs(s.printedReload.synth.max), s.printedReload.synth.n],
+    ]);
+  }
+  if (r.faults?.requests) {
+    const f = r.faults;
+    console.log(`\nFaults: DynamoDB Local killed under ${f.connections} connections of creates: ${JSON.stringify(f.statuses)}; longest wait ${fmtMs(f.longestWaitMs)} ms; ` +
+      `runner reports it back after ${fmtMs(f.runnerReportsBackAfterMs)} ms, first write after ${fmtMs(f.firstWriteAfterKillMs)} ms; ${f.lostWrites} of ${f.acknowledgedWrites} acknowledged writes lost`);
   }
   if (r.synth) {
     printTable('Synth: fresh node process running the app, ms', ['N', 'mode', 'ours p50', 'ours min–max', 'hand p50', 'hand min–max', 'ratio p50', 'resources ours/hand', 'runs'],

@@ -4,6 +4,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { awsEnv, createIdempotencyTable, createItemsTable, handlerLikeItem, listTables, scanAll, seed } from './ddb.mjs';
+import { freePort } from './ports.mjs';
+import { startOffline, tableRefs } from './offline.mjs';
 import { cpuMs, runJsonChild } from './proc.mjs';
 import { ratio, summary } from './stats.mjs';
 
@@ -12,6 +14,7 @@ const SDK = new URL('./load-sdk.cjs', import.meta.url).pathname;
 const HANDLER = new URL('./load-handler.cjs', import.meta.url).pathname;
 const DIRECT_TABLE = 'bench-load-direct';
 const HANDLER_TABLE = 'bench-load-handler';
+const OFFLINE_TABLE = 'bench-load-offline';
 const POOL = 1000;
 
 /** Starts the bundled runner CLI on an assembly; resolves once it prints its route table. */
@@ -102,12 +105,18 @@ function verify(items, prefix, runs) {
  * @param singleAssemblyDir optional: the same API in HandlerMode.SINGLE, served by a second runner (an explanation)
  */
 export async function runLoad({
-  root, ddb, endpoint, ddbPid, assemblyDir, singleAssemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, runnerWarmupS = 0, connections, log,
+  root, outDir, ddb, endpoint, ddbPid, assemblyDir, singleAssemblyDir, bareSdk, oursDir, eventsLib, rounds, durationS, warmupS, runnerWarmupS = 0, connections,
+  lowLoad, log,
 }) {
   const runners = { runner: await startRunner(root, assemblyDir, endpoint) };
   const errors = [];
   try {
     if (singleAssemblyDir) runners.single = await startRunner(root, singleAssemblyDir, endpoint);
+    // serverless-offline serves the same assembly's functions, on tables of its own (same key schema).
+    await createItemsTable(ddb, OFFLINE_TABLE);
+    await createIdempotencyTable(ddb, `${OFFLINE_TABLE}-idempotency`);
+    const refs = Object.fromEntries(tableRefs(assemblyDir).map((ref) => [ref, /Idempotency/.test(ref) ? `${OFFLINE_TABLE}-idempotency` : OFFLINE_TABLE]));
+    runners.offline = await startOffline({ root, outDir, assemblyDir, endpoint, tables: refs, ports: { http: await freePort(), lambda: await freePort() }, log });
     // Each runner created its tables from its template; find the items tables (not the idempotency ones).
     const tables = await listTables(ddb);
     const runnerTable = tables.find((t) => /^BenchCrud0-Api(DefaultResource)?Table[0-9A-F]{8}$/.test(t));
@@ -117,13 +126,14 @@ export async function runLoad({
     await createItemsTable(ddb, HANDLER_TABLE);
     await createIdempotencyTable(ddb, `${HANDLER_TABLE}-idempotency`);
     const pool = Array.from({ length: POOL }, (_, i) => handlerLikeItem(`seed-${i}`, `item ${i}`));
-    for (const t of [runnerTable, singleTable, DIRECT_TABLE, HANDLER_TABLE].filter(Boolean)) await seed(ddb, t, pool);
+    for (const t of [runnerTable, singleTable, DIRECT_TABLE, HANDLER_TABLE, OFFLINE_TABLE].filter(Boolean)) await seed(ddb, t, pool);
 
     const env = { PATH: process.env.PATH, ...awsEnv(endpoint) };
     const common = { connections, durationS, warmupS, poolSize: POOL };
-    const runs = { runner: [], direct: [], handler: [], ...(runners.single ? { single: [] } : {}) };
+    const runs = { runner: [], offline: [], direct: [], handler: [], ...(runners.single ? { single: [] } : {}) };
     const inputs = {
       runner: (r) => [HTTP, { ...common, url: runners.runner.url, prefix: `ld-http-r${r}`, seed: 1000 + r }],
+      offline: (r) => [HTTP, { ...common, url: runners.offline.url, prefix: `ld-offline-r${r}`, seed: 1000 + r }],
       single: (r) => [HTTP, { ...common, url: runners.single.url, prefix: `ld-single-r${r}`, seed: 1000 + r }],
       direct: (r) => [SDK, { ...common, table: DIRECT_TABLE, bareSdk, prefix: `ld-sdk-r${r}`, seed: 1000 + r }],
       handler: (r) => [HANDLER, {
@@ -133,19 +143,20 @@ export async function runLoad({
     // Each runner is one long-lived process (unlike the generators, started afresh per round): it gets one longer
     // warm-up first, so that the first round does not measure its JIT compiler, its heap growing, and the first
     // invocation (cold start) of each function. Its writes are verified like all others, its figures not counted.
-    const warmups = { runner: [], single: [] };
+    const warmups = { runner: [], single: [], offline: [] };
     if (runnerWarmupS > 0) {
       for (const key of Object.keys(runners)) {
-        const prefix = key === 'runner' ? 'ld-http-warm' : 'ld-single-warm';
+        const prefix = { runner: 'ld-http-warm', single: 'ld-single-warm', offline: 'ld-offline-warm' }[key];
         const res = await runJsonChild(HTTP, { ...common, durationS: runnerWarmupS, url: runners[key].url, prefix, seed: 999 }, env);
         warmups[key].push(res);
         log(`  load: ${key} warm-up ${runnerWarmupS} s: ${res.rps.toFixed(0)} req/s (not counted)`);
       }
     }
-    // The two sides of the target alternate (ABBA); the explanations (in-process handler, SINGLE mode) run between.
+    // The runner and serverless-offline go one after the other, their order alternating (ABBA); the references and
+    // explanations (in-process handler, SINGLE mode, direct SDK) run after them, in alternating order too.
     const middle = ['handler', ...(runners.single ? ['single'] : [])];
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? ['runner', ...middle, 'direct'] : ['direct', ...[...middle].reverse(), 'runner'];
+      const order = r % 2 === 0 ? ['runner', 'offline', ...middle, 'direct'] : ['direct', ...[...middle].reverse(), 'offline', 'runner'];
       for (const side of order) {
         const served = runners[side];
         const before = { runner: served ? cpuMs(served.pid) : 0, ddb: cpuMs(ddbPid) };
@@ -161,10 +172,23 @@ export async function runLoad({
       }
     }
 
+    // Low load: one connection, the runner against the in-process handler, alternating — what HTTP and the runner add
+    // to a request when nothing queues.
+    const low = { runner: [], handler: [] };
+    for (let r = 0; r < lowLoad.rounds; r++) {
+      for (const side of r % 2 === 0 ? ['runner', 'handler'] : ['handler', 'runner']) {
+        const [file, input] = inputs[side](r);
+        const res = await runJsonChild(file, { ...input, connections: 1, durationS: lowLoad.durationS, warmupS: lowLoad.warmupS, prefix: `${input.prefix}-low` }, env);
+        low[side].push(res);
+        log(`  load: low load (1 connection) round ${r + 1}/${lowLoad.rounds} ${side}: p50 ${summary(res.latencies).p50.toFixed(3)} ms`);
+      }
+    }
+
     const verification = {
-      runner: { table: runnerTable, seeded: POOL, ...verify(await scanAll(ddb, runnerTable), 'ld-http', [...warmups.runner, ...runs.runner]) },
+      runner: { table: runnerTable, seeded: POOL, ...verify(await scanAll(ddb, runnerTable), 'ld-http', [...warmups.runner, ...runs.runner, ...low.runner]) },
+      offline: { table: OFFLINE_TABLE, seeded: POOL, ...verify(await scanAll(ddb, OFFLINE_TABLE), 'ld-offline', [...warmups.offline, ...runs.offline]) },
       direct: { table: DIRECT_TABLE, seeded: POOL, ...verify(await scanAll(ddb, DIRECT_TABLE), 'ld-sdk', runs.direct) },
-      handler: { table: HANDLER_TABLE, seeded: POOL, ...verify(await scanAll(ddb, HANDLER_TABLE), 'ld-fn', runs.handler) },
+      handler: { table: HANDLER_TABLE, seeded: POOL, ...verify(await scanAll(ddb, HANDLER_TABLE), 'ld-fn', [...runs.handler, ...low.handler]) },
       ...(runs.single ? { single: { table: singleTable, seeded: POOL, ...verify(await scanAll(ddb, singleTable), 'ld-single', [...warmups.single, ...runs.single]) } } : {}),
     };
     for (const v of Object.values(verification)) {
@@ -190,7 +214,19 @@ export async function runLoad({
         errorSamples: list.flatMap((x) => (Array.isArray(x.errors) ? x.errors : [])).slice(0, 5),
       };
     };
-    const result = { connections, durationS, warmupS, runnerWarmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%', runner: side(runs.runner), direct: side(runs.direct), handler: side(runs.handler), ...(runs.single ? { single: side(runs.single) } : {}), verification };
+    const result = {
+      connections, durationS, warmupS, runnerWarmupS, rounds, mix: 'read 50% / create 20% / update (PATCH) 20% / list 10%',
+      runner: side(runs.runner), offline: side(runs.offline), direct: side(runs.direct), handler: side(runs.handler), ...(runs.single ? { single: side(runs.single) } : {}),
+      verification, offlineVersions: runners.offline.versions,
+    };
+    // Low load: latency only (the CPU columns are not taken there).
+    const lowSide = (list) => ({ requests: list.reduce((a, x) => a + x.requests, 0), latency: summary(list.flatMap((x) => x.latencies)) });
+    result.lowLoad = { ...lowLoad, runner: lowSide(low.runner), handler: lowSide(low.handler) };
+    result.lowLoad.addedP50Ms = result.lowLoad.runner.latency.p50 - result.lowLoad.handler.latency.p50;
+    result.lowLoad.addedP99Ms = result.lowLoad.runner.latency.p99 - result.lowLoad.handler.latency.p99;
+    result.vsOffline = {
+      throughput: ratio(result.runner.rps, result.offline.rps), p50: ratio(result.runner.latency.p50, result.offline.latency.p50), p99: ratio(result.runner.latency.p99, result.offline.latency.p99),
+    };
     result.throughputRatio = ratio(result.runner.rps, result.direct.rps);
     result.p50Ratio = ratio(result.runner.latency.p50, result.direct.latency.p50);
     result.p99Ratio = ratio(result.runner.latency.p99, result.direct.latency.p99);
@@ -198,11 +234,14 @@ export async function runLoad({
     result.runnerVsHandler = ratio(result.runner.rps, result.handler.rps);
     if (result.single) result.singleVsDirect = ratio(result.single.rps, result.direct.rps);
     result.runnerLogLines = runners.runner.logLines();
+    result.offlineLogLines = runners.offline.logLines();
     const sides = Object.keys(runs);
     if (sides.some((k) => result[k].errors)) {
       errors.push(`load: errors: ${sides.map((k) => `${k} ${result[k].errors}`).join(', ')} ` +
-        `(${JSON.stringify(sides.flatMap((k) => result[k].errorSamples))}); runner log tail:\n${runners.runner.tail()}${runners.single ? `\n${runners.single.tail()}` : ''}`);
+        `(${JSON.stringify(sides.flatMap((k) => result[k].errorSamples))}); runner log tail:\n${runners.runner.tail()}${runners.single ? `\n${runners.single.tail()}` : ''}` +
+        (result.offline.errors ? `\nserverless-offline log tail:\n${runners.offline.tail()}` : ''));
     }
+    if (!(result.offline.requests > 0)) errors.push(`load: serverless-offline answered no request; its log tail:\n${runners.offline.tail()}`);
     for (const [k, v] of Object.entries(verification)) {
       if (!v.noLostWrites) errors.push(`load (${k}): acknowledged writes missing: ${JSON.stringify(v)}`);
     }
