@@ -9,7 +9,12 @@ import { startApiServer } from '../../src/local/server';
 const api = {
   stackName: 'S',
   manifest: {
-    version: 3, path: 'S/Api', stageName: '$default', throttle: { rateLimit: 1000, burstLimit: 1000 }, functions: [], resources: [],
+    version: 3,
+    path: 'S/Api',
+    stageName: '$default',
+    throttle: { rateLimit: 1000, burstLimit: 1000 },
+    functions: [],
+    resources: [],
     routes: [{ method: 'GET', path: '/items', resource: 'items', operation: 'list', functionLogicalId: 'List', auth: { kind: 'none' } }],
   },
   functions: new Map(),
@@ -24,7 +29,12 @@ test('a function still running at the integration timeout: 503 Service Unavailab
   };
   const lines: string[] = [];
   const server = await startApiServer({
-    api, functions: new Map([['List', never]]), port: 0, hostname: '127.0.0.1', auth: { enforce: false }, log: (l) => lines.push(l),
+    api,
+    functions: new Map([['List', never]]),
+    port: 0,
+    hostname: '127.0.0.1',
+    auth: { enforce: false },
+    log: (l) => lines.push(l),
     limits: { integrationTimeoutMs: 300 },
   });
   try {
