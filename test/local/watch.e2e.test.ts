@@ -132,14 +132,14 @@ describe('local runner --watch', () => {
     expect(lines).toMatch(/^watch: ✓ 1 change applied in [\d.]+ (ms|s) \(synth [\d.]+ s\)$/m);
     expect(lines).not.toMatch(/WatchE2E\/Api/);
     // The data is still there (and the runner did not restart: same URLs).
-    expect((await fetch(`${api}/items/${(await item.json()).id}`)).status).toBe(200);
+    expect((await fetch(`${api}/items/${((await item.json()) as { id: string }).id}`)).status).toBe(200);
   }, 60_000);
 
   test('a new resource and a new index: tables and index created, routes served, earlier items kept', async () => {
     const mark = runner.output().length;
     const created = await fetch(`${api}/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'kept', status: 'open' }) });
     expect(created.status).toBe(201);
-    const id = (await created.json()).id;
+    const id = ((await created.json()) as { id: string }).id;
     expect((await fetch(`${api}/tags`)).status).toBe(404);
 
     writeApp(dir, { slow: 'v2', maxTitle: 50, statusIndex: true, tags: true });
@@ -155,7 +155,7 @@ describe('local runner --watch', () => {
     expect((await fetch(`${api}/tags`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(201);
     const open = await fetch(`${api}/items?status=open`);
     expect(open.status).toBe(200);
-    expect((await open.json()).items.map((i: { id: string }) => i.id)).toContain(id);
+    expect(((await open.json()) as { items: { id: string }[] }).items.map((i) => i.id)).toContain(id);
     expect((await fetch(`${api}/items/${id}`)).status).toBe(200);
   }, 60_000);
 
