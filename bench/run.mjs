@@ -207,7 +207,8 @@ async function main() {
     const sections = ['startup', 'faults', 'cold', 'cursorKey', 'warm', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
-    final.errors = [...(earlier.errors ?? []), ...result.errors];
+    // An earlier error of a re-measured section is superseded by this measurement (errors name their section first).
+    final.errors = [...(earlier.errors ?? []).filter((e) => !sections.some((k) => e.startsWith(`${k}:`))), ...result.errors];
   }
   final.targets = evaluateTargets(final);
   result.targets = final.targets;

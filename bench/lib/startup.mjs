@@ -38,7 +38,7 @@ function startCli(root, args, env = {}) {
 async function until(t0, attempt, what, output, limitMs = 60_000) {
   for (;;) {
     if (await attempt().catch(() => false)) return performance.now() - t0;
-    if (performance.now() - t0 > limitMs) throw new Error(`startup: ${what} not seen in ${limitMs / 1000} s:\n${output()}`);
+    if (performance.now() - t0 > limitMs) throw new Error(`startup: ${what} not seen in ${limitMs / 1000} s; runner output (tail):\n${output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -109,6 +109,8 @@ export async function runStartup({ root, outDir, libDir, runs, reloads, componen
   let watchStart = NaN;
   try {
     watchStart = await until(w0, async () => (await fetch(notes)).status === 200, 'the watch runner', runner.output);
+    // Edits count once the runner watches (it says so right after its banner).
+    await until(w0, async () => /Watching .* for changes/.test(runner.output()), 'the watcher', runner.output);
     let max = 200;
     for (let i = 0; i < reloads; i++) {
       max += 1;

@@ -114,6 +114,9 @@ class LocalSession {
   private reloading?: Promise<void>;
   private reloadAgain = false;
   private ddbRestarting?: Promise<void>;
+  private started = false;
+  /** What changed while the runner was starting (applied once it is up). */
+  private changedDuringStart?: string;
 
   constructor(private readonly o: CliOptions, private readonly out: (line: string) => void) {
     this.nextPort = o.port;
@@ -123,6 +126,9 @@ class LocalSession {
     const { o, out } = this;
     const step = (n: number, text: string) => out(`${dim(`[${n}/4]`)} ${text}`);
     const t0 = Date.now();
+    // Watching starts before the first synth, so that an edit made while the runner starts is not lost: it is
+    // applied as soon as the runner is up.
+    if (o.watch) this.startWatching();
 
     // DynamoDB Local's Java start is the longest wait: it runs while the app is synthesized and the functions load.
     // Its port is picked first, so that the functions know their endpoint before it answers.
@@ -160,12 +166,11 @@ class LocalSession {
     });
 
     step(3, 'creating tables');
-    this.jwks = jwksLoad ? await jwksLoad : undefined;
+    // The tables are created together; the servers listen only then, so that no request meets a missing table.
+    const [jwks] = await Promise.all([jwksLoad, this.createTables(apis, (line) => out(dim(`      ${line}`)))]);
+    this.jwks = jwks;
     step(4, 'starting functions and servers');
-    const [, started] = await Promise.all([
-      this.createTables(apis, (line) => out(dim(`      ${line}`))),
-      Promise.all(apis.map((api, i) => this.startServer(api, hosted[i], jwtChecks))),
-    ]);
+    const started = await Promise.all(apis.map((api, i) => this.startServer(api, hosted[i], jwtChecks)));
     this.ownAssembly = o.assembly ? undefined : assemblyDir;
     if (this.ddb) this.superviseDdb(this.ddb);
 
@@ -182,7 +187,8 @@ class LocalSession {
     }
     out(dim(`Limits per API: ${describeLimits(DEFAULT_LIMITS)}.`));
     out(dim(`Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s.`));
-    if (o.watch) this.startWatching();
+    this.started = true;
+    if (this.changedDuringStart) this.requestReload(`${this.changedDuringStart} (during start-up)`);
     out('');
     out(dim(o.watch ? `Watching ${o.assembly ? `${path.resolve(o.assembly)}/manifest.json` : path.resolve(o.appDir)} for changes. Ctrl-C to stop.` : 'Ctrl-C to stop.'));
   }
@@ -399,6 +405,10 @@ class LocalSession {
   /** Runs a reload now, or once more after the one under way (changes during a synth are not lost). */
   private requestReload(why: string): void {
     if (this.stopping) return;
+    if (!this.started) {
+      this.changedDuringStart = why;
+      return;
+    }
     if (this.reloading) {
       this.reloadAgain = true;
       return;

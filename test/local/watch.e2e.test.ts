@@ -71,7 +71,7 @@ function writeApp(dir: string, v: AppVersion): void {
 }
 
 /** Waits until `cond()` holds, polling; fails with the runner's output after `ms`. */
-async function eventually(runner: Runner, what: string, cond: () => boolean | Promise<boolean>, ms = 45_000): Promise<void> {
+async function eventually(runner: Runner, what: string, cond: () => boolean | Promise<boolean>, ms = 80_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; runner output:\n${runner.output()}`);
@@ -157,7 +157,8 @@ describe('local runner --watch', () => {
     expect(open.status).toBe(200);
     expect(((await open.json()) as { items: { id: string }[] }).items.map((i) => i.id)).toContain(id);
     expect((await fetch(`${api}/items/${id}`)).status).toBe(200);
-  }, 60_000);
+    // DynamoDB Local can take tens of seconds to build an index on an existing table while other suites load it.
+  }, 120_000);
 
   test('a synth that fails prints its error and keeps the previous version serving', async () => {
     const mark = runner.output().length;
