@@ -153,7 +153,7 @@ function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
       const fn = resource.functionByOperation[op];
       const integration = integrationOf(fn);
       for (const route of routesOf(op)) {
-        const path = routePath(resource.resourceName, route.target);
+        const path = routePath([{ name: resource.resourceName }], resource.resourceName, route.target); // nested resources: #13 construct side
         const method = route.method as apigwv2.HttpMethod;
         const [added] = x.httpApi.addRoutes({ path, methods: [method], integration, authorizer: auth.authorizer, authorizationScopes: auth.scopes });
         if (auth.kind === 'none') {

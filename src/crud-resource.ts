@@ -15,6 +15,7 @@ import type { ResourcePlan } from './plan';
 import {
   IDEMPOTENCY_TABLE, OperationName, ResourceConfig, idempotencyTableNameVariable, tableNameVariable,
 } from './shared/config';
+import type { KeyAttribute } from './shared/keys';
 
 /**
  * One resource of a {@link ServerlessCrudApi}: a collection at `/{name}` and `/{name}/{id}` with its items table,
@@ -195,11 +196,11 @@ export class CrudResource extends Construct implements ICrudResource {
   }
 
   private createTable(plan: ResourcePlan): dynamodb.TableV2 {
-    const stringAttr = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const attr = (k: KeyAttribute) => ({ name: k.name, type: k.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING });
     const keys = plan.keySchema;
     return new dynamodb.TableV2(this, 'Table', {
-      partitionKey: stringAttr(keys.partitionKey),
-      sortKey: keys.sortKey !== undefined ? stringAttr(keys.sortKey) : undefined,
+      partitionKey: attr(keys.partitionKey),
+      sortKey: keys.sortKey !== undefined ? attr(keys.sortKey) : undefined,
       billing: plan.table.billing,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: plan.table.pointInTimeRecovery },
       deletionProtection: plan.table.deletionProtection,
@@ -209,8 +210,8 @@ export class CrudResource extends Construct implements ICrudResource {
       dynamoStream: plan.table.stream,
       globalSecondaryIndexes: keys.indexes.map((ix) => ({
         indexName: ix.indexName,
-        partitionKey: stringAttr(ix.partitionKey),
-        sortKey: ix.sortKey ? stringAttr(ix.sortKey) : undefined,
+        partitionKey: attr(ix.partitionKey),
+        sortKey: ix.sortKey ? attr(ix.sortKey) : undefined,
         projectionType: dynamodb.ProjectionType.ALL,
       })),
     });

@@ -9,7 +9,7 @@ import {
   ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT,
   RESERVED_QUERY_PARAMETERS,
 } from './shared/config';
-import { OWNER_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema } from './shared/keys';
+import { KeyAttribute, OWNER_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema } from './shared/keys';
 import { schemaDraftOf } from './shared/schema-draft';
 
 /*
@@ -192,7 +192,7 @@ export function resolveResource(
   }
 
   // ---- table: owner-scoped tables are keyed by (owner, id), their indexes by the hidden (owner, value) attribute
-  const keySchema = tableKeySchema(idAttribute, ownerScoping ? ownerAttribute : undefined, indexes);
+  const keySchema = tableKeySchema({ idAttribute, ...(ownerScoping ? { ownerAttribute } : {}), nested: false, indexes });
   if (props.existingTable) {
     const conflicting = TABLE_KNOBS.filter((k) => props[k] !== undefined);
     if (conflicting.length > 0) {
@@ -260,8 +260,10 @@ function checkAttributeName(prop: string, name: string, fail: (m: string) => nev
  */
 function checkExistingTable(table: dynamodb.ITableV2, expected: TableKeySchema, fail: (m: string) => never, scope: IConstruct) {
   const cfn = (table as any).node?.defaultChild;
-  const describe = (k: { partitionKey: string; sortKey?: string }) =>
-    `partition key '${k.partitionKey}' (string)${k.sortKey !== undefined ? ` and sort key '${k.sortKey}' (string)` : ' and no sort key'}`;
+  const typeName = (a: KeyAttribute) => (a.type === 'N' ? 'number' : 'string');
+  const describe = (k: { partitionKey: KeyAttribute; sortKey?: KeyAttribute }) =>
+    `partition key '${k.partitionKey.name}' (${typeName(k.partitionKey)})` +
+    (k.sortKey !== undefined ? ` and sort key '${k.sortKey.name}' (${typeName(k.sortKey)})` : ' and no sort key');
   if (!(cfn instanceof dynamodb.CfnGlobalTable)) {
     // An imported table: its key schema cannot be read here. A table with another schema refuses every request that
     // names a key it does not have (so nothing is ever read across owners), but the API would not work: say what it needs.
@@ -279,8 +281,8 @@ function checkExistingTable(table: dynamodb.ITableV2, expected: TableKeySchema, 
   const typeOf = (n: string) => attrs.find((a) => a.attributeName === n)?.attributeType;
   const hash = keySchema.find((k) => k.keyType === 'HASH')?.attributeName;
   const range = keySchema.find((k) => k.keyType === 'RANGE')?.attributeName;
-  const keyOk = (name: string | undefined) => name === undefined || typeOf(name) === 'S';
-  if (hash !== expected.partitionKey || range !== expected.sortKey || !keyOk(hash) || !keyOk(range)) {
+  const keyOk = (name: string | undefined, k: KeyAttribute | undefined) => name === k?.name && (k === undefined || typeOf(k.name) === k.type);
+  if (!keyOk(hash, expected.partitionKey) || !keyOk(range, expected.sortKey)) {
     fail(`'existingTable' must have ${describe(expected)}${expected.sortKey !== undefined ? ' (ownerScoping keys items by owner, then id)' : ''}; it has ` +
       keySchema.map((k) => `${k.keyType === 'HASH' ? 'partition' : 'sort'} key '${k.attributeName}' (${typeOf(k.attributeName)})`).join(', ') +
       `; set 'idAttribute'${expected.sortKey !== undefined ? "/'ownerAttribute'" : ''} to match, or use a table with that key schema`);
@@ -291,8 +293,8 @@ function checkExistingTable(table: dynamodb.ITableV2, expected: TableKeySchema, 
       const gsis = (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as Gsi[];
       const key = (g: Gsi, type: string) => g.keySchema.find((k) => k.keyType === type)?.attributeName;
       return expected.indexes
-        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && key(g, 'HASH') === ix.partitionKey
-          && (expected.sortKey === undefined || key(g, 'RANGE') === ix.sortKey)))
+        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && key(g, 'HASH') === ix.partitionKey.name
+          && (expected.sortKey === undefined || key(g, 'RANGE') === ix.sortKey?.name)))
         .map((ix) => `ServerlessCrudApi: 'existingTable' has no GSI '${ix.indexName}' with ${describe(ix)}; ` +
           "add it to the table (projection ALL) or change 'indexes'/'ownerScoping'");
     },

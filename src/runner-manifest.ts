@@ -79,9 +79,11 @@ function localResource(resource: CrudResource): LocalResource {
     table: {
       logicalId: tableCfn instanceof CfnResource ? tableCfn.logicalId : undefined,
       tableName: tableCfn instanceof CfnResource ? undefined : resource.table.tableName,
-      partitionKey: plan.keySchema.partitionKey,
-      ...(plan.keySchema.sortKey !== undefined ? { sortKey: plan.keySchema.sortKey } : {}),
-      indexes: plan.keySchema.indexes,
+      partitionKey: plan.keySchema.partitionKey.name,
+      ...(plan.keySchema.sortKey !== undefined ? { sortKey: plan.keySchema.sortKey.name } : {}),
+      indexes: plan.keySchema.indexes.map((ix) => ({
+        indexName: ix.indexName, partitionKey: ix.partitionKey.name, ...(ix.sortKey ? { sortKey: ix.sortKey.name } : {}),
+      })),
       ttlAttribute: plan.table.timeToLiveAttribute,
     },
     idempotencyTable: resource.idempotencyTable ? {

@@ -47,11 +47,11 @@ export function itemModel(config: ResourceConfig): ItemModel {
   if (config.ownerScoping) fixedManaged.add(config.ownerScoping.attribute);
   const managed = { has: (name: string) => fixedManaged.has(name) || hidden.has(name) };
   const ownerIndexKeys = new Map<string, string>(
-    config.ownerScoping ? config.indexes.map((ix) => [ix.partitionKey, ownerIndexKeyAttribute(ix.indexName)]) : [],
+    config.ownerScoping ? config.indexes.filter((ix) => ix.partitionKey !== undefined).map((ix) => [ix.partitionKey!, ownerIndexKeyAttribute(ix.indexName)]) : [],
   );
   const indexKeys = new Map<string, { indexName: string; maxBytes: number }>();
   for (const ix of config.indexes) {
-    indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
+    if (ix.partitionKey !== undefined) indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
     if (ix.sortKey && ix.sortKey !== config.idAttribute && !managed.has(ix.sortKey)) {
       indexKeys.set(ix.sortKey, { indexName: ix.indexName, maxBytes: MAX_SORT_KEY_BYTES });
     }

@@ -111,7 +111,7 @@ function plan(s: Services, req: OperationRequest, params: Map<string, string>): 
   const tableKey = model.ownerAttribute !== undefined ? [model.ownerAttribute, model.idAttribute] : [model.idAttribute];
 
   if (index) {
-    const value = params.get(index.partitionKey)!;
+    const value = params.get(index.partitionKey!)!;
     if (value === '' || Buffer.byteLength(value, 'utf8') > MAX_PARTITION_KEY_BYTES) {
       throw new HttpError(PROBLEMS.INVALID_QUERY, `'${index.partitionKey}' must be a non-empty value of at most ${MAX_PARTITION_KEY_BYTES} bytes.`);
     }
@@ -119,7 +119,7 @@ function plan(s: Services, req: OperationRequest, params: Map<string, string>): 
     // caller's items. A value too long to be stored with the owner matches nothing, as an unused value does.
     const partition = req.owner !== undefined
       ? { attribute: ownerIndexKeyAttribute(index.indexName), value: ownerIndexValue(req.owner, value) }
-      : { attribute: index.partitionKey, value };
+      : { attribute: index.partitionKey!, value };
     return {
       listing: {
         mode: 'index',

@@ -45,9 +45,9 @@ export function resolveRoute(event: APIGatewayProxyEventV2, resources: readonly 
   const keyPath = routeKey.slice(routeKey.indexOf(' ') + 1);
   if (routeKey !== '$default') {
     for (const name of resources) {
-      if (keyPath === routePath(name, 'collection')) {
+      if (keyPath === routePath([{ name }], name, 'collection')) {
         [resource, target] = [name, 'collection'];
-      } else if (keyPath === routePath(name, 'item')) {
+      } else if (keyPath === routePath([{ name }], name, 'item')) {
         [resource, target, rawId] = [name, 'item', event.pathParameters?.id];
       }
     }
@@ -65,7 +65,7 @@ export function resolveRoute(event: APIGatewayProxyEventV2, resources: readonly 
   }
 
   const spec = routeFor(method, target!);
-  const template = routePath(resource, target!);
+  const template = routePath([{ name: resource! }], resource!, target!);
   if (!spec) {
     throw new HttpError(PROBLEMS.METHOD_NOT_ALLOWED, `${template} does not take ${method || 'this method'}.`, {
       headers: { allow: methodsOf(target!).join(', ') },

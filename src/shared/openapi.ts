@@ -71,7 +71,7 @@ export function openApiDocument(input: ContractInput): Json {
       const item: Json = {};
       if (target === 'item') item.parameters = [{ $ref: '#/components/parameters/ItemId' }];
       for (const route of routes) item[route.method.toLowerCase()] = operationObject(r, route, names, resource.authorization, security);
-      paths[routePath(r.name, target)] = item;
+      paths[routePath(input.resources.map((x) => x.config), r.name, target)] = item;
     }
   }
   if (input.openApiRoute) paths[OPENAPI_ROUTE_PATH] = { get: openApiRouteObject(input.openApiRoute, schemes.requirement(input.openApiRoute)) };

@@ -10,10 +10,10 @@ import { ConfigError, loadConfig, parseConfig, parseEnvironment } from '../../sr
 import { CONFIG_FILE_NAME, HandlerConfig } from '../../src/shared/config';
 
 /** A config of one resource (`items` unless named). */
-const one = (resource: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({ version: 3, resources: [{ name: 'items', ...resource }], ...top });
+const one = (resource: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({ version: 4, resources: [{ name: 'items', ...resource }], ...top });
 const minimal = one();
 const full: HandlerConfig = {
-  version: 3,
+  version: 4,
   resources: [{
     name: 'todos',
     idAttribute: 'todoId',
@@ -46,7 +46,7 @@ describe('loadConfig', () => {
     fs.writeFileSync(other, JSON.stringify(one({ name: 'other' })));
     expect(loadConfig(dir, { CRUD_CONFIG_FILE: other, CRUD_CONFIG: JSON.stringify(minimal) }).resources[0].name).toBe('other');
     expect(loadConfig(dir, { CRUD_CONFIG: JSON.stringify(minimal) })).toEqual({
-      version: 3,
+      version: 4,
       resources: [{
         name: 'items',
         idAttribute: 'id',
@@ -71,10 +71,10 @@ describe('loadConfig', () => {
 describe('parseConfig refuses what the handler cannot serve', () => {
   test.each([
     [[], /expected a JSON object/],
-    [{ version: 2, resourceName: 'items' }, /understands version 3 only/],
-    [{ version: 3, resources: [] }, /'resources' must be a non-empty array/],
-    [{ version: 3, resources: [{ name: 'a' }, { name: 'a' }] }, /two resources are named 'a'/],
-    [{ version: 3, resources: [{ name: 'a' }], resourceName: 'a' }, /unknown field 'resourceName'/],
+    [{ version: 2, resourceName: 'items' }, /understands version 4 only/],
+    [{ version: 4, resources: [] }, /'resources' must be a non-empty array/],
+    [{ version: 4, resources: [{ name: 'a' }, { name: 'a' }] }, /two resources are named 'a'/],
+    [{ version: 4, resources: [{ name: 'a' }], resourceName: 'a' }, /unknown field 'resourceName'/],
     [one({ resourcename: 'x' }), /resources\[0\]: unknown field 'resourcename'/],
     [one({ name: 'a/b' }), /resources\[0\]: 'name' must be one URL path segment/],
     [one({ idAttribute: '' }), /'idAttribute' must be an attribute name/],
@@ -98,7 +98,7 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     expect(() => parseConfig(raw, 'test')).toThrow(message);
   });
 
-  const two: HandlerConfig = { version: 3, resources: [...full.resources, { ...full.resources[0], name: 'tags', operations: ['create', 'read'] }] };
+  const two: HandlerConfig = { version: 4, resources: [...full.resources, { ...full.resources[0], name: 'tags', operations: ['create', 'read'] }] };
   const key = { CRUD_CURSOR_SECRET: 'k'.repeat(32) };
 
   test('the environment needs the tables of the resources the function serves, and only those', () => {

@@ -13,7 +13,7 @@ import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import {
   ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, idempotencyTableNameVariable, ResourceConfig, tableNameVariable,
 } from '../../../src/shared/config';
-import { ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
+import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
 
 /** The cursor key of every test API (the runner and AWS use a secret per deployment). */
 export const TEST_CURSOR_SECRET = 'test-cursor-key-0123456789abcdef0123456789abcdef';
@@ -185,16 +185,16 @@ function asStored(config: ResourceConfig, item: any): any {
   if (ownerAttribute === undefined || typeof item[ownerAttribute] !== 'string') return item;
   const out = { ...item };
   for (const ix of config.indexes) {
-    if (typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
+    if (ix.partitionKey !== undefined && typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
   }
   return out;
 }
 
 /** Creates one resource's tables with the key layout the construct creates (src/shared/keys.ts). */
 async function createTables(resource: ResourceConfig, tableName: string, idempotencyTableName: string | undefined): Promise<void> {
-  const keys = tableKeySchema(resource.idAttribute, resource.ownerScoping?.attribute, resource.indexes);
+  const keys = tableKeySchema({ idAttribute: resource.idAttribute, idType: resource.idType, ownerAttribute: resource.ownerScoping?.attribute, nested: resource.parent !== undefined, indexes: resource.indexes });
   const attributes = new Map<string, AttributeDefinition>();
-  const addAttr = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
+  const addAttr = (k: KeyAttribute) => attributes.set(k.name, { AttributeName: k.name, AttributeType: k.type });
   addAttr(keys.partitionKey);
   if (keys.sortKey) addAttr(keys.sortKey);
   const gsis: GlobalSecondaryIndex[] = [];
@@ -204,8 +204,8 @@ async function createTables(resource: ResourceConfig, tableName: string, idempot
     gsis.push({
       IndexName: ix.indexName,
       KeySchema: [
-        { AttributeName: ix.partitionKey, KeyType: 'HASH' },
-        ...(ix.sortKey ? [{ AttributeName: ix.sortKey, KeyType: 'RANGE' as const }] : []),
+        { AttributeName: ix.partitionKey.name, KeyType: 'HASH' },
+        ...(ix.sortKey ? [{ AttributeName: ix.sortKey.name, KeyType: 'RANGE' as const }] : []),
       ],
       Projection: { ProjectionType: 'ALL' },
     });
@@ -215,8 +215,8 @@ async function createTables(resource: ResourceConfig, tableName: string, idempot
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes.values()],
     KeySchema: [
-      { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-      ...(keys.sortKey ? [{ AttributeName: keys.sortKey, KeyType: 'RANGE' as const }] : []),
+      { AttributeName: keys.partitionKey.name, KeyType: 'HASH' },
+      ...(keys.sortKey ? [{ AttributeName: keys.sortKey.name, KeyType: 'RANGE' as const }] : []),
     ],
     ...(gsis.length ? { GlobalSecondaryIndexes: gsis } : {}),
   }));
