@@ -120,6 +120,8 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
           event,
           ...(owner !== undefined ? { owner } : {}),
           ...(principal !== undefined ? { principal } : {}),
+          ...(owner !== undefined ? { scope: { attribute: s.config.ownerScoping!.attribute, value: owner } } : {}),
+          ancestors: [],
           deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
           note,
         };

@@ -8,7 +8,7 @@ import { HttpError } from './http';
 import { ItemModel } from './item';
 import { ItemStore } from './store';
 import type { SchemaValidator } from './validation';
-import type { ResourceConfig } from '../shared/config';
+import type { KeyType, ResourceConfig } from '../shared/config';
 import { PROBLEMS } from '../shared/problems';
 
 /** What the operations on one resource share for the lifetime of the function. */
@@ -36,10 +36,32 @@ export interface OperationRequest {
   readonly owner?: string;
   /** Who the caller is, for idempotency keys and cursors (see caller.ts); undefined without authorization. */
   readonly principal?: string;
+  /**
+   * The partition of a scoped resource that every key and key condition of the request names: the owner attribute
+   * and the owner (owner-scoped), or `_parent` and the parent's full key (nested; src/shared/keys.ts). Undefined for
+   * an unscoped resource (its table is keyed by the id alone).
+   */
+  readonly scope?: { readonly attribute: string; readonly value: string };
+  /**
+   * A nested resource's ancestors' ids from the path, root first, each under its path parameter name and typed by its
+   * resource (numbers in canonical form). Empty for a top-level resource.
+   */
+  readonly ancestors: readonly AncestorId[];
   /** Epoch ms after which no further write attempt starts. */
   readonly deadline: number;
   /** Facts for the request's log line. */
   readonly note: { itemId?: string; retries?: number; idempotentReplay?: boolean };
+}
+
+/** One ancestor's id in a nested resource's path. */
+export interface AncestorId {
+  /** The ancestor resource's name. */
+  readonly resource: string;
+  /** Its path parameter (`projectId`): also the attribute under which descendants store it. */
+  readonly parameter: string;
+  readonly type: KeyType;
+  /** The id; numbers in canonical form (src/shared/key-values.ts). */
+  readonly value: string;
 }
 
 /** Most write attempts of one request under contention (each after a jittered, growing pause). */

@@ -200,8 +200,11 @@ export const MANAGED_ATTRIBUTES = {
 export const HIDDEN_ATTRIBUTES = {
   GENERATION: '_generation',
   /**
-   * On a parent item being deleted: a lease (`<epoch ms>:<token>`) during which no child may be created, so that the
-   * check for children and the delete are atomic with respect to child creation (src/handler/delete.ts).
+   * On a parent item being deleted: a lease, a number `<expiry epoch ms>.<random digits>` (comparable as a time, unique
+   * as a token), until which no child may be created. The delete sets it, checks that no child exists, and deletes on
+   * the condition that its own lease is still there; a child's creation checks, in its transaction, that the parent has
+   * no unexpired lease. So a child is never created under a parent that is being deleted, and a delete that sees no
+   * children never leaves an orphan behind (src/handler/delete.ts).
    */
   DELETING: '_deleting',
 } as const;
@@ -211,3 +214,41 @@ export const IDEMPOTENCY_TABLE = {
   PARTITION_KEY: 'pk',
   TTL_ATTRIBUTE: 'expiresAt',
 } as const;
+
+/** How long a parent's delete lease ({@link HIDDEN_ATTRIBUTES.DELETING}) holds, in milliseconds. */
+export const DELETE_LEASE_MS = 10_000;
+
+/** Most levels of nesting (`/a/{aId}/b/{bId}/c/{cId}/d/{id}` is 4). */
+export const MAX_NESTING_DEPTH = 4;
+
+/**
+ * Tables a function needs besides those of the resources it serves, as resource indexes, with the DynamoDB actions it
+ * sends to each (the construct grants exactly these and sets `CRUD_TABLE_NAME_<i>` for them; the handler requires them):
+ * - a nested resource's create and update (a PUT may create) check the parent in the same transaction:
+ *   `ConditionCheckItem` on the parent's table;
+ * - a resource with children checks on delete that none remains: `Query` on each child's table (its base table, one
+ *   item, consistent).
+ * @param served resource name → the operations the function serves of it
+ */
+export function relatedTables(config: HandlerConfig, served: ReadonlyMap<string, ReadonlySet<OperationName>>): Map<number, Set<RelatedTableAction>> {
+  const out = new Map<number, Set<RelatedTableAction>>();
+  const add = (index: number, action: RelatedTableAction) => {
+    if (!out.has(index)) out.set(index, new Set());
+    out.get(index)!.add(action);
+  };
+  const indexOf = (name: string) => config.resources.findIndex((r) => r.name === name);
+  for (const [name, ops] of served) {
+    const resource = config.resources[indexOf(name)];
+    if (!resource) continue;
+    if (resource.parent !== undefined && (ops.has('create') || ops.has('update'))) add(indexOf(resource.parent), 'dynamodb:ConditionCheckItem');
+    if (ops.has('delete')) {
+      config.resources.forEach((child, i) => {
+        if (child.parent === name) add(i, 'dynamodb:Query');
+      });
+    }
+  }
+  return out;
+}
+
+/** A DynamoDB action a function sends to a table of another resource (see {@link relatedTables}). */
+export type RelatedTableAction = 'dynamodb:ConditionCheckItem' | 'dynamodb:Query';
