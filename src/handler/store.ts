@@ -15,12 +15,14 @@ import {
   TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { Expression } from './expression';
+import { keyConditionExpression, projectionExpression } from './key-condition';
 import type { IdempotencyRecord } from './idempotency';
 import type { ItemModel } from './item';
 import type { JsonObject, JsonValue } from './json';
 import { DynamoItem, fromItem, toAttributeValue, toItem } from './marshal';
 import type { ItemTag } from './preconditions';
 import { HIDDEN_ATTRIBUTES, IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../shared/config';
+import type { KeyCondition } from '../shared/range-query';
 
 /** Cancellation reasons of a transaction that mean DynamoDB throttled it. */
 const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
@@ -84,6 +86,10 @@ export interface PageRead {
   readonly indexName?: string;
   /** The partition to query (attribute and value); undefined: scan the table. */
   readonly partition?: { readonly attribute: string; readonly value: string };
+  /** A condition on the sort key of the table or index (Query only): a key condition, never a filter. */
+  readonly condition?: KeyCondition;
+  /** Top-level attributes to read (a ProjectionExpression); undefined: every attribute. */
+  readonly projection?: readonly string[];
   readonly forward: boolean;
   readonly limit: number;
   readonly startKey?: DynamoItem;
@@ -288,19 +294,21 @@ export class ItemStore {
   }
 
   /**
-   * One DynamoDB read of a listing: a Scan, or a Query whose only condition is the partition key (no filter, so
-   * `Limit` and `LastEvaluatedKey` count exactly the items returned).
+   * One DynamoDB read of a listing: a Scan, or a Query whose conditions are key conditions only (the partition, and
+   * optionally one on the sort key; no filter, so `Limit` and `LastEvaluatedKey` count exactly the items returned).
    */
   public async read(r: PageRead): Promise<PageChunk> {
     let out: { Items?: DynamoItem[]; LastEvaluatedKey?: DynamoItem };
+    const e = new Expression();
+    const projection = r.projection !== undefined ? { ProjectionExpression: projectionExpression(e, r.projection) } : {};
     if (r.partition === undefined) {
-      out = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey }));
+      out = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...e.params() }));
     } else {
-      const e = new Expression();
       out = await this.client.send(new QueryCommand({
         TableName: this.tableName,
         IndexName: r.indexName,
-        KeyConditionExpression: `${e.name(r.partition.attribute)} = ${e.value({ S: r.partition.value })}`,
+        KeyConditionExpression: keyConditionExpression(e, r.partition, r.condition),
+        ...projection,
         ScanIndexForward: r.forward,
         Limit: r.limit,
         ExclusiveStartKey: r.startKey,
