@@ -9,7 +9,7 @@ import { OperationRequest, Services } from './services';
 /** `GET /items/{id}`. */
 export async function readItem(s: Services, req: OperationRequest, id: string): Promise<HttpResponse> {
   const pre = preconditions(req.event);
-  const item = await s.store.get(id, req.owner);
+  const item = await s.store.get(id, req.scope);
   if (!item) throw notFound(id);
   const tag = tagOf(item);
   const outcome = evaluate(pre, tag);

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CursorCodec } from './cursor';
 import { HttpError } from './http';
-import { ItemModel } from './item';
+import { ItemMeta, ItemModel } from './item';
 import { ItemStore } from './store';
 import type { SchemaValidator } from './validation';
 import type { KeyType, ResourceConfig } from '../shared/config';
@@ -21,10 +21,18 @@ export interface Services {
   readonly store: ItemStore;
   readonly cursors: CursorCodec;
   readonly validator?: SchemaValidator;
+  /**
+   * A nested resource's parent, when this function writes items that must have one (create, update): its table and
+   * item model, for the parent check in the write's transaction.
+   */
+  readonly parent?: { readonly name: string; readonly tableName: string; readonly model: ItemModel };
+  /** The resource's child resources' tables, when this function deletes (a parent with children cannot be deleted). */
+  readonly children: readonly { readonly name: string; readonly tableName: string }[];
   /** Whether an idempotency table is configured. */
   readonly idempotency: boolean;
   readonly clock: () => Date;
-  readonly newId: () => string;
+  /** Server-assigned ids (the resource's idGenerator); undefined when clients must send ids (`none`). */
+  readonly newId?: () => string;
   /** New generations (random per creation of an id). */
   readonly newGeneration: () => string;
 }
@@ -51,6 +59,15 @@ export interface OperationRequest {
   readonly deadline: number;
   /** Facts for the request's log line. */
   readonly note: { itemId?: string; retries?: number; idempotentReplay?: boolean };
+}
+
+/** Where a request's item lives (owner, partition, ancestors), as buildItem's metadata takes it. */
+export function placeOf(req: OperationRequest): Pick<ItemMeta, 'owner' | 'scope' | 'ancestors'> {
+  return {
+    ...(req.owner !== undefined ? { owner: req.owner } : {}),
+    ...(req.scope !== undefined ? { scope: req.scope } : {}),
+    ancestors: req.ancestors,
+  };
 }
 
 /** One ancestor's id in a nested resource's path. */

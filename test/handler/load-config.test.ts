@@ -17,6 +17,9 @@ const full: HandlerConfig = {
   resources: [{
     name: 'todos',
     idAttribute: 'todoId',
+    idType: 'S',
+    idGenerator: 'uuid-v7',
+    pathParameter: 'todoId',
     operations: ['read', 'list'],
     indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'due' }],
     defaultPageSize: 10,
@@ -50,6 +53,9 @@ describe('loadConfig', () => {
       resources: [{
         name: 'items',
         idAttribute: 'id',
+        idType: 'S',
+        idGenerator: 'uuid-v4',
+        pathParameter: 'id',
         operations: ['create', 'read', 'list', 'update', 'delete'],
         indexes: [],
         defaultPageSize: 25,
@@ -92,6 +98,31 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     [one({}, { basePath: '/v1' }), /'basePath' must be an API mapping key/],
     [one({ schema: 'string' }), /'schema' must be a JSON Schema/],
     [one({ maxPageSize: 5000 }), /'maxPageSize' must be an integer from 1 to 1000/],
+    // Keys and relations
+    [one({ idType: 'B' }), /'idType' must be 'S' or 'N'/],
+    [one({ idGenerator: 'snowflake' }), /'idGenerator' must be one of uuid-v4, uuid-v7, ulid, none/],
+    [one({ idType: 'N', idGenerator: 'uuid-v7' }), /'idGenerator' must be 'none' for numeric ids/],
+    [one({ pathParameter: 'item-id' }), /'pathParameter' must be letters, digits and underscores/],
+    [one({ idAttribute: '_parent' }), /server-managed/],
+    [one({ indexes: [{ indexName: 'byScope', partitionKey: '_scopeKey#x' }] }), /hidden server-managed attribute/],
+    [one({ indexes: [{ indexName: 'byDue', sortKey: 'due' }] }), /only an owner-scoped or nested resource can partition an index by its scope/],
+    [one({ ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'nothing' }] }), /needs a partitionKey, a sortKey, or both/],
+    [one({ indexes: [{ indexName: 'byDue', partitionKey: 'a', sortKeyType: 'N' }] }), /'indexes\[0\].sortKeyType' needs a sortKey/],
+    [one({ indexes: [{ indexName: 'byDue', partitionKey: 'a', sortKey: 'due', sortKeyType: 'X' }] }), /sortKeyType' must be 'S' or 'N'/],
+    [one({ indexes: [{ indexName: 'byFields', partitionKey: 'fields' }] }), /reserved query parameter/],
+    [{ version: 4, resources: [{ name: 'tasks', parent: 'projekts' }] }, /'parent' names 'projekts', which is not a resource of this config \(tasks\)/],
+    [{ version: 4, resources: [{ name: 'a', parent: 'b', pathParameter: 'aId' }, { name: 'b', parent: 'a', pathParameter: 'bId' }] }, /its own ancestor/],
+    [{ version: 4, resources: [{ name: 'a', parent: 'a' }] }, /'parent' must name another resource/],
+    [{ version: 4, resources: [{ name: 'p' }, { name: 'c', parent: 'p' }] }, /the path parameter 'id' is used twice/],
+    [{ version: 4, resources: [{ name: 'p', pathParameter: 'pid' }, { name: 'c', parent: 'p', idAttribute: 'pid' }] }, /'pid' is stored on 'c' items, so it cannot also be its id/],
+    [{ version: 4, resources: [{ name: 'p', pathParameter: 'pid', ownerScoping: { attribute: 'owner' } }, { name: 'c', parent: 'p' }] }, /must have the same owner scoping/],
+    [{
+      version: 4,
+      resources: [
+        { name: 'a', pathParameter: 'aId' }, { name: 'b', parent: 'a', pathParameter: 'bId' }, { name: 'c', parent: 'b', pathParameter: 'cId' },
+        { name: 'd', parent: 'c', pathParameter: 'dId' }, { name: 'e', parent: 'd' },
+      ],
+    }, /nested 5 levels deep; at most 4/],
     [one({ defaultPageSize: 200 }), /'defaultPageSize' must be an integer from 1 to 100/],
     [one({ idempotencyTtlSeconds: 0 }), /'idempotencyTtlSeconds'/],
   ])('%j', (raw, message) => {
@@ -109,6 +140,17 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     const some = parseEnvironment(two, { CRUD_TABLE_NAME_1: 't1', CRUD_IDEMPOTENCY_TABLE_NAME_1: 'i1', CRUD_ROUTES: ' tags:create ' });
     expect([...some.resources.keys()]).toEqual(['tags']);
     expect(some.resources.get('tags')).toMatchObject({ tableName: 't1', idempotencyTableName: 'i1', operations: new Set(['create']) });
+  });
+
+  test("a nested resource's writes need the parent's table, a parent's delete its children's tables", () => {
+    const nested = parseConfig({ version: 4, resources: [{ name: 'projects', pathParameter: 'projectId' }, { name: 'tasks', parent: 'projects' }] }, 'test');
+    expect(() => parseEnvironment(nested, { CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:create' }))
+      .toThrow(/CRUD_TABLE_NAME_0 is not set: the handler needs the table of resource 'projects' \(a parent or child of a resource it serves\)/);
+    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:update' }).relatedTables).toEqual(new Map([['projects', 't0']]));
+    // Reading or listing a child needs no other table; deleting a parent needs its children's.
+    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:read' }).relatedTables.size).toBe(0);
+    expect(() => parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_ROUTES: 'projects:delete' })).toThrow(/CRUD_TABLE_NAME_1 is not set/);
+    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_ROUTES: 'projects:read' }).relatedTables.size).toBe(0);
   });
 
   test('CRUD_ROUTES names served operations of resources of the config', () => {
