@@ -239,10 +239,11 @@ function parseResource(raw: unknown, fail: (message: string) => never): Resource
         fail(`'${where}' must not use '${k}' as a key: it is a reserved query parameter (${RESERVED_QUERY_PARAMETERS.join(', ')})`);
       }
     }
-    const identity = partitionKey !== undefined ? `p:${partitionKey}` : `s:${sortKey}`;
+    // Indexes sharing a partition key are told apart by their sort keys (the range attribute of a query).
+    const identity = JSON.stringify([partitionKey ?? null, sortKey ?? null]);
     if (seen.has(identity)) {
       fail(partitionKey !== undefined
-        ? `two indexes have the partition key '${partitionKey}'; '?${partitionKey}=' would be ambiguous`
+        ? `two indexes have the partition key '${partitionKey}' and the sort key '${sortKey ?? '(none)'}'; a query could not tell them apart`
         : `two indexes without partitionKey have the sort key '${sortKey}'; a range on it would be ambiguous`);
     }
     seen.add(identity);

@@ -13,6 +13,8 @@ import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import {
   ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, idempotencyTableNameVariable, ResourceConfig, tableNameVariable,
 } from '../../../src/shared/config';
+import { parseConfig } from '../../../src/handler/load-config';
+import { routePath, ROUTES } from '../../../src/shared/routes';
 import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
 
 /** The cursor key of every test API (the runner and AWS use a secret per deployment). */
@@ -81,7 +83,8 @@ export interface TestApi {
 /** Creates the tables for a config and a handler on them. */
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const { basePath, ...single } = options.config ?? {};
-  const config: HandlerConfig = {
+  // Checked and completed exactly as the handler loads a config (defaults filled, nesting rules applied).
+  const config: HandlerConfig = parseConfig({
     version: CONFIG_VERSION,
     resources: (options.resources ?? [single]).map((r) => ({
       name: 'items',
@@ -94,7 +97,13 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       ...r,
     })),
     ...(basePath !== undefined ? { basePath } : {}),
-  };
+  }, 'test');
+  const nested = config.resources.some((r) => r.parent !== undefined);
+  // Route keys as the construct creates them, so nested paths reach the handler as API Gateway sends them.
+  const routeKeys = nested
+    ? config.resources.flatMap((r) => ROUTES.filter((x) => r.operations.includes(x.operation))
+      .map((x) => `${x.method} ${routePath(config.resources, r.name, x.target)}`))
+    : undefined;
   const tables: TestApi['tables'] = {};
   const baseEnv: Record<string, string> = { [ENV.CURSOR_SECRET]: TEST_CURSOR_SECRET };
   for (const [index, resource] of config.resources.entries()) {
@@ -148,20 +157,29 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     ...(idempotencyTableName ? { idempotencyTableName } : {}),
     handler,
     logs,
-    call: (method, path, opts) => send(apiEvent(method, path, opts)),
+    call: (method, path, opts) => send(apiEvent(method, path, { ...(routeKeys ? { routeKeys } : {}), ...opts })),
     send,
     scanItems: async () => (await scanRaw(tableName)).map(fromItem)
       .sort((a, b) => String(a[first.idAttribute]).localeCompare(String(b[first.idAttribute]))),
     snapshot: async () => {
       const canon = (items: DynamoItem[]) => items.map((i) => JSON.stringify(sortKeys(i))).sort();
-      return JSON.stringify({
+      const out: Record<string, unknown> = {
         items: canon(await scanRaw(tableName)),
         idempotency: idempotencyTableName ? canon(await scanRaw(idempotencyTableName)) : [],
-      });
+      };
+      // Every other resource's tables too: nothing may change anywhere.
+      for (const [name, t] of Object.entries(tables)) {
+        if (name === first.name) continue;
+        out[name] = { items: canon(await scanRaw(t.tableName)), idempotency: t.idempotencyTableName ? canon(await scanRaw(t.idempotencyTableName)) : [] };
+      }
+      return JSON.stringify(out);
     },
     seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(first, it)) } }))),
     clear: async () => {
-      const keyNames = [first.ownerScoping?.attribute, first.idAttribute].filter((k): k is string => k !== undefined);
+      const schema = tableKeySchema({
+        idAttribute: first.idAttribute, idType: first.idType, ownerAttribute: first.ownerScoping?.attribute, nested: first.parent !== undefined, indexes: first.indexes,
+      });
+      const keyNames = [schema.partitionKey.name, schema.sortKey?.name].filter((k): k is string => k !== undefined);
       const itemKeys = (await scanRaw(tableName))
         .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
       await batchWrite(tableName, itemKeys);
