@@ -143,7 +143,7 @@ export function resolveResource(
     } else {
       checkIndexAttribute(`indexes[${i}].partitionKey`, ix.partitionKey, resourceName, fail);
       if (ix.partitionKey === idAttribute) {
-        fail(`${where}.partitionKey' must not be '${idAttribute}' (the table's key: GET /${resourceName}/{id} reads it directly); pick another attribute`);
+        fail(`${where}.partitionKey' must not be '${idAttribute}' (the table's ${scoped ? 'sort' : 'partition'} key: GET /${resourceName}/{id} reads it directly); pick another attribute`);
       }
       if (ownerScoping && ix.partitionKey === ownerAttribute) {
         fail(`${where}.partitionKey' must not be '${ownerAttribute}': with ownerScoping the table itself is keyed by owner, and GET /${resourceName} lists the caller's items; remove this index`);

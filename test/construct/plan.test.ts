@@ -52,7 +52,11 @@ describe('resolvePlan: props become one complete plan, every default applied onc
       operations: ['create', 'read', 'list', 'update', 'delete'],
       indexes: [],
       ownerAttribute: undefined,
-      keySchema: { partitionKey: 'id', indexes: [] },
+      idType: 'S',
+      idGenerator: 'uuid-v4',
+      pathParameter: 'id',
+      children: [],
+      keySchema: { partitionKey: { name: 'id', type: 'S' }, indexes: [] },
       defaultPageSize: 25,
       maxPageSize: 100,
       idempotencyTtlSeconds: 86400,
@@ -70,10 +74,12 @@ describe('resolvePlan: props become one complete plan, every default applied onc
       indexes: [{ partitionKey: 'status', sortKey: 'createdAt' }],
     });
     expect(r.operations).toEqual(['read', 'list']);
-    expect(r.indexes).toEqual([{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' }]);
+    expect(r.indexes).toEqual([{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt', sortKeyType: 'S' }]);
     expect(r.ownerAttribute).toBe('owner');
     expect(r.keySchema).toEqual({
-      partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus', sortKey: 'createdAt' }],
+      partitionKey: { name: 'owner', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+      indexes: [{ indexName: 'byStatus', partitionKey: { name: '_ownerKey#byStatus', type: 'S' }, sortKey: { name: 'createdAt', type: 'S' } }],
     });
   });
 
