@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header, HttpError } from './http';
-import { generationOf, ItemModel, itemSize, MAX_ITEM_BYTES, oversizedScopedIndexKeys } from './item';
+import { generationOf, idValue, ItemModel, itemSize, MAX_ITEM_BYTES, oversizedScopedIndexKeys } from './item';
 import { invalidItem } from './item-errors';
 import { JsonObject } from './json';
 import { parseTagList, Preconditions } from './preconditions';
@@ -65,7 +65,8 @@ export function keptGeneration(s: Services, current: JsonObject | undefined): st
 export function checkBodyId(s: Services, body: JsonObject, id: string): void {
   if (!Object.prototype.hasOwnProperty.call(body, s.model.idAttribute)) return;
   const given = body[s.model.idAttribute];
-  if (given !== id) {
+  // Numeric ids: the body holds the number, the path its canonical text.
+  if (given !== idValue(s.model, id)) {
     throw new HttpError(
       PROBLEMS.ID_MISMATCH,
       `The body's '${s.model.idAttribute}' (${JSON.stringify(given)}) differs from the id in the path; the id of an item cannot change.`,

@@ -4,8 +4,8 @@
  * scoping composed with nesting. Every answer DynamoDB decides (conditions, transactions, key partitions) is decided
  * by DynamoDB here.
  */
-import { createTestApi, ddb, TestApi } from './support/api';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { createTestApi, ddb, TestApi } from './support/api';
 import { PARENT_KEY_ATTRIBUTE, scopeValue } from '../../src/shared/keys';
 
 const RESOURCES = [
@@ -162,6 +162,8 @@ describe('nested resources', () => {
     const put = await api.call('PUT', `${base}/42`, { json: { text: 'a' } });
     expect(put.status).toBe(201);
     expect(put.body).toMatchObject({ id: 42, projectId: 'n', taskId: 't' });
+    // The body may repeat the id, as the number it is.
+    expect((await api.call('PUT', `${base}/42`, { json: { id: 42, text: 'a2' } })).status).toBe(200);
     const post = await api.call('POST', base, { json: { id: -7, text: 'b' } });
     expect(post.status).toBe(201);
     expect(post.headers.location).toBe(`${base}/-7`);
@@ -190,6 +192,7 @@ describe('nested resources', () => {
     expect(stringId.body.errors).toEqual([{ path: '/id', message: expect.stringMatching(/must be an integer \(a JSON number\)/) }]);
     expect((await api.call('POST', base, { json: { id: 1.5 } })).status).toBe(422);
     expect((await api.call('PUT', `${base}/5`, { json: { id: 6 } })).status).toBe(400);
+    expect((await api.call('PUT', `${base}/5`, { json: { id: '5' } })).status).toBe(400);
     expect(await api.snapshot()).toBe(before);
   });
 
