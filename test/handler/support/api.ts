@@ -9,13 +9,13 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiEvent, RequestOptions } from './events';
 import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
+import { parseConfig } from '../../../src/handler/load-config';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import {
   ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, idempotencyTableNameVariable, ResourceConfig, tableNameVariable,
 } from '../../../src/shared/config';
-import { parseConfig } from '../../../src/handler/load-config';
-import { routePath, ROUTES } from '../../../src/shared/routes';
 import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
+import { routePath, ROUTES } from '../../../src/shared/routes';
 
 /** The cursor key of every test API (the runner and AWS use a secret per deployment). */
 export const TEST_CURSOR_SECRET = 'test-cursor-key-0123456789abcdef0123456789abcdef';
@@ -170,15 +170,14 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       // Every other resource's tables too: nothing may change anywhere.
       for (const [name, t] of Object.entries(tables)) {
         if (name === first.name) continue;
-        out[name] = { items: canon(await scanRaw(t.tableName)), idempotency: t.idempotencyTableName ? canon(await scanRaw(t.idempotencyTableName)) : [] };
+        const idempotency = t.idempotencyTableName ? canon(await scanRaw(t.idempotencyTableName)) : [];
+        out[name] = { items: canon(await scanRaw(t.tableName)), idempotency };
       }
       return JSON.stringify(out);
     },
     seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(first, it)) } }))),
     clear: async () => {
-      const schema = tableKeySchema({
-        idAttribute: first.idAttribute, idType: first.idType, ownerAttribute: first.ownerScoping?.attribute, nested: first.parent !== undefined, indexes: first.indexes,
-      });
+      const schema = keySchemaOf(first);
       const keyNames = [schema.partitionKey.name, schema.sortKey?.name].filter((k): k is string => k !== undefined);
       const itemKeys = (await scanRaw(tableName))
         .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
@@ -208,9 +207,16 @@ function asStored(config: ResourceConfig, item: any): any {
   return out;
 }
 
+/** A resource's key schema, as the construct derives it. */
+function keySchemaOf(r: ResourceConfig) {
+  return tableKeySchema({
+    idAttribute: r.idAttribute, idType: r.idType, ownerAttribute: r.ownerScoping?.attribute, nested: r.parent !== undefined, indexes: r.indexes,
+  });
+}
+
 /** Creates one resource's tables with the key layout the construct creates (src/shared/keys.ts). */
 async function createTables(resource: ResourceConfig, tableName: string, idempotencyTableName: string | undefined): Promise<void> {
-  const keys = tableKeySchema({ idAttribute: resource.idAttribute, idType: resource.idType, ownerAttribute: resource.ownerScoping?.attribute, nested: resource.parent !== undefined, indexes: resource.indexes });
+  const keys = keySchemaOf(resource);
   const attributes = new Map<string, AttributeDefinition>();
   const addAttr = (k: KeyAttribute) => attributes.set(k.name, { AttributeName: k.name, AttributeType: k.type });
   addAttr(keys.partitionKey);
