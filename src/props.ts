@@ -302,10 +302,12 @@ export interface ServerlessCrudApiProps {
 
   // ---------------------------------------------------------------- DynamoDB
   /**
-   * Use this table instead of creating one. Its key must be the id attribute (string) with no sort key, or, with
-   * `ownerScoping`, partition key `<ownerAttribute>` and sort key `<idAttribute>` (strings); every index in `indexes`
-   * must already exist on it (owner-scoped: partition key `_ownerKey#<indexName>`). Cannot be combined with the table
-   * options below.
+   * Use this table instead of creating one. Its key must be the id attribute (a string, or a number with
+   * `IdType.NUMBER`) with no sort key; with `ownerScoping`, partition key `<ownerAttribute>` (string) and sort key
+   * `<idAttribute>`; for a nested resource (`parent`, in `resources`), partition key `_parent` (string) and sort key
+   * `<idAttribute>`. Every index in `indexes` must already exist on it, with its sort key typed as `sortKeyType` says
+   * (owner-scoped: partition key `_ownerKey#<indexName>`; nested: `_scopeKey#<indexName>`; without `partitionKey`:
+   * the table's partition key). Cannot be combined with the table options below.
    * @default - a new table
    */
   readonly existingTable?: dynamodb.ITableV2;
