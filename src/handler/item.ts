@@ -52,7 +52,7 @@ export interface ItemModel {
    */
   readonly scopedIndexKeys: ReadonlyMap<string, string>;
   /** Attributes that are index keys, with DynamoDB's size limit and the index that needs them. */
-  readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number }>;
+  readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number; readonly type?: KeyType }>;
 }
 
 /**
@@ -80,11 +80,11 @@ export function itemModel(config: ResourceConfig, all: readonly ResourceConfig[]
   const scopedIndexKeys = new Map<string, string>(scope === undefined ? [] : config.indexes
     .filter((ix) => ix.partitionKey !== undefined)
     .map((ix) => [ix.partitionKey!, indexPartitionAttribute(layout, ix)]));
-  const indexKeys = new Map<string, { indexName: string; maxBytes: number }>();
+  const indexKeys = new Map<string, { indexName: string; maxBytes: number; type?: KeyType }>();
   for (const ix of config.indexes) {
     if (ix.partitionKey !== undefined) indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
     if (ix.sortKey && ix.sortKey !== config.idAttribute && !managed.has(ix.sortKey)) {
-      indexKeys.set(ix.sortKey, { indexName: ix.indexName, maxBytes: MAX_SORT_KEY_BYTES });
+      indexKeys.set(ix.sortKey, { indexName: ix.indexName, maxBytes: MAX_SORT_KEY_BYTES, ...(ix.sortKeyType === 'N' ? { type: 'N' as const } : {}) });
     }
   }
   return {
@@ -174,7 +174,13 @@ export function checkAttributes(doc: JsonObject, model: ItemModel): ProblemViola
       continue;
     }
     const indexKey = model.indexKeys.get(key);
-    if (indexKey) {
+    if (indexKey?.type === 'N') {
+      // A number sort key: any storable number (checked below); DynamoDB refuses another type for the key.
+      if (typeof doc[key] !== 'number') {
+        add(path, `must be a number: it is the sort key of the index '${indexKey.indexName}'`);
+        continue;
+      }
+    } else if (indexKey) {
       const v = doc[key];
       if (typeof v !== 'string' || v.length === 0) {
         add(path, `must be a non-empty string: it is a key of the index '${indexKey.indexName}'`);
