@@ -373,3 +373,103 @@ describe('sparse fieldsets with a closed schema', () => {
     expect((await api.call('GET', '/items', { query: 'fields=due' })).body.items).toEqual([{ id: 'one', due: 'D' }]);
   });
 });
+
+describe('nested: a parent’s children by id range, by index ranges with and without partition key, paginated', () => {
+  let api: TestApi;
+  const COUNT = 1050;
+  const p1: any[] = [];
+  const p2: any[] = [];
+  beforeAll(async () => {
+    api = await createTestApi({
+      resources: [
+        { name: 'projects', pathParameter: 'projectId' },
+        {
+          name: 'tasks',
+          parent: 'projects',
+          pathParameter: 'taskId',
+          indexes: [
+            { indexName: 'byDue', sortKey: 'due' },
+            { indexName: 'byStatusPriority', partitionKey: 'status', sortKey: 'priority', sortKeyType: 'N' },
+          ],
+        },
+        { name: 'comments', parent: 'tasks', idType: 'N', idGenerator: 'none' },
+      ],
+    });
+    for (const p of ['p1', 'p2']) expect((await api.call('PUT', `/projects/${p}`, { json: {} })).status).toBe(201);
+    const puts: [string, any][] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const body = { due: `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`, status: i % 4 === 0 ? 'open' : 'done', priority: (i * 17) % 41 - 20 };
+      puts.push([`/projects/p1/tasks/t-${pad((i * 389) % COUNT)}`, body]);
+      if (i % 10 === 0) puts.push([`/projects/p2/tasks/t-${pad(i)}`, body]);
+    }
+    for (let i = 0; i < puts.length; i += 16) {
+      const results = await Promise.all(puts.slice(i, i + 16).map(([path, json]) => api.call('PUT', path, { json })));
+      for (const r of results) {
+        expect(r.status).toBe(201);
+        (r.body.projectId === 'p1' ? p1 : p2).push(r.body);
+      }
+    }
+    for (const id of [3, -1, 20, 100, 7]) expect((await api.call('PUT', `/projects/p1/tasks/t-0001/comments/${id}`, { json: { n: id } })).status).toBe(201);
+  }, 120_000);
+  afterAll(() => api.destroy());
+
+  test('the children of one parent, in id order both ways, every one exactly once', async () => {
+    expectExactly(await listAll(api, 'limit=97', {}, '/projects/p1/tasks'), p1, 'id');
+    expectExactly(await listAll(api, 'order=desc&limit=100', {}, '/projects/p1/tasks'), p1, 'id', 'desc');
+    expectExactly(await listAll(api, 'limit=100', {}, '/projects/p2/tasks'), p2, 'id');
+    expect(await listAll(api, '', {}, '/projects/p3/tasks')).toEqual([]);
+  });
+
+  test('a range of the children’s ids', async () => {
+    expectExactly(await listAll(api, 'id=gte.t-0100&id=lte.t-0500&limit=50', {}, '/projects/p1/tasks'),
+      p1.filter((i) => i.id >= 't-0100' && i.id <= 't-0500'), 'id');
+    expectExactly(await listAll(api, 'id=begins.t-09&order=desc', {}, '/projects/p1/tasks'), p1.filter((i) => i.id.startsWith('t-09')), 'id', 'desc');
+    expectExactly(await listAll(api, 'id=gt.t-1000', {}, '/projects/p2/tasks'), p2.filter((i) => i.id > 't-1000'), 'id');
+  });
+
+  test('a range of an index without partition key reads only this parent’s children', async () => {
+    const want = p1.filter((i) => i.due >= '2025-03' && i.due <= '2025-06-30');
+    expect(want.length).toBeGreaterThan(300);
+    expectExactly(await listAll(api, 'due=gte.2025-03&due=lte.2025-06-30&limit=61', {}, '/projects/p1/tasks'), want, 'due');
+    expectExactly(await listAll(api, 'due=lt.2025-02&order=desc', {}, '/projects/p2/tasks'), p2.filter((i) => i.due < '2025-02'), 'due', 'desc');
+  });
+
+  test('a partition and a number range of an index with partition key, within the parent', async () => {
+    expectExactly(await listAll(api, 'status=open&priority=gte.-5&priority=lte.5&limit=13', {}, '/projects/p1/tasks'),
+      p1.filter((i) => i.status === 'open' && i.priority >= -5 && i.priority <= 5), 'priority');
+    expectExactly(await listAll(api, 'status=done&priority=gt.10&order=desc', {}, '/projects/p2/tasks'),
+      p2.filter((i) => i.status === 'done' && i.priority > 10), 'priority', 'desc');
+  });
+
+  test('numeric ids two levels down, by value', async () => {
+    const ids = async (q: string) => (await listAll(api, q, {}, '/projects/p1/tasks/t-0001/comments')).map((c) => c.id);
+    expect(await ids('')).toEqual([-1, 3, 7, 20, 100]);
+    expect(await ids('id=gte.7&order=desc')).toEqual([100, 20, 7]);
+    const [c] = (await api.call('GET', '/projects/p1/tasks/t-0001/comments', { query: 'fields=id&limit=1' })).body.items;
+    // The ancestors' ids always come back with fields.
+    expect(c).toEqual({ id: -1, projectId: 'p1', taskId: 't-0001' });
+  });
+
+  test('a cursor of one parent is refused under another', async () => {
+    const first = await api.call('GET', '/projects/p1/tasks', { query: 'due=gte.2025&limit=2' });
+    const r = await api.call('GET', '/projects/p2/tasks', { query: `due=gte.2025&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}` });
+    expect({ status: r.status, type: r.body.type }).toEqual({ status: 400, type: problemType('invalid-cursor') });
+  });
+
+  test('a number sort key of an index takes numbers only (422 otherwise, nothing written)', async () => {
+    const before = await api.snapshot();
+    const r = await api.call('PUT', '/projects/p1/tasks/t-bad', { json: { priority: 'high' } });
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([{ path: '/priority', message: "must be a number: it is the sort key of the index 'byStatusPriority'" }]);
+    expect(await api.snapshot()).toBe(before);
+  });
+
+  test('bad input under a parent: 400, nothing changed', async () => {
+    const before = await api.snapshot();
+    expectProblem(await api.call('GET', '/projects/p1/tasks', { query: 'priority=gte.1' }), /A range on 'priority' needs its index partition: add 'status=<value>'/);
+    expectProblem(await api.call('GET', '/projects/p1/tasks', { query: 'status=open&priority=gte.high' }), /'priority' is a number sort key: "high"/);
+    expectProblem(await api.call('GET', '/projects/p1/tasks', { query: 'title=eq.x' }), /Unknown query parameter "title"; this resource takes .*id=<op>.<string>.*due=<op>.<string>/);
+    expectProblem(await api.call('GET', '/projects/p1/tasks/t-0001/comments', { query: 'id=gte.3&id=lte.-3' }), /Empty range/);
+    expect(await api.snapshot()).toBe(before);
+  });
+});
