@@ -169,7 +169,7 @@ function checkOpenApiRoute(props: ServerlessCrudApiProps, resources: Omit<Resour
     fail("'openApiRoute' needs the built-in handler, which ships the document in its config file; remove 'handlerCode' or 'openApiRoute' " +
       "(the document is still in the cloud assembly and 'openApiDocument')");
   }
-  const taken = resources.find((r) => `/${r.name}` === OPENAPI_ROUTE_PATH);
+  const taken = resources.find((r) => r.parent === undefined && `/${r.name}` === OPENAPI_ROUTE_PATH); // a nested one lives under its parent
   if (taken) fail(`'openApiRoute' serves ${OPENAPI_ROUTE_PATH}, which is the path of resource '${taken.name}'; rename the resource or leave 'openApiRoute' off`);
 }
 

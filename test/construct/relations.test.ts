@@ -3,8 +3,11 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { packFindings } from './compliance';
 import { Synth, dynamoStatementsByFunction, nagFindings, synth } from './util';
 import {
   ApiAuthorization, CrudResourceProps, HandlerMode, IdGenerator, IdType, KeyAttributeType, Operation, ServerlessCrudApi, ServerlessCrudApiProps,
@@ -254,6 +257,31 @@ describe('handler modes with nesting', () => {
     const policies = Object.values(s.template.findResources('AWS::IAM::Policy')).map((p: any) => JSON.stringify(p.Properties.PolicyDocument));
     expect(policies.some((p) => p.includes('ConditionCheckItem') && p.includes('kms:Decrypt'))).toBe(true);
   });
+});
+
+describe('hardened with nesting', () => {
+  test('the strict packs pass; the related statements land in the managed policies with decrypt on the related key', () => {
+    const s = synth(undefined, (stack) => {
+      const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+      const vpc = new ec2.Vpc(stack, 'Vpc', {
+        maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      });
+      return { ...chain(false), hardened: true, encryptionKey: key, vpc, reservedConcurrency: 2, alarmTopic: new sns.Topic(stack, 'Topic', { masterKey: key }) };
+    });
+    const managed = Object.values(s.template.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => JSON.stringify(p.Properties.PolicyDocument));
+    const createTasks = managed.filter((p) => p.includes('ConditionCheckItem'));
+    expect(createTasks.length).toBe(4); // tasks create and update, comments create and update
+    expect(createTasks.every((p) => p.includes('kms:Decrypt'))).toBe(true);
+    s.template.resourceCountIs('AWS::IAM::Policy', 0);
+    // Findings outside the construct (the test's VPC) are not ours; every finding inside it is.
+    expect(packFindings(s.stack).filter((f) => f.includes('/Todos/'))).toEqual([]);
+  });
+});
+
+test('openApiRoute: a nested resource named openapi.json lives under its parent, so it does not take /openapi.json', () => {
+  const s = synth({ openApiRoute: true, resources: [{ name: 'projects', pathParameter: 'projectId' }, { name: 'openapi.json', parent: 'projects' }] });
+  const keys = Object.values(s.template.findResources('AWS::ApiGatewayV2::Route')).map((r: any) => r.Properties.RouteKey);
+  expect(keys).toEqual(expect.arrayContaining(['GET /openapi.json', 'GET /projects/{projectId}/openapi.json/{id}']));
 });
 
 describe('keys without nesting', () => {
