@@ -72,7 +72,7 @@ async function deleteParent(s: Services, req: OperationRequest, id: string, pre:
     }
     if (found.length > 0) {
       await s.store.releaseDeleteLease(id, req.scope, lease);
-      throw hasChildren(s, found);
+      throw hasChildren(s, req, id, found);
     }
     const result = await s.store.delete(id, req.scope, { lease });
     if (result.deleted) return emptyResponse(204);

@@ -28,7 +28,8 @@ export function parentNotFound(s: Services, req: OperationRequest): HttpError {
 }
 
 /** DELETE of an item that still has children. */
-export function hasChildren(s: Services, children: readonly string[]): HttpError {
+export function hasChildren(s: Services, req: OperationRequest, id: string, children: readonly string[]): HttpError {
+  const path = `${req.ancestors.length ? parentPathOf(req) : ''}/${s.config.name}/${encodeURIComponent(id)}`;
   return new HttpError(PROBLEMS.HAS_CHILDREN,
-    `The item still has ${children.join(' and ')}; delete them first (a ${s.config.name} item is deleted only without children).`);
+    `${path} still has ${children.join(' and ')}; delete them first (an item is deleted only once it has no children).`);
 }
