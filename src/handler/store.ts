@@ -161,12 +161,14 @@ export class ItemStore {
     return { [this.model.scopeAttribute]: { S: scope.value }, [this.model.idAttribute]: idValue };
   }
 
-  /** The item, read strongly consistent, or undefined. */
-  public async get(id: string, scope: Scope): Promise<JsonObject | undefined> {
+  /** The item, read strongly consistent, or undefined; only the `projection` attributes when given (`fields`). */
+  public async get(id: string, scope: Scope, projection?: readonly string[]): Promise<JsonObject | undefined> {
+    const e = new Expression();
     const out = await this.client.send(new GetItemCommand({
       TableName: this.tableName,
       Key: this.key(id, scope),
       ConsistentRead: true,
+      ...(projection !== undefined ? { ProjectionExpression: projectionExpression(e, projection), ...e.params() } : {}),
     }));
     return out.Item ? fromItem(out.Item) : undefined;
   }
@@ -449,7 +451,9 @@ export class ItemStore {
     const e = new Expression();
     const projection = r.projection !== undefined ? { ProjectionExpression: projectionExpression(e, r.projection) } : {};
     if (r.partition === undefined) {
-      out = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...e.params() }));
+      out = await this.client.send(new ScanCommand({
+        TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...e.params(),
+      }));
     } else {
       out = await this.client.send(new QueryCommand({
         TableName: this.tableName,
