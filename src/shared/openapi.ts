@@ -194,7 +194,7 @@ function requestParameters(r: ResourceConfig, route: RouteSpec): Json[] {
   switch (`${route.method} ${route.target}`) {
     case 'GET collection': return listParameters(r);
     case 'POST collection': return [ref('IdempotencyKey')];
-    case 'GET item': return [ref('IfMatch'), ref('IfNoneMatch')];
+    case 'GET item': return [ref('IfMatch'), ref('IfNoneMatch'), fieldsParameter(r)];
     default: return [ref('IfMatch'), ref('IfNoneMatch')]; // PUT, PATCH, DELETE
   }
 }
@@ -310,7 +310,7 @@ const ROUTE_PROBLEMS: Record<string, ProblemSpec[]> = {
     PROBLEMS.PAYLOAD_TOO_LARGE, PROBLEMS.UNSUPPORTED_MEDIA_TYPE, PROBLEMS.VALIDATION_FAILED, PROBLEMS.IDEMPOTENCY_KEY_REUSED,
     PROBLEMS.IDEMPOTENCY_UNAVAILABLE,
   ],
-  'GET item': [PROBLEMS.INVALID_ID, PROBLEMS.INVALID_HEADER, PROBLEMS.NOT_FOUND, PROBLEMS.PRECONDITION_FAILED],
+  'GET item': [PROBLEMS.INVALID_QUERY, PROBLEMS.INVALID_ID, PROBLEMS.INVALID_HEADER, PROBLEMS.NOT_FOUND, PROBLEMS.PRECONDITION_FAILED],
   'PUT item': [
     PROBLEMS.INVALID_JSON, PROBLEMS.INVALID_BODY, PROBLEMS.INVALID_ID, PROBLEMS.ID_MISMATCH, PROBLEMS.INVALID_HEADER,
     PROBLEMS.ALREADY_EXISTS, PROBLEMS.WRITE_CONFLICT, PROBLEMS.PRECONDITION_FAILED, PROBLEMS.PAYLOAD_TOO_LARGE,
@@ -351,8 +351,12 @@ function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth
       };
       break;
     case 'GET item':
-      out['200'] = { description: 'The item', headers: { ETag: header('ETag', true) }, content: itemJson };
-      out['304'] = { description: 'Not modified: `If-None-Match` matched', headers: { ETag: header('ETag', true) } };
+      out['200'] = {
+        description: 'The item; with `fields`, the named attributes and the ids, under a weak ETag',
+        headers: { ETag: header('ReadETag', true) },
+        content: { 'application/json': { schema: { anyOf: [{ $ref: `#/components/schemas/${names.item}` }, { $ref: `#/components/schemas/${names.partial}` }] } } },
+      };
+      out['304'] = { description: 'Not modified: `If-None-Match` matched (weak comparison)', headers: { ETag: header('ReadETag', true) } };
       break;
     case 'PUT item':
       out['200'] = { description: 'Replaced', headers: { ETag: header('ETag', true) }, content: itemJson };
@@ -487,8 +491,13 @@ function sharedHeaders(): Json {
   const etag = { description: 'The item\'s entity tag, `"<version>.<generation>"` (strong).', schema: { type: 'string', pattern: ETAG_PATTERN } };
   const location = { description: 'Path of the item (under the custom domain\'s mapping key when the request came through it).', schema: { type: 'string' } };
   const retryAfter = { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^[0-9]+$' } };
+  const readEtag = {
+    description: 'The item\'s entity tag: strong, `"<version>.<generation>"`; weak, `W/"<version>.<generation>"`, for a partial representation (`fields`).',
+    schema: { type: 'string', pattern: '^(W/)?"[0-9]+(\\.[A-Za-z0-9_-]+)?"$' },
+  };
   return {
     ETag: { ...etag, required: true },
+    ReadETag: { ...readEtag, required: true },
     Location: { ...location, required: true },
     RetryAfterOptional: retryAfter,
     IdempotentReplayedOptional: { description: '`true` when this is the replay of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },

@@ -350,6 +350,12 @@ describe('keys and relations in the document (the generator alone)', () => {
     expect([numeric.test('gte.-1.5'), numeric.test('begins.1'), numeric.test('gte.01')]).toEqual([true, false, false]);
     expect(param('/projects/{projectId}/tasks/{taskId}/notes', 'get', 'id').schema.items.pattern).toBe(priority.schema.items.pattern);
     expect(param('/plain', 'get', 'fields')).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', maxItems: 100 } });
+    // On a read too, where a partial item comes with a weak ETag.
+    expect(param('/plain/{id}', 'get', 'fields')).toMatchObject({ in: 'query', style: 'form', explode: false });
+    const readTag = new RegExp(doc.components.headers.ReadETag.schema.pattern);
+    expect(['"3.kQ2x9VbTtWc"', 'W/"3.kQ2x9VbTtWc"', '"0"'].every((t) => readTag.test(t))).toBe(true);
+    expect(doc.paths['/plain/{id}'].get.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ReadETag' });
+    expect(doc.paths['/plain/{id}'].put.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ETag' });
     expect(doc.components.schemas.PlainPage.properties.items.items).toEqual({
       anyOf: [{ $ref: '#/components/schemas/PlainItem' }, { $ref: '#/components/schemas/PlainFields' }],
     });

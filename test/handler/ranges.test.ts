@@ -473,3 +473,57 @@ describe('nested: a parent’s children by id range, by index ranges with and wi
     expect(await api.snapshot()).toBe(before);
   });
 });
+
+describe('sparse fieldsets on a read: a weak ETag', () => {
+  let api: TestApi;
+  let strong: string;
+  beforeAll(async () => {
+    api = await createTestApi({
+      resources: [{ name: 'projects', pathParameter: 'projectId' }, { name: 'tasks', parent: 'projects' }],
+    });
+    await api.call('PUT', '/projects/p', { json: { title: 'P', body: 'long', meta: { a: 1 } } });
+    strong = (await api.call('GET', '/projects/p')).headers.etag;
+    await api.call('PUT', '/projects/p/tasks/t', { json: { title: 'T', body: 'long' } });
+  });
+  afterAll(() => api.destroy());
+
+  test('only the named attributes and the id, with the weak form of the item’s tag', async () => {
+    const r = await api.call('GET', '/projects/p', { query: 'fields=title,meta' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ id: 'p', title: 'P', meta: { a: 1 } });
+    expect(strong).toMatch(/^"1\.[A-Za-z0-9_-]{11}"$/);
+    expect(r.headers.etag).toBe(`W/${strong}`);
+    const all = await api.call('GET', '/projects/p', { query: 'fields=version,updatedAt' });
+    expect(Object.keys(all.body)).toEqual(['id', 'version', 'updatedAt']);
+  });
+
+  test('a child keeps its ancestors’ ids', async () => {
+    const r = await api.call('GET', '/projects/p/tasks/t', { query: 'fields=title' });
+    expect(r.body).toEqual({ id: 't', projectId: 'p', title: 'T' });
+    expect(r.headers.etag).toMatch(/^W\/"1\./);
+  });
+
+  test('If-None-Match compares weakly: 304 with either form, on the partial and on the whole item', async () => {
+    for (const [query, tag] of [['fields=title', strong], ['fields=title', `W/${strong}`], ['', `W/${strong}`]]) {
+      const r = await api.call('GET', '/projects/p', { query, headers: { 'if-none-match': tag } });
+      expect(r.status).toBe(304);
+      expect(r.headers.etag).toBe(query ? `W/${strong}` : strong);
+    }
+  });
+
+  test('If-Match compares strongly: a weak tag never matches (412), so a partial read cannot guard a write', async () => {
+    expect((await api.call('GET', '/projects/p', { query: 'fields=title', headers: { 'if-match': `W/${strong}` } })).status).toBe(412);
+    expect((await api.call('GET', '/projects/p', { query: 'fields=title', headers: { 'if-match': strong } })).status).toBe(200);
+    const before = await api.snapshot();
+    const put = await api.call('PUT', '/projects/p', { json: { title: 'X' }, headers: { 'if-match': `W/${strong}` } });
+    expect(put.status).toBe(412);
+    expect(await api.snapshot()).toBe(before);
+  });
+
+  test('bad fields: 400 naming them', async () => {
+    expectProblem(await api.call('GET', '/projects/p', { query: 'fields=title,_deleting' }), /keeps to itself: "_deleting"/);
+    expectProblem(await api.call('GET', '/projects/p/tasks/t', { query: 'fields=_parent' }), /keeps to itself: "_parent"/);
+    expectProblem(await api.call('GET', '/projects/p', { query: 'fields=a&fields=b' }), /'fields' is repeated/);
+    expectProblem(await api.call('GET', '/projects/p', { query: 'fields=' }), /comma-separated list/);
+  });
+});
