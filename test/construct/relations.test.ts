@@ -284,6 +284,13 @@ test('openApiRoute: a nested resource named openapi.json lives under its parent,
   expect(keys).toEqual(expect.arrayContaining(['GET /openapi.json', 'GET /projects/{projectId}/openapi.json/{id}']));
 });
 
+test('the OpenAPI document\'s description names each collection by its full path', () => {
+  const s = synth(chain(false));
+  const out = s.app.synth().directory;
+  expect(JSON.parse(fs.readFileSync(path.join(out, s.api.openApiFileName), 'utf8')).info.description).toContain(
+    '`/projects`, `/projects/{projectId}/tasks`, `/projects/{projectId}/tasks/{taskId}/comments`');
+});
+
 describe('keys without nesting', () => {
   test('a top-level number id: a number partition key, no generator, and IdGenerator.NONE in the config', () => {
     const s = synth({ idType: IdType.NUMBER });
