@@ -11,6 +11,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { OpenApiResponseChecker } from './support/openapi-responses';
 import { Runner, startRunner } from './support/runner';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -95,6 +96,53 @@ describe('the README session', () => {
         const where = `README.md:${step.line}: $ ${step.command}`;
         expect({ where, fits: fits(actual, step.expected), actual: actual.trim() }).toEqual({ where, fits: true, actual: actual.trim() });
       });
+    });
+
+    test("nested routes answer as the Shop API's OpenAPI document says, on every route and status", async () => {
+      const shop = Object.entries(runner.urls).find(([name]) => name.endsWith('/Shop'))![1];
+      const document = JSON.parse(fs.readFileSync(path.join(ASSEMBLY, 'TodoApp.Shop.openapi.json'), 'utf8'));
+      const checker = new OpenApiResponseChecker([{ baseUrl: shop, document }]);
+      const restore = checker.install();
+      const json = (method: string, body: unknown, headers: Record<string, string> = {}) => ({
+        method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+      });
+      try {
+        const p = `${shop}/projects/contract`;
+        const created = await fetch(p, json('PUT', { name: 'Contract' })); // 201
+        expect(created.status).toBe(201);
+        await fetch(p, json('PUT', { name: 'Contract 2' })); // 200
+        const task = await fetch(`${p}/tasks`, json('POST', { title: 'a', due: '2026-03-01' })); // 201
+        const taskUrl = `${shop}${task.headers.get('location')}`;
+        const etag = (await fetch(taskUrl)).headers.get('etag')!; // 200
+        await fetch(taskUrl, { headers: { 'if-none-match': etag } }); // 304
+        await fetch(taskUrl, json('PATCH', { title: 'b' }, { 'content-type': 'application/merge-patch+json', 'if-match': '"9.x"' })); // 412
+        await fetch(taskUrl, json('PATCH', { title: 'b' }, { 'content-type': 'application/merge-patch+json' })); // 200
+        await fetch(taskUrl, json('PUT', { title: '' })); // 422
+        await fetch(`${p}/tasks/some-id`, json('PUT', { title: 'c', due: '2026-03-02' })); // 201
+        await fetch(`${p}/tasks?due=between.x`); // 400
+        await fetch(`${p}/tasks?due=gte.2026-03-01&order=desc&limit=1&fields=title`); // 200 with a cursor
+        await fetch(`${shop}/projects/none/tasks`, json('POST', { title: 'x', due: '2026-03-01' })); // 404 parent-not-found
+        await fetch(`${shop}/projects/none/tasks/x`); // 404
+        await fetch(p, { method: 'DELETE' }); // 409 has-children
+        await fetch(taskUrl, { method: 'DELETE' }); // 204
+        await fetch(`${p}/tasks/some-id`, { method: 'DELETE' }); // 204
+        await fetch(p, { method: 'DELETE' }); // 204
+        await fetch(`${p}/tasks/x/nothing`); // unrouted: API Gateway's 404
+      } finally {
+        restore();
+      }
+      await checker.settle();
+      expect(checker.mismatches).toEqual([]);
+      const coverage = checker.coverage().map((c) => c.slice(shop.length + 1));
+      for (const expected of [
+        'PUT /projects/{projectId} 201', 'PUT /projects/{projectId} 200', 'DELETE /projects/{projectId} 409', 'DELETE /projects/{projectId} 204',
+        'POST /projects/{projectId}/tasks 201', 'POST /projects/{projectId}/tasks 404', 'GET /projects/{projectId}/tasks 200',
+        'GET /projects/{projectId}/tasks 400', 'GET /projects/{projectId}/tasks/{id} 200', 'GET /projects/{projectId}/tasks/{id} 304',
+        'GET /projects/{projectId}/tasks/{id} 404', 'PATCH /projects/{projectId}/tasks/{id} 412', 'PATCH /projects/{projectId}/tasks/{id} 200',
+        'PUT /projects/{projectId}/tasks/{id} 422', 'PUT /projects/{projectId}/tasks/{id} 201', 'DELETE /projects/{projectId}/tasks/{id} 204',
+      ]) {
+        expect(coverage).toContain(expected);
+      }
     });
   });
 });
