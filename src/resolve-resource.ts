@@ -130,7 +130,6 @@ export function resolveResource(
   indexProps.forEach((ix, i) => {
     const where = `'indexes[${i}]`;
     if (!known(ix.partitionKey) && ix.partitionKey !== undefined) return;
-    if (ix.sortKey !== undefined && !known(ix.sortKey)) return;
     if (ix.partitionKey === undefined) {
       // Partitioned by the scope: the caller's items or the parent's children, ordered by the sort key.
       if (!scoped) {
@@ -153,7 +152,7 @@ export function resolveResource(
     if (sortKeyType !== undefined && ix.sortKey === undefined) {
       fail(`${where}.sortKeyType' is set but the index has no sortKey; set sortKey or remove sortKeyType`);
     }
-    if (ix.sortKey !== undefined) {
+    if (ix.sortKey !== undefined && known(ix.sortKey)) {
       const type = sortKeyType ?? DEFAULTS.sortKeyType;
       if (ix.sortKey === MANAGED_ATTRIBUTES.VERSION) {
         if (type !== 'N') fail(`${where}.sortKey' must not be 'version' with sortKeyType STRING ('version' is a number); set sortKeyType: KeyAttributeType.NUMBER, or use 'createdAt' or 'updatedAt'`);
