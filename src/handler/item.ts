@@ -50,7 +50,7 @@ export interface ItemModel {
    * Indexes of a scoped resource (owner-scoped or nested) with a partition key: indexed attribute → the hidden
    * attribute holding (scope, value) as the index's partition key (src/shared/keys.ts).
    */
-  readonly scopedIndexKeys: ReadonlyMap<string, string>;
+  readonly scopedIndexKeys: readonly (readonly [string, string])[];
   /** Attributes that are index keys, with DynamoDB's size limit and the index that needs them. */
   readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number; readonly type?: KeyType }>;
 }
@@ -77,9 +77,10 @@ export function itemModel(config: ResourceConfig, all: readonly ResourceConfig[]
   const managed = { has: (name: string) => fixedManaged.has(name) || hidden.has(name) };
   const layout = { ownerAttribute: config.ownerScoping?.attribute, nested };
   const scope = scopeAttribute(layout);
-  const scopedIndexKeys = new Map<string, string>(scope === undefined ? [] : config.indexes
+  // Pairs, not a map: two indexes may share a partition attribute (told apart by their sort keys), each with its own key.
+  const scopedIndexKeys: [string, string][] = scope === undefined ? [] : config.indexes
     .filter((ix) => ix.partitionKey !== undefined)
-    .map((ix) => [ix.partitionKey!, indexPartitionAttribute(layout, ix)]));
+    .map((ix) => [ix.partitionKey!, indexPartitionAttribute(layout, ix)]);
   const indexKeys = new Map<string, { indexName: string; maxBytes: number; type?: KeyType }>();
   for (const ix of config.indexes) {
     if (ix.partitionKey !== undefined) indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
