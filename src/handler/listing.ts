@@ -14,9 +14,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CursorError, Listing } from './cursor';
 import { parseFields, pick } from './fields';
-import { HttpError, HttpResponse, jsonResponse } from './http';
+import { HttpError, HttpResponse } from './http';
 import { presentItem } from './item';
-import type { JsonObject } from './json';
 import { DynamoItem, fromItem } from './marshal';
 import type { OperationRequest, Services } from './services';
 import type { PageRead } from './store';
@@ -56,7 +55,8 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
     }
   }
 
-  const items: JsonObject[] = [];
+  // Each item's JSON, written once: it is measured for the page budget and becomes part of the body as is.
+  const items: string[] = [];
   let bytes = 0;
   let lastKey: DynamoItem | undefined;
   let lastKept: DynamoItem | undefined;
@@ -66,7 +66,7 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
         ...read, limit: limit - items.length, ...(startKey ? { startKey } : {}), ...(fields ? { projection: fields.fetch } : {}),
       });
       for (const raw of chunk.items) {
-        const item = pick(presentItem(s.model, fromItem(raw)), fields);
+        const item = JSON.stringify(pick(presentItem(s.model, fromItem(raw)), fields));
         const size = responseBytes(item);
         if (lastKept !== undefined && bytes + size > PAGE_BYTE_BUDGET) {
           // Full: resume right after the last item kept.
@@ -88,10 +88,9 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
     }
     throw e;
   }
-  return jsonResponse(200, {
-    items,
-    nextCursor: lastKey ? await s.cursors.encode(listing, lastKey, caller, s.clock().getTime()) : null,
-  });
+  const nextCursor = lastKey ? await s.cursors.encode(listing, lastKey, caller, s.clock().getTime()) : null;
+  // Exactly JSON.stringify({ items, nextCursor }), without serialising every item a second time.
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}` };
 }
 
 /**
@@ -176,9 +175,19 @@ function keyOf(raw: DynamoItem, listing: Listing): DynamoItem {
   return key;
 }
 
-/** An item's share of the response payload: its JSON, escaped again as the body string of Lambda's response. */
-function responseBytes(item: JsonObject): number {
-  return Buffer.byteLength(JSON.stringify(JSON.stringify(item)), 'utf8');
+/**
+ * An item's share of the response payload: its JSON, escaped again as the body string of Lambda's response. JSON text
+ * holds no raw control characters (JSON.stringify escapes them with printable ones), so escaping it again adds one
+ * byte per `"` and `\\` only.
+ */
+function responseBytes(json: string): number {
+  let escapes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) escapes++;
+  }
+  // +1: the comma that separates it from the next item.
+  return Buffer.byteLength(json, 'utf8') + escapes + 1;
 }
 
 /**
