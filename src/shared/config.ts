@@ -84,7 +84,7 @@ export type IdGenerator = 'uuid-v4' | 'uuid-v7' | 'ulid' | 'none';
  * conditions on its sort key (see src/shared/range-query.ts) select a slice of it, in sort-key order.
  *
  * An index without a partition key belongs to a scoped resource (owner-scoped or nested): its partition is the
- * listing's scope (the caller's, or the parent's), so `GET /projects/p1/tasks?due[gte]=2025-01-01` reads only the
+ * listing's scope (the caller's, or the parent's), so `GET /projects/p1/tasks?due=gte.2025-01-01` reads only the
  * tasks of p1, ordered by `due`.
  */
 export interface IndexConfig {
