@@ -77,6 +77,17 @@ if (r.warm) {
     'owner list = one Query page of 25 of the caller\'s partition (ours also encrypts a cursor), owner create = conditional PutItem with the owner.');
 }
 
+if (r.cursorKey) {
+  const c = r.cursorKey;
+  out.push('', '### 2b. The cursor key on a cold start', '');
+  out.push(`Fresh \`node\` process per run (${c.event}), ${c.runsPerVariant} runs per variant, interleaved. The key given directly ` +
+    'against the key read from Secrets Manager: the lazily loaded client and its two parallel GetSecretValue calls (AWSCURRENT, AWSPREVIOUS) ' +
+    'to a stand-in on loopback. Only a list function reads the key, once per execution environment; on AWS add one Secrets Manager round trip.', '');
+  out.push(table(['variant', 'p50 ms', 'p10', 'p90', '1st call p50'],
+    Object.entries(c.variants).map(([k, v]) => [k, `**${ms(v.total.p50)}**`, ms(v.total.p10), ms(v.total.p90), ms(v.invoke.p50)])));
+  out.push('', `Added by reading the key: **${ms(c.addedP50Ms)} ms** at p50, ${c.secretsManagerCallsPerColdStart} calls per cold start; none on later requests.`);
+}
+
 if (r.relations) {
   const rel = r.relations;
   out.push('', '### 2c. Keys and relations', '');
@@ -91,17 +102,6 @@ if (r.relations) {
     '(`_parent = :p AND due BETWEEN :a AND :b`); nested create = `POST /projects/p/tasks` vs TransactWriteItems of the parent\'s ConditionCheck and the conditional Put ' +
     'of the same item shape. Ours also presents each item as JSON and encrypts a cursor; the bare side returns the SDK\'s attribute maps. ' +
     'The info row lists a whole page of the 1,000 children.');
-}
-
-if (r.cursorKey) {
-  const c = r.cursorKey;
-  out.push('', '### 2b. The cursor key on a cold start', '');
-  out.push(`Fresh \`node\` process per run (${c.event}), ${c.runsPerVariant} runs per variant, interleaved. The key given directly ` +
-    'against the key read from Secrets Manager: the lazily loaded client and its two parallel GetSecretValue calls (AWSCURRENT, AWSPREVIOUS) ' +
-    'to a stand-in on loopback. Only a list function reads the key, once per execution environment; on AWS add one Secrets Manager round trip.', '');
-  out.push(table(['variant', 'p50 ms', 'p10', 'p90', '1st call p50'],
-    Object.entries(c.variants).map(([k, v]) => [k, `**${ms(v.total.p50)}**`, ms(v.total.p10), ms(v.total.p90), ms(v.invoke.p50)])));
-  out.push('', `Added by reading the key: **${ms(c.addedP50Ms)} ms** at p50, ${c.secretsManagerCallsPerColdStart} calls per cold start; none on later requests.`);
 }
 
 if (r.load) {

@@ -114,9 +114,9 @@ export function relationsTargets(r) {
   return Object.entries(RELATIONS_TARGETS).filter(([op]) => r.relations.ops[op]).map(([op, target]) => {
     const o = r.relations.ops[op];
     return {
-      name: `${op} ≤ ${target}× bare ${op === 'nested create' ? 'TransactWriteItems' : 'Query'}`,
+      name: `${op} ≤ ${target.toFixed(2)}× bare ${op === 'nested create' ? 'TransactWriteItems' : 'Query'}`,
       value: `${o.ratioP50.toFixed(2)}× (p99 ${o.ratioP99.toFixed(2)}×)`,
-      target: `≤ ${target}×`,
+      target: `≤ ${target.toFixed(2)}×`,
       met: o.ratioP50 <= target,
       note: 'p50 ratio',
     };
