@@ -225,7 +225,9 @@ export function planListing(r: ResourceConfig, params: readonly (readonly [strin
         + `${sortable.length ? sortable.map((s) => `'${s}'`).join(', ') : 'no attribute'}.`);
     }
     if (order !== undefined && index.sortKey === undefined) {
-      throw new ListQueryError(`'order' applies only to a listing in key order; the index of '${partition}' has no sort key.`);
+      const sorted = candidates.filter((ix) => ix.sortKey !== undefined).map((ix) => `${ix.sortKey}=gte.<low>`);
+      throw new ListQueryError(`'order' applies only to a listing in key order; the index of '${partition}' has no sort key`
+        + (sorted.length ? ` (to list by another index of '${partition}', add a range on its sort key: ${sorted.join(' or ')}).` : '.'));
     }
     const condition = range === undefined ? undefined : parseCondition(range, index.sortKeyType ?? DEFAULTS.sortKeyType, byName.get(range)!);
     return {

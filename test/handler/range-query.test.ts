@@ -153,6 +153,12 @@ describe('refusals name what was wrong and what is allowed', () => {
     expect(refusal(r, query)).toMatch(message);
   });
 
+  test('order on an index partition without sort key points to the sorted index of the same partition key', () => {
+    const r = resource({ indexes: [{ indexName: 'byStatus', partitionKey: 'status' }, { indexName: 'byStatusDue', partitionKey: 'status', sortKey: 'due' }] });
+    expect(refusal(r, 'status=open&order=desc')).toMatch(/the index of 'status' has no sort key \(to list by another index of 'status', add a range on its sort key: due=gte.<low>\)/);
+    expect(plan(r, 'status=open&due=gte.a&order=desc')).toMatchObject({ index: r.indexes[1], order: 'desc' });
+  });
+
   test('a scoped resource lists its id as a range parameter', () => {
     expect(describeAllowed(numericIds)).toBe('this resource takes limit, cursor, order=asc|desc, fields=a,b, id=<op>.<number> with op eq|gt|gte|lt|lte');
   });
