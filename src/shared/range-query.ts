@@ -287,6 +287,9 @@ function parseBound(attribute: string, type: KeyType, raw: string): { op: RangeO
   if (type === 'N') {
     const why = checkNumberKey(value);
     if (why !== undefined) throw new ListQueryError(`'${attribute}' is a number sort key: ${JSON.stringify(value.slice(0, 64))} is not ${why}.`);
+    // DynamoDB's numbers stop at a magnitude of 1e-130 (38 significant digits bound the large end already).
+    const leadingZeros = /^-?0\.(0*)[1-9]/.exec(value)?.[1].length ?? 0;
+    if (leadingZeros >= 130) throw new ListQueryError(`'${attribute}' is a number sort key: its values are 0 or of a magnitude from 1e-130 to below 1e38.`);
   } else if (utf8Length(value) > MAX_SORT_KEY_BYTES) {
     throw new ListQueryError(`'${attribute}' values must be at most ${MAX_SORT_KEY_BYTES} bytes (DynamoDB's sort key limit).`);
   }

@@ -103,6 +103,10 @@ describe('which read', () => {
     }
   });
 
+  test('the smallest magnitude DynamoDB stores is a valid bound', () => {
+    expect(plan(owned, `rank=gt.-0.${'0'.repeat(129)}1`)).toMatchObject({ condition: { values: [`-0.${'0'.repeat(129)}1`] } });
+  });
+
   test('the value is everything after the first dot', () => {
     expect(plan(owned, 'due=eq.a.b.c')).toMatchObject({ condition: { op: 'eq', values: ['a.b.c'] } });
     expect(plan(owned, 'rank=gte.-0.5')).toMatchObject({ condition: { values: ['-0.5'] } });
@@ -130,6 +134,7 @@ describe('refusals name what was wrong and what is allowed', () => {
     ['no operator', owned, 'due=2025', /its value is <op>.<value>/],
     ['string for a numeric key', owned, 'rank=gte.abc', /'rank' is a number sort key: "abc" is not a number in canonical decimal form/],
     ['non-canonical number', owned, 'rank=gte.07', /'rank' is a number sort key: "07"/],
+    ['a number below DynamoDB\'s smallest magnitude', owned, `rank=gt.0.${'0'.repeat(130)}1`, /its values are 0 or of a magnitude from 1e-130/],
     ['begins on a number', owned, 'rank=begins.1', /'begins' applies only to string sort keys; 'rank' is a number \(its operators: eq, gt, gte, lt, lte\)/],
     ['empty value', owned, 'due=gte.', /'due=gte.' has an empty value/],
     ['empty partition value', shared, 'status=', /'status' must be a non-empty value/],

@@ -165,6 +165,17 @@ describe('owner-scoped: ranges on the id and on indexes with and without partiti
     expectExactly(await listAll(api, 'order=asc', { sub: 'alice' }), alice, 'id', 'asc');
   });
 
+  test('DynamoDB takes the extreme number bounds the planner lets through', async () => {
+    const tiny = `0.${'0'.repeat(129)}1`;
+    expectExactly(await listAll(api, `rank=gte.-${tiny}&rank=lte.${tiny}`, { sub: 'alice' }), alice.filter((i) => i.rank === 0), 'rank');
+    expectExactly(await listAll(api, `rank=lt.${'9'.repeat(38)}`, { sub: 'alice' }), alice.filter((i) => i.rank !== undefined), 'rank');
+    // And the longest string bounds (1,024 bytes, DynamoDB's sort key limit), on an index and on the table.
+    const long = '\u00e9'.repeat(512);
+    expectExactly(await listAll(api, `due=gte.${encodeURIComponent(long)}`, { sub: 'alice' }), alice.filter((i) => holds(i.due, 'gte', long)), 'due');
+    expect(await listAll(api, `status=open&due=begins.${encodeURIComponent(long)}`, { sub: 'alice' })).toEqual([]);
+    expect(await listAll(api, `id=gte.t-0000&id=lte.${'z'.repeat(1024)}`, { sub: 'alice' })).toHaveLength(alice.length);
+  });
+
   test('a range reads only the caller’s partition', async () => {
     const got = await listAll(api, 'due=gte.0', { sub: 'bob' });
     expectExactly(got, bob.filter((i) => i.due !== undefined), 'due');
@@ -198,6 +209,7 @@ describe('owner-scoped: ranges on the id and on indexes with and without partiti
       ['range on a non-key attribute', 'title=gte.a', /Unknown query parameter "title"; this resource takes limit, cursor, order=asc\|desc, fields=a,b, status=<value>, id=<op>.<string>.*due=<op>.<string> with op eq\|gt\|gte\|lt\|lte\|begins, rank=<op>.<number> with op eq\|gt\|gte\|lt\|lte/],
       ['string for a numeric sort key', 'rank=gte.abc', /'rank' is a number sort key: "abc" is not a number/],
       ['non-canonical number', 'rank=gte.1e3', /'rank' is a number sort key: "1e3"/],
+      ['a number DynamoDB cannot hold', `rank=gte.0.${'0'.repeat(140)}1`, /magnitude from 1e-130/],
       ['empty range', 'due=gte.b&due=lte.a', /Empty range/],
       ['empty numeric range', 'rank=gte.10&rank=lte.9.99', /Empty range/],
       ['empty value', 'due=gte.', /empty value/],
