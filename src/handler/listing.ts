@@ -20,7 +20,7 @@ import { DynamoItem, fromItem } from './marshal';
 import type { OperationRequest, Services } from './services';
 import type { PageRead } from './store';
 import { ResourceConfig } from '../shared/config';
-import { ownerIndexValue, scopedIndexValue, tableKeySchema } from '../shared/keys';
+import { MAX_PARTITION_KEY_BYTES, ownerIndexValue, scopedIndexValue, tableKeySchema } from '../shared/keys';
 import { PROBLEMS } from '../shared/problems';
 import { conditionText, ListPlan, ListQueryError, planListing } from '../shared/range-query';
 
@@ -41,6 +41,11 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
   const single = new Map(params);
   const limit = parseLimit(single.get('limit'), s.config);
   const fields = parseFields(single.get('fields'), s.config, s.model, [s.config.idAttribute, ...req.ancestors.map((a) => a.parameter)], listing.keyAttributes);
+  if (read.partition !== undefined && Buffer.byteLength(read.partition.value, 'utf8') > MAX_PARTITION_KEY_BYTES) {
+    // A partition key this long (a long value with its scope) cannot be stored, so nothing is in it; DynamoDB would
+    // refuse the query rather than say so.
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[],"nextCursor":null}' };
+  }
   // Cursors are bound to the owner when owner-scoped, else to the caller's principal.
   const caller = req.owner ?? req.principal;
 

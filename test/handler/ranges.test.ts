@@ -7,6 +7,7 @@
  * Expected results come from a reference written here (strings by UTF-8 bytes, numbers by value), not from the
  * handler's planner.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTestApi, handlerLikeItem, problemType, TestApi, TestResponse } from './support/api';
 import { RequestOptions } from './support/events';
 
@@ -537,5 +538,29 @@ describe('sparse fieldsets on a read: a weak ETag', () => {
     expectProblem(await api.call('GET', '/projects/p/tasks/t', { query: 'fields=_parent' }), /keeps to itself: "_parent"/);
     expectProblem(await api.call('GET', '/projects/p', { query: 'fields=a&fields=b' }), /'fields' is repeated/);
     expectProblem(await api.call('GET', '/projects/p', { query: 'fields=' }), /comma-separated list/);
+  });
+});
+
+describe('a partition too long to exist is not queried', () => {
+  let api: TestApi;
+  const sent: string[] = [];
+  beforeAll(async () => {
+    const real = new DynamoDBClient({});
+    const counting = Object.assign(Object.create(real), {
+      send: (command: any) => {
+        sent.push(command.constructor.name);
+        return real.send(command);
+      },
+    });
+    api = await createTestApi({ config: { ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'byStatus', partitionKey: 'status' }] }, dynamodb: counting });
+  });
+  afterAll(() => api.destroy());
+
+  test('with the owner, a 2,048-byte value exceeds DynamoDB’s partition key limit: an empty page, no request', async () => {
+    const r = await api.call('GET', '/items', { query: `status=${'s'.repeat(2048)}`, sub: 'alice' });
+    expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: { items: [], nextCursor: null } });
+    expect(sent).toEqual([]);
+    expect((await api.call('GET', '/items', { query: `status=${'s'.repeat(2000)}`, sub: 'alice' })).status).toBe(200);
+    expect(sent).toEqual(['QueryCommand']);
   });
 });
