@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=startup,faults,cold,cursorkey,warm,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//   options: --only=startup,faults,cold,cursorkey,warm,relations,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
 // when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
@@ -22,6 +22,7 @@ import { runCursorKey } from './lib/cursor-key.mjs';
 import { runFaults } from './lib/faults.mjs';
 import { runStartup } from './lib/startup.mjs';
 import { runWarm } from './lib/warm.mjs';
+import { printRelations, relationsTargets, runRelations } from './lib/relations.mjs';
 
 // The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -31,7 +32,7 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'cursorkey', 'warm', 'load', 'synth'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'cursorkey', 'warm', 'relations', 'load', 'synth'];
 /** --merge-into=<full run json>: re-measure only the sections of --only and put them into that file. */
 const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merge-into='.length);
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
@@ -183,6 +184,12 @@ async function main() {
       errors.push(...warm.errors.slice(0, 20).map((e) => `warm ${e}`));
       result.warm = warm;
     }
+    if (only.includes('relations')) {
+      log('bench: relations (nested list, range list, nested create)');
+      const relations = await runRelations({ root: ROOT, outDir: OUT, ddb, endpoint: ddbLocal.endpoint, oursDir: built.bundles.ours.dir, libDir: built.libDir, ...COUNTS.warm });
+      errors.push(...relations.errors);
+      result.relations = relations;
+    }
     if (only.includes('load')) {
       log('bench: local server load');
       const load = await runLoad({ root: ROOT, outDir: OUT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, singleAssemblyDir: singleAssembly, bareSdk: built.bareSdk,
@@ -204,7 +211,7 @@ async function main() {
   if (mergeInto) {
     // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
     const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
-    const sections = ['startup', 'faults', 'cold', 'cursorKey', 'warm', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    const sections = ['startup', 'faults', 'cold', 'cursorKey', 'warm', 'relations', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
     // An earlier error of a re-measured section is superseded by this measurement (errors name their section first).
@@ -276,6 +283,7 @@ function evaluateTargets(r) {
     add(`synth 10 resources (compiled) ≤ ${TARGETS.synthResources}× hand-written`, `${s.ratioP50.toFixed(2)}×`, `≤ ${TARGETS.synthResources}×`,
       s.ratioP50 <= TARGETS.synthResources, 'median; one API of ten resources (HandlerMode.PER_RESOURCE) against the same in L2s');
   }
+  t.push(...relationsTargets(r));
   return t;
 }
 
@@ -353,6 +361,7 @@ function print(r) {
       r.synthResources.map((s) => [s.mode, fmtMs(s.ours.p50), `${fmtMs(s.ours.min)}–${fmtMs(s.ours.max)}`, fmtMs(s.hand.p50), `${fmtMs(s.hand.min)}–${fmtMs(s.hand.max)}`,
         `${s.ratioP50.toFixed(2)}×`, `${s.templates.ours?.resources}/${s.templates.hand?.resources}`, s.runs]));
   }
+  printRelations(r);
   printTable('Targets', ['target', 'measured', 'wanted', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : 'MISSED']));
 }
 

@@ -10,7 +10,7 @@ import type { CrudResource } from './crud-resource';
 import { CURSOR_KEY_ACTIONS } from './iam-actions';
 import { OperationFunction } from './operation-function';
 import type { CrudApiPlan, LambdaPlan } from './plan';
-import { ENV, HandlerConfig, OperationName, servedOperation } from './shared/config';
+import { ENV, HandlerConfig, OperationName, relatedTables, servedOperation, tableNameVariable } from './shared/config';
 import { OPENAPI_ROUTE_PATH, routePath, routesOf } from './shared/routes';
 
 /*
@@ -77,6 +77,9 @@ export function addFunctionsAndRoutes(x: ApiRoutesInputs): ApiRoutes {
     const lists = operations.includes('list');
     const environment: { [key: string]: string } = {};
     for (const s of spec.serves) Object.assign(environment, s.resource.functionEnvironment(s.operations));
+    // Tables of other resources it touches (a nested create's parent check, a parent delete's children query).
+    const related = relatedTables(x.config, new Map(spec.serves.map((s) => [s.resource.resourceName, new Set(s.operations)])));
+    for (const index of related.keys()) environment[tableNameVariable(index)] = x.resources[index].table.tableName;
     environment[ENV.ROUTES] = routes.join(',');
     if (lists && x.cursorKey) environment[ENV.CURSOR_SECRET_ARN] = x.cursorKey.secretArn;
     if (spec.lambda.customCode) environment[ENV.CONFIG] = JSON.stringify(x.config);
@@ -95,6 +98,7 @@ export function addFunctionsAndRoutes(x: ApiRoutesInputs): ApiRoutes {
       s.resource.grantRouteActions(fn.role, s.operations);
       s.resource.attachFunction(fn, s.operations);
     }
+    for (const [index, actions] of related) x.resources[index].grantRelatedActions(fn.role, [...actions]);
     if (lists && x.cursorKey) {
       // Exactly the read of the secret's value (AWSCURRENT and AWSPREVIOUS), on this secret only.
       fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: CURSOR_KEY_ACTIONS, resources: [x.cursorKey.secretArn] }));
@@ -147,25 +151,25 @@ function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
     }
     return integration;
   };
+  const nodes = x.resources.map((r) => r.plan);
   for (const resource of x.resources) {
     const auth = resource.plan.authorization;
     for (const op of resource.plan.operations) {
       const fn = resource.functionByOperation[op];
       const integration = integrationOf(fn);
       for (const route of routesOf(op)) {
-        const path = routePath(resource.resourceName, route.target);
+        const path = routePath(nodes, resource.resourceName, route.target);
         const method = route.method as apigwv2.HttpMethod;
         const [added] = x.httpApi.addRoutes({ path, methods: [method], integration, authorizer: auth.authorizer, authorizationScopes: auth.scopes });
         if (auth.kind === 'none') {
           Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: `authorization of resource '${resource.resourceName}' disabled by configuration` });
         }
-        // `{id}` is a path variable; the execute-api ARN matches any id.
-        const arnPath = route.target === 'item' ? `/${resource.resourceName}/*` : path;
-        const executeApiArn = x.httpApi.arnForExecuteApi(method, arnPath, x.stageName);
+        const executeApiArn = x.httpApi.arnForExecuteApi(method, executeApiPath(path), x.stageName);
         resource.routes.push({ method, path, operation: op, function: fn, executeApiArn });
       }
     }
   }
+  checkRouteVariables(x.resources.flatMap((r) => r.routes.map((route) => route.path)));
   if (!x.plan.api.openApiRoute) return undefined;
   // Served by the first function of the first resource: every function of the built-in handler has the document.
   const first = x.resources[0];
@@ -182,4 +186,33 @@ function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
     Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'authorization of the API (and so of its OpenAPI document) disabled by configuration' });
   }
   return { path: OPENAPI_ROUTE_PATH, function: fn, executeApiArn: x.httpApi.arnForExecuteApi('GET', OPENAPI_ROUTE_PATH, x.stageName) };
+}
+
+/** The path of a route in its execute-api ARN: every path variable (`{id}`, `{projectId}`) matches any value, `*`. */
+export function executeApiPath(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '*');
+}
+
+/**
+ * API Gateway HTTP APIs refuse, at deploy time (ConflictException), two routes that put differently named variables
+ * at the same place (`/projects/{id}` and `/projects/{projectId}/tasks`). That is why a parent's own item route and
+ * its children's routes share its `pathParameter`; this catches any other way to get there at synth time.
+ */
+export function checkRouteVariables(paths: readonly string[]): void {
+  const seen = new Map<string, { name: string; path: string }>();
+  for (const path of paths) {
+    const segments = path.split('/').filter(Boolean);
+    segments.forEach((segment, i) => {
+      const variable = /^\{(.+)\}$/.exec(segment);
+      if (!variable) return;
+      const at = '/' + segments.slice(0, i).join('/');
+      const other = seen.get(at);
+      if (other && other.name !== variable[1]) {
+        throw new Error(`ServerlessCrudApi: routes '${other.path}' and '${path}' name the path variable after '${at}' differently ` +
+          `('{${other.name}}' and '{${variable[1]}}'), which API Gateway refuses on deploy (ConflictException); ` +
+          "give the parent resource one 'pathParameter' for its item and its children's routes");
+      }
+      if (!other) seen.set(at, { name: variable[1], path });
+    });
+  }
 }

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { ApiAuthorization } from './authorization';
 import { Operation } from './crud-operation';
+import { IdGenerator, IdType } from './key-types';
 import type { SecondaryIndex } from './props';
 
 /*
@@ -22,10 +23,45 @@ export interface CrudResourceProps {
   readonly name: string;
 
   /**
-   * Name of the id attribute: the table's partition key (or, with `ownerScoping`, its sort key).
+   * The resource this one is nested under (its `name`): its routes live under the parent's item
+   * (`/projects/{projectId}/tasks`, `/projects/{projectId}/tasks/{id}`), at most 4 levels deep.
+   *
+   * Its table is keyed by the parent: partition key `_parent` (the parent's full key: the owner when owner-scoped and
+   * every ancestor's id), sort key the id. Listing a parent's children is one Query, in id order (time-ordered with
+   * `IdGenerator.UUID_V7` or `ULID`). Creating a child checks the parent in the same transaction (404 when it does not
+   * exist), a parent with children cannot be deleted (409), and each child stores every ancestor's id under the
+   * ancestor's `pathParameter` (`projectId`). Owner scoping must be the same along the chain.
+   * @default - a top-level resource at `/{name}`
+   */
+  readonly parent?: string;
+
+  /**
+   * Name of the path parameter of this resource's items: `/{name}/{<pathParameter>}`. A resource with children must set
+   * one other than `id`, unique along its chain (e.g. `projectId`): its children's routes carry it, and their items
+   * store the parent's id under it, so it must not be one of the children's own attributes.
+   * @default 'id'
+   */
+  readonly pathParameter?: string;
+
+  /**
+   * Name of the id attribute: the table's partition key (or, with `ownerScoping` or `parent`, its sort key).
    * @default 'id'
    */
   readonly idAttribute?: string;
+
+  /**
+   * Type of the id attribute. A number id is parsed strictly from the path (`/items/42`) and stored as a DynamoDB
+   * number; the client always sends it.
+   * @default IdType.STRING
+   */
+  readonly idType?: IdType;
+
+  /**
+   * How `POST` without an id assigns one. UUID_V7 and ULID are time-ordered, so a parent's children (and an owner's
+   * items) list in creation order. Number ids need IdGenerator.NONE (the client sends the id).
+   * @default - IdGenerator.UUID_V4 for string ids, IdGenerator.NONE for number ids
+   */
+  readonly idGenerator?: IdGenerator;
 
   /**
    * The operations to enable. A disabled operation has no route, no function and no IAM action.
@@ -34,8 +70,9 @@ export interface CrudResourceProps {
   readonly operations?: Operation[];
 
   /**
-   * Secondary indexes for `GET /{name}?attr=value` listing. Each becomes a GSI (projection ALL).
-   * @default - none: listing scans (or, owner-scoped, queries the caller's partition)
+   * Secondary indexes for `GET /{name}?attr=value` listing and range conditions on their sort keys. Each becomes a
+   * GSI (projection ALL).
+   * @default - none: listing scans (owner-scoped or nested: queries the caller's or the parent's partition)
    */
   readonly indexes?: SecondaryIndex[];
 
@@ -167,10 +204,13 @@ export interface CrudResourceProps {
 
 /** The data and table props a resource entry has, in the order the docs list them (for messages). */
 export const RESOURCE_DATA_PROPS = [
-  'idAttribute', 'operations', 'indexes', 'schema', 'defaultPageSize', 'maxPageSize', 'idempotencyTtl', 'ownerScoping',
+  'idAttribute', 'idType', 'idGenerator', 'operations', 'indexes', 'schema', 'defaultPageSize', 'maxPageSize', 'idempotencyTtl', 'ownerScoping',
   'ownerAttribute', 'existingTable', 'billing', 'pointInTimeRecovery', 'deletionProtection', 'removalPolicy',
   'encryption', 'timeToLiveAttribute', 'stream',
 ] as const;
+
+/** The props only a resource entry has (nesting: an API without `resources` has one resource, so no parent). */
+export const RESOURCE_ONLY_PROPS = ['parent', 'pathParameter'] as const;
 
 /** The Lambda settings a resource entry may override. */
 export const RESOURCE_LAMBDA_PROPS = ['memorySize', 'timeout', 'reservedConcurrency', 'provisionedConcurrency', 'environment'] as const;

@@ -8,13 +8,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { Operation } from './crud-operation';
 import {
-  IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS,
+  IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS, tableActionsOf,
 } from './iam-actions';
 import type { OperationFunction } from './operation-function';
 import type { ResourcePlan } from './plan';
 import {
-  IDEMPOTENCY_TABLE, OperationName, ResourceConfig, idempotencyTableNameVariable, tableNameVariable,
+  DEFAULTS, IDEMPOTENCY_TABLE, IndexConfig, OperationName, RelatedTableAction, ResourceConfig, idempotencyTableNameVariable, tableNameVariable,
 } from './shared/config';
+import type { KeyAttribute } from './shared/keys';
 
 /**
  * One resource of a {@link ServerlessCrudApi}: a collection at `/{name}` and `/{name}/{id}` with its items table,
@@ -156,11 +157,18 @@ export class CrudResource extends Construct implements ICrudResource {
   /** The config the handler needs of this resource (src/shared/config.ts). */
   public handlerConfig(): ResourceConfig {
     const plan = this.plan;
+    // Fields at their contract default are left out, so an API without nesting or typed keys keeps the config (and
+    // code asset) it had before they existed.
+    const defaultGenerator = plan.idType === 'N' ? 'none' : DEFAULTS.idGenerator;
     return {
       name: plan.name,
       idAttribute: plan.idAttribute,
+      ...(plan.idType !== DEFAULTS.idType ? { idType: plan.idType } : {}),
+      ...(plan.idGenerator !== defaultGenerator || plan.idType !== DEFAULTS.idType ? { idGenerator: plan.idGenerator } : {}),
+      ...(plan.pathParameter !== DEFAULTS.pathParameter ? { pathParameter: plan.pathParameter } : {}),
+      ...(plan.parent !== undefined ? { parent: plan.parent } : {}),
       operations: plan.operations,
-      indexes: plan.indexes,
+      indexes: plan.indexes.map(indexConfig),
       schema: plan.schema,
       ownerScoping: plan.ownerAttribute !== undefined ? { attribute: plan.ownerAttribute } : undefined,
       defaultPageSize: plan.defaultPageSize,
@@ -195,11 +203,11 @@ export class CrudResource extends Construct implements ICrudResource {
   }
 
   private createTable(plan: ResourcePlan): dynamodb.TableV2 {
-    const stringAttr = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const attr = (k: KeyAttribute) => ({ name: k.name, type: k.type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING });
     const keys = plan.keySchema;
     return new dynamodb.TableV2(this, 'Table', {
-      partitionKey: stringAttr(keys.partitionKey),
-      sortKey: keys.sortKey !== undefined ? stringAttr(keys.sortKey) : undefined,
+      partitionKey: attr(keys.partitionKey),
+      sortKey: keys.sortKey !== undefined ? attr(keys.sortKey) : undefined,
       billing: plan.table.billing,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: plan.table.pointInTimeRecovery },
       deletionProtection: plan.table.deletionProtection,
@@ -209,8 +217,8 @@ export class CrudResource extends Construct implements ICrudResource {
       dynamoStream: plan.table.stream,
       globalSecondaryIndexes: keys.indexes.map((ix) => ({
         indexName: ix.indexName,
-        partitionKey: stringAttr(ix.partitionKey),
-        sortKey: ix.sortKey ? stringAttr(ix.sortKey) : undefined,
+        partitionKey: attr(ix.partitionKey),
+        sortKey: ix.sortKey ? attr(ix.sortKey) : undefined,
         projectionType: dynamodb.ProjectionType.ALL,
       })),
     });
@@ -219,7 +227,8 @@ export class CrudResource extends Construct implements ICrudResource {
   /** Exactly the actions of the routes `group` serves here, on exactly this resource's tables, indexes and key. */
   public grantRouteActions(role: iam.IRole, group: OperationName[]) {
     const plan = this.plan;
-    const tableActions = unique(group.flatMap((op) => (plan.ownerAttribute !== undefined ? OWNER_SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op]));
+    const shape = { scoped: plan.ownerAttribute !== undefined || plan.parent !== undefined, hasChildren: plan.children.length > 0 };
+    const tableActions = unique(group.flatMap((op) => tableActionsOf(op, shape)));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: tableActions, resources: [this.table.tableArn] }));
     const indexActions = unique(group.flatMap((op) => INDEX_ACTIONS[op] ?? []));
     if (indexActions.length > 0 && plan.keySchema.indexes.length > 0) {
@@ -245,6 +254,21 @@ export class CrudResource extends Construct implements ICrudResource {
     }
   }
 
+  /**
+   * Grants the actions a function serving another resource sends to this resource's items table (its base table
+   * only): a child's parent check, a parent's look for remaining children (src/shared/config.ts `relatedTables`).
+   */
+  public grantRelatedActions(role: iam.IRole, actions: RelatedTableAction[]) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions].sort(), resources: [this.table.tableArn] }));
+    // Both actions read items: a customer-managed key must let the role decrypt.
+    this.table.encryptionKey?.grant(role, ...TABLE_KEY_READ_ACTIONS);
+  }
+}
+
+/** An index as the handler config has it: `sortKeyType` only when it is not the default (`S`). */
+function indexConfig(ix: IndexConfig): IndexConfig {
+  const { sortKeyType, ...rest } = ix;
+  return sortKeyType !== undefined && sortKeyType !== DEFAULTS.sortKeyType ? { ...rest, sortKeyType } : rest;
 }
 
 /** The secret that keys the list cursors (AES-GCM): generated at deploy time, never in the template. */

@@ -25,13 +25,35 @@ export const TABLE_ACTIONS: Record<OperationName, string[]> = {
 };
 
 /**
- * The same for an owner-scoped resource: every request names the caller's partition, so listing is a Query of the
- * table (the owner's partition), never a Scan, which would read every tenant.
+ * The same for a scoped resource (owner-scoped or nested): every request names the caller's or the parent's
+ * partition, so listing is a Query of the table (that partition), never a Scan, which would read every tenant or
+ * every parent's children.
  */
-export const OWNER_SCOPED_TABLE_ACTIONS: Record<OperationName, string[]> = {
+export const SCOPED_TABLE_ACTIONS: Record<OperationName, string[]> = {
   ...TABLE_ACTIONS,
   list: ['dynamodb:Query'],
 };
+
+/** The name this list had before nesting made "scoped" wider than owner scoping (kept for the recording test). */
+export const OWNER_SCOPED_TABLE_ACTIONS = SCOPED_TABLE_ACTIONS;
+
+/**
+ * Delete of a resource that has children (#13): the delete sets a lease on the item (UpdateItem), checks that no child
+ * remains (a Query of each child's table: RELATED_TABLE_ACTIONS), then deletes on the condition that its lease is
+ * still there (DeleteItem).
+ */
+export const PARENT_DELETE_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'];
+
+/**
+ * Actions on the tables of other resources, by what needs them (the handler's side: src/shared/config.ts
+ * `relatedTables`): a nested create or update (a PUT may create) checks its parent in the same transaction
+ * (ConditionCheckItem on the parent's table), and a parent's delete looks for one remaining child (Query on each
+ * child's base table, never its indexes).
+ */
+export const RELATED_TABLE_ACTIONS = {
+  parentCheck: 'dynamodb:ConditionCheckItem',
+  childrenQuery: 'dynamodb:Query',
+} as const;
 
 /** Operations whose requests use a secondary index (listing by attribute): only these get index ARNs. */
 export const INDEX_ACTIONS: Partial<Record<OperationName, string[]>> = {
@@ -68,3 +90,9 @@ export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
  * Named actions rather than ReEncrypt* / GenerateDataKey*: no wildcard in any of our policies.
  */
 export const TABLE_KEY_WRITE_ACTIONS = [...TABLE_KEY_READ_ACTIONS, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
+/** What a resource's table needs for one operation, by the resource's shape. */
+export function tableActionsOf(op: OperationName, shape: { readonly scoped: boolean; readonly hasChildren: boolean }): string[] {
+  if (op === 'delete' && shape.hasChildren) return PARENT_DELETE_ACTIONS;
+  return (shape.scoped ? SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op];
+}

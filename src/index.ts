@@ -6,3 +6,4 @@ export { ICrudResource } from './crud-resource';
 export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './authorization';
 export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';
+export { IdType, IdGenerator, KeyAttributeType } from './key-types';

@@ -7,6 +7,7 @@ import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
 import type { ApiPlan } from './plan';
 import { ContractInput, ContractServer, openApiDocument } from './shared/openapi';
+import { routePath } from './shared/routes';
 
 /*
  * The construct's side of the OpenAPI document (the generator is src/shared/openapi.ts): it turns the plan into the
@@ -64,9 +65,10 @@ function contractInput(x: OpenApiContractInputs, known: Known): ContractInput {
       scopes: auth.scopes,
     };
   };
+  const nodes = x.resources.map((r) => r.plan);
   return {
     title: x.api.node.path,
-    description: `The CRUD API \`${x.api.node.path}\`: ${x.resources.map((r) => `\`/${r.resourceName}\``).join(', ')}.`,
+    description: `The CRUD API \`${x.api.node.path}\`: ${x.resources.map((r) => `\`${routePath(nodes, r.resourceName, 'collection')}\``).join(', ')}.`,
     resources: x.resources.map((r) => ({ config: r.handlerConfig(), authorization: authorizationOf(r.plan.authorization) })),
     servers: servers(x, known),
     ...(x.plan.openApiRoute ? { openApiRoute: authorizationOf(x.plan.authorization) } : {}),

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { AuthorizationBinding } from './authorization';
 import type { HandlerMode } from './crud-operation';
-import type { IndexConfig, OperationName } from './shared/config';
+import type { IdGenerator, IndexConfig, KeyType, OperationName } from './shared/config';
 import type { TableKeySchema } from './shared/keys';
 
 /*
@@ -117,13 +117,23 @@ export interface ResourcePlan {
   /** Who may call its routes: the API's authorization or the resource's own. */
   readonly authorization: AuthorizationBinding;
   readonly idAttribute: string;
+  /** Type of the id attribute. */
+  readonly idType: KeyType;
+  /** How `POST` without an id assigns one (`none` for number ids). */
+  readonly idGenerator: IdGenerator;
+  /** Name of the path parameter of its items (`id`, or e.g. `projectId` for a resource with children). */
+  readonly pathParameter: string;
+  /** The parent resource's name, for a nested resource. */
+  readonly parent?: string;
+  /** The names of the resources nested directly under this one, in declared order. */
+  readonly children: string[];
   /** Enabled operations, in route order. */
   readonly operations: OperationName[];
-  /** Secondary indexes, in item attributes (names defaulted). */
+  /** Secondary indexes, in item attributes (names defaulted; partitionKey absent: the scope; sortKeyType set with sortKey). */
   readonly indexes: IndexConfig[];
   /** The owner attribute when owner-scoped, else absent. */
   readonly ownerAttribute?: string;
-  /** The table's key schema (owner-scoped keys included): the one place it is derived. */
+  /** The table's key schema (owner-scoped and nested keys included, typed): the one place it is derived. */
   readonly keySchema: TableKeySchema;
   readonly schema?: { [key: string]: any };
   readonly defaultPageSize: number;

@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { ApiAuthorization } from './authorization';
 import { HandlerMode, Operation } from './crud-operation';
 import type { CrudResourceProps } from './crud-resource-props';
+import { IdGenerator, IdType, KeyAttributeType } from './key-types';
 import { AlarmThresholds } from './monitoring';
 
 /*
@@ -16,18 +17,33 @@ import { AlarmThresholds } from './monitoring';
  * nothing else reads a prop with a default.
  */
 
-/** A global secondary index that `GET /{resource}?<partitionKey>=value` queries instead of scanning. */
+/**
+ * A global secondary index that `GET /{resource}` queries instead of scanning: `?<partitionKey>=value` selects one
+ * partition, and range conditions and `order` on its `sortKey` select and order a slice of it.
+ *
+ * Without `partitionKey` (owner-scoped or nested resources only) the index is partitioned by the listing's scope, the
+ * caller's items or the parent's children: `{ sortKey: 'due' }` on tasks nested under projects serves
+ * `GET /projects/{projectId}/tasks` ordered and ranged by `due`, and its partition key is the table's own.
+ */
 export interface SecondaryIndex {
-  /** The (string) item attribute to query by, e.g. `status` for `GET /items?status=open`. */
-  readonly partitionKey: string;
   /**
-   * An optional (string) sort attribute; `order=asc|desc` orders results by it. `createdAt` and `updatedAt` work.
-   * @default - no sort key: results come in DynamoDB's order
+   * The (string) item attribute to query by, e.g. `status` for `GET /items?status=open`.
+   * @default - the scope: the caller (ownerScoping) or the parent (a nested resource); needs `sortKey`
+   */
+  readonly partitionKey?: string;
+  /**
+   * An optional sort attribute: range conditions and `order=asc|desc` apply to it. `createdAt` and `updatedAt` work.
+   * @default - no sort key: results come in DynamoDB's order (required when `partitionKey` is left out)
    */
   readonly sortKey?: string;
   /**
+   * Type of `sortKey`: strings compare lexically (ISO dates sort correctly), numbers numerically.
+   * @default KeyAttributeType.STRING
+   */
+  readonly sortKeyType?: KeyAttributeType;
+  /**
    * The GSI name.
-   * @default - `by<PartitionKey>`, e.g. `byStatus`
+   * @default - `by<PartitionKey>`, e.g. `byStatus` (without partitionKey, `by<SortKey>`, e.g. `byDue`)
    */
   readonly indexName?: string;
 }
@@ -57,6 +73,20 @@ export interface ServerlessCrudApiProps {
    * @default 'id'
    */
   readonly idAttribute?: string;
+
+  /**
+   * Type of the id attribute. A number id is parsed strictly from the path (`/items/42`) and stored as a DynamoDB
+   * number; the client always sends it.
+   * @default IdType.STRING
+   */
+  readonly idType?: IdType;
+
+  /**
+   * How `POST` without an id assigns one. UUID_V7 and ULID are time-ordered, so owner-scoped listings come in creation
+   * order. Number ids need IdGenerator.NONE (the client sends the id).
+   * @default - IdGenerator.UUID_V4 for string ids, IdGenerator.NONE for number ids
+   */
+  readonly idGenerator?: IdGenerator;
 
   /**
    * The operations to enable. A disabled operation has no route, no function and no IAM action.
@@ -272,10 +302,12 @@ export interface ServerlessCrudApiProps {
 
   // ---------------------------------------------------------------- DynamoDB
   /**
-   * Use this table instead of creating one. Its key must be the id attribute (string) with no sort key, or, with
-   * `ownerScoping`, partition key `<ownerAttribute>` and sort key `<idAttribute>` (strings); every index in `indexes`
-   * must already exist on it (owner-scoped: partition key `_ownerKey#<indexName>`). Cannot be combined with the table
-   * options below.
+   * Use this table instead of creating one. Its key must be the id attribute (a string, or a number with
+   * `IdType.NUMBER`) with no sort key; with `ownerScoping`, partition key `<ownerAttribute>` (string) and sort key
+   * `<idAttribute>`; for a nested resource (`parent`, in `resources`), partition key `_parent` (string) and sort key
+   * `<idAttribute>`. Every index in `indexes` must already exist on it, with its sort key typed as `sortKeyType` says
+   * (owner-scoped: partition key `_ownerKey#<indexName>`; nested: `_scopeKey#<indexName>`; without `partitionKey`:
+   * the table's partition key). Cannot be combined with the table options below.
    * @default - a new table
    */
   readonly existingTable?: dynamodb.ITableV2;

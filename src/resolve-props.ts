@@ -5,9 +5,10 @@ import { IConstruct } from 'constructs';
 import { ApiAuthorization } from './authorization';
 import { resolveCors } from './cors';
 import { HandlerMode } from './crud-operation';
-import { CrudResourceProps, RESOURCE_DATA_PROPS, RESOURCE_LAMBDA_PROPS } from './crud-resource-props';
+import { CrudResourceProps, RESOURCE_DATA_PROPS, RESOURCE_LAMBDA_PROPS, RESOURCE_ONLY_PROPS } from './crud-resource-props';
 import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan, ResourcePlan } from './plan';
 import type { ServerlessCrudApiProps } from './props';
+import { checkChains, checkParents, childrenOf } from './resolve-relations';
 import { RESOURCE_NAME, resolveResource } from './resolve-resource';
 import { DEFAULTS, ENV } from './shared/config';
 import { OPENAPI_ROUTE_PATH } from './shared/routes';
@@ -51,6 +52,7 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
   const lambdaDefaults = resolveLambda(props, fail);
   const api = resolveApi(props, fail);
   const monitoring = resolveMonitoring(props, fail);
+  if (declaredResources) checkParents(entries, fail);
 
   const partial = entries.map((entry, index) => {
     const where = declaredResources ? `resources[${index}].` : '';
@@ -63,10 +65,11 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
     }
     const ownAuthorization = entry.authorization !== undefined && entry.authorization !== props.authorization;
     const auth = ownAuthorization ? entry.authorization!._bind(scope, entry.name) : authorization;
-    const resource = resolveResource(scope, { props: entry, encryptionKey: props.encryptionKey, auth }, failHere);
+    const resource = resolveResource(scope, { props: entry, encryptionKey: props.encryptionKey, auth, nested: entry.parent !== undefined }, failHere);
     const lambdaPlan = declaredResources ? resolveLambdaOverrides(entry, lambdaDefaults, failHere) : lambdaDefaults;
-    return { ...resource, index, authorization: auth, lambda: lambdaPlan };
+    return { ...resource, index, authorization: auth, lambda: lambdaPlan, children: childrenOf(entries, entry.name) };
   });
+  if (declaredResources) checkChains(partial, entries, fail);
 
   if (lambdaDefaults.handlerMode === HandlerMode.SINGLE && partial.length > 1) checkSingleFunctionSettings(partial, entries, fail);
   if (lambdaDefaults.customCode) checkCustomCodeConfigSize(props, partial, fail);
@@ -126,7 +129,7 @@ function checkResourceEntries(props: ServerlessCrudApiProps, fail: (m: string) =
  */
 function placeProps(message: string, where: string, entry: CrudResourceProps): string {
   if (!where) return message;
-  const keys: string[] = [...RESOURCE_DATA_PROPS, ...RESOURCE_LAMBDA_PROPS, ...(entry.authorization ? ['authorization'] : [])];
+  const keys: string[] = [...RESOURCE_DATA_PROPS, ...RESOURCE_ONLY_PROPS, ...RESOURCE_LAMBDA_PROPS, ...(entry.authorization ? ['authorization'] : [])];
   return message.replace(new RegExp(`'(${keys.join('|')})(?=['.\\[])`, 'g'), `'${where}$1`);
 }
 
@@ -166,7 +169,7 @@ function checkOpenApiRoute(props: ServerlessCrudApiProps, resources: Omit<Resour
     fail("'openApiRoute' needs the built-in handler, which ships the document in its config file; remove 'handlerCode' or 'openApiRoute' " +
       "(the document is still in the cloud assembly and 'openApiDocument')");
   }
-  const taken = resources.find((r) => `/${r.name}` === OPENAPI_ROUTE_PATH);
+  const taken = resources.find((r) => r.parent === undefined && `/${r.name}` === OPENAPI_ROUTE_PATH); // a nested one lives under its parent
   if (taken) fail(`'openApiRoute' serves ${OPENAPI_ROUTE_PATH}, which is the path of resource '${taken.name}'; rename the resource or leave 'openApiRoute' off`);
 }
 

@@ -4,12 +4,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
 import type { CrudResourceProps } from './crud-resource-props';
+import { IdGenerator, IdType, KeyAttributeType } from './key-types';
 import type { ResourcePlan } from './plan';
 import {
-  ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT,
-  RESERVED_QUERY_PARAMETERS,
+  ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IdGenerator as ConfigIdGenerator, IDEMPOTENCY_TTL_BOUNDS, IndexConfig, KeyType,
+  MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, RESERVED_QUERY_PARAMETERS,
 } from './shared/config';
-import { OWNER_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema } from './shared/keys';
+import {
+  KeyAttribute, OWNER_INDEX_KEY_PREFIX, PARENT_KEY_ATTRIBUTE, SCOPED_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema,
+} from './shared/keys';
 import { schemaDraftOf } from './shared/schema-draft';
 
 /*
@@ -22,7 +25,13 @@ const MAX_GSIS = 20;
 /** A resource name: one URL path segment. */
 export const RESOURCE_NAME = /^[A-Za-z0-9._~-]+$/;
 const INDEX_NAME = /^[A-Za-z0-9._-]{3,255}$/;
-const MANAGED = [...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES)] as string[];
+const MANAGED = [...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES), PARENT_KEY_ATTRIBUTE] as string[];
+/** Whether an attribute name is the server's: managed, hidden, or one of the hidden index key attributes. */
+export function isServerAttribute(name: string): boolean {
+  return MANAGED.includes(name) || name.startsWith(OWNER_INDEX_KEY_PREFIX) || name.startsWith(SCOPED_INDEX_KEY_PREFIX);
+}
+/** A path parameter name: API Gateway path variables and attribute names both accept it. */
+export const PATH_PARAMETER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** The props that configure a new table: they conflict with `existingTable`. */
 const TABLE_KNOBS = ['billing', 'pointInTimeRecovery', 'deletionProtection', 'removalPolicy', 'encryption', 'timeToLiveAttribute', 'stream'] as const;
@@ -34,6 +43,8 @@ export interface ResourceSource {
   readonly encryptionKey?: kms.IKey;
   /** Who calls the resource (owner scoping needs a JWT subject). */
   readonly auth: AuthorizationBinding;
+  /** Whether the resource is nested under a parent (its `parent` was checked by resolvePlan). */
+  readonly nested: boolean;
 }
 
 /**
@@ -43,7 +54,7 @@ export interface ResourceSource {
  */
 export function resolveResource(
   scope: IConstruct, source: ResourceSource, fail: (message: string) => never,
-): Omit<ResourcePlan, 'lambda' | 'index' | 'authorization'> {
+): Omit<ResourcePlan, 'lambda' | 'index' | 'authorization' | 'children'> {
   const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
   const { props, auth } = source;
 
@@ -52,8 +63,23 @@ export function resolveResource(
   const idAttribute = props.idAttribute ?? DEFAULTS.idAttribute;
   if (known(props.idAttribute)) {
     checkAttributeName('idAttribute', idAttribute, fail);
-    if (MANAGED.includes(idAttribute)) {
+    if (isServerAttribute(idAttribute)) {
       fail(`'idAttribute' must not be '${idAttribute}': ${MANAGED.join(', ')} are managed by the server; pick another name`);
+    }
+  }
+  const idType = checkEnum<KeyType>('idType', IdType, props.idType, fail) ?? DEFAULTS.idType;
+  const idGenerator = checkEnum<ConfigIdGenerator>('idGenerator', IdGenerator, props.idGenerator, fail) ?? (idType === 'N' ? 'none' : DEFAULTS.idGenerator);
+  if (idType === 'N' && idGenerator !== 'none') {
+    fail(`'idGenerator' is IdGenerator.${enumKey(IdGenerator, idGenerator)}, but 'idType' is IdType.NUMBER: the server assigns string ids only; ` +
+      'remove idGenerator (number ids are sent by the client), or use IdType.STRING');
+  }
+  const pathParameter = props.pathParameter ?? DEFAULTS.pathParameter;
+  if (known(props.pathParameter)) {
+    if (!PATH_PARAMETER.test(pathParameter)) {
+      fail(`'pathParameter' '${pathParameter}' is not a path parameter name (a letter or '_', then letters, digits or '_'; at most 128); e.g. 'projectId'`);
+    }
+    if (isServerAttribute(pathParameter)) {
+      fail(`'pathParameter' must not be '${pathParameter}': children store the parent's id under it, and ${MANAGED.join(', ')} are managed by the server; pick another name`);
     }
   }
 
@@ -84,7 +110,7 @@ export function resolveResource(
   }
   if (ownerScoping && known(props.ownerAttribute)) {
     checkAttributeName('ownerAttribute', ownerAttribute, fail);
-    if (ownerAttribute === idAttribute || MANAGED.includes(ownerAttribute)) {
+    if (ownerAttribute === idAttribute || isServerAttribute(ownerAttribute)) {
       fail(`'ownerAttribute' must not be '${ownerAttribute}' (the id attribute or a server-managed attribute); pick another name`);
     }
   }
@@ -98,39 +124,57 @@ export function resolveResource(
   if (indexProps.length > MAX_GSIS) {
     fail(`'indexes' has ${indexProps.length} entries; DynamoDB allows ${MAX_GSIS} GSIs per table`);
   }
-  const byAttribute = new Map<string, number>();
+  const byKeys = new Map<string, number>();
   const byName = new Map<string, number>();
+  const scoped = ownerScoping || source.nested;
   indexProps.forEach((ix, i) => {
     const where = `'indexes[${i}]`;
-    if (!known(ix.partitionKey)) return;
-    checkAttributeName(`indexes[${i}].partitionKey`, ix.partitionKey, fail);
-    if (ix.partitionKey === idAttribute) {
-      fail(`${where}.partitionKey' must not be '${idAttribute}' (the table's partition key: GET /${resourceName}/{id} reads it directly); pick another attribute`);
+    if (!known(ix.partitionKey) && ix.partitionKey !== undefined) return;
+    if (ix.partitionKey === undefined) {
+      // Partitioned by the scope: the caller's items or the parent's children, ordered by the sort key.
+      if (!scoped) {
+        fail(`${where}.partitionKey' is missing, but '${resourceName}' is neither owner-scoped nor nested, so there is no scope to partition ` +
+          "the index by; set partitionKey, or make the resource scoped ('ownerScoping' or 'parent')");
+      }
+      if (ix.sortKey === undefined) {
+        fail(`${where}' has neither partitionKey nor sortKey: an index partitioned by the scope is only useful ordered by its sort key; set sortKey (e.g. 'due')`);
+      }
+    } else {
+      checkIndexAttribute(`indexes[${i}].partitionKey`, ix.partitionKey, resourceName, fail);
+      if (ix.partitionKey === idAttribute) {
+        fail(`${where}.partitionKey' must not be '${idAttribute}' (the table's ${scoped ? 'sort' : 'partition'} key: GET /${resourceName}/{id} reads it directly); pick another attribute`);
+      }
+      if (ownerScoping && ix.partitionKey === ownerAttribute) {
+        fail(`${where}.partitionKey' must not be '${ownerAttribute}': with ownerScoping the table itself is keyed by owner, and GET /${resourceName} lists the caller's items; remove this index`);
+      }
     }
-    if (MANAGED.includes(ix.partitionKey) || ix.partitionKey.startsWith(OWNER_INDEX_KEY_PREFIX)) {
-      fail(`${where}.partitionKey' must not be '${ix.partitionKey}' (server-managed); pick a client attribute`);
+    const sortKeyType = checkEnum<KeyType>(`indexes[${i}].sortKeyType`, KeyAttributeType, ix.sortKeyType, fail);
+    if (sortKeyType !== undefined && ix.sortKey === undefined) {
+      fail(`${where}.sortKeyType' is set but the index has no sortKey; set sortKey or remove sortKeyType`);
     }
-    if (ownerScoping && ix.partitionKey === ownerAttribute) {
-      fail(`${where}.partitionKey' must not be '${ownerAttribute}': with ownerScoping the table itself is keyed by owner, and GET /${resourceName} lists the caller's items; remove this index`);
-    }
-    if (RESERVED_QUERY_PARAMETERS.includes(ix.partitionKey)) {
-      fail(`${where}.partitionKey' must not be '${ix.partitionKey}': it is a query parameter of GET /${resourceName}; rename the attribute`);
-    }
-    const dup = byAttribute.get(ix.partitionKey);
-    if (dup !== undefined) {
-      fail(`'indexes[${dup}]' and 'indexes[${i}]' both use partitionKey '${ix.partitionKey}'; a query string '?${ix.partitionKey}=' must map to one index — remove one`);
-    }
-    byAttribute.set(ix.partitionKey, i);
     if (ix.sortKey !== undefined && known(ix.sortKey)) {
-      checkAttributeName(`indexes[${i}].sortKey`, ix.sortKey, fail);
+      const type = sortKeyType ?? DEFAULTS.sortKeyType;
+      if (ix.sortKey === MANAGED_ATTRIBUTES.VERSION) {
+        if (type !== 'N') fail(`${where}.sortKey' must not be 'version' with sortKeyType STRING ('version' is a number); set sortKeyType: KeyAttributeType.NUMBER, or use 'createdAt' or 'updatedAt'`);
+      } else if (ix.sortKey === MANAGED_ATTRIBUTES.CREATED_AT || ix.sortKey === MANAGED_ATTRIBUTES.UPDATED_AT) {
+        if (type !== 'S') fail(`${where}.sortKeyType' must be STRING for '${ix.sortKey}' (an ISO 8601 timestamp); remove sortKeyType`);
+      } else {
+        checkIndexAttribute(`indexes[${i}].sortKey`, ix.sortKey, resourceName, fail);
+      }
       if (ix.sortKey === ix.partitionKey) {
         fail(`${where}.sortKey' must differ from its partitionKey '${ix.partitionKey}'; remove sortKey or pick another attribute`);
       }
-      if (ix.sortKey === MANAGED_ATTRIBUTES.VERSION) {
-        fail(`${where}.sortKey' must not be 'version' (a number, and indexes here are string-keyed); use 'createdAt' or 'updatedAt'`);
-      }
     }
-    const indexName = ix.indexName ?? `by${ix.partitionKey.charAt(0).toUpperCase()}${ix.partitionKey.slice(1)}`;
+    const keys = `${ix.partitionKey ?? ''}\u0000${ix.sortKey ?? ''}`;
+    const dup = byKeys.get(keys);
+    if (dup !== undefined) {
+      const what = ix.partitionKey === undefined ? 'are both partitioned by the scope' : `both use partitionKey '${ix.partitionKey}'`;
+      fail(`'indexes[${dup}]' and 'indexes[${i}]' ${what} and ${ix.sortKey === undefined ? 'have no sortKey' : `sortKey '${ix.sortKey}'`}: ` +
+        'they would be the same index twice — remove one');
+    }
+    byKeys.set(keys, i);
+    const named = ix.partitionKey ?? ix.sortKey!;
+    const indexName = ix.indexName ?? `by${named.charAt(0).toUpperCase()}${named.slice(1)}`;
     if (known(ix.indexName) || ix.indexName === undefined) {
       if (!INDEX_NAME.test(indexName)) {
         fail(`${where}.indexName' '${indexName}' is not a valid GSI name (3-255 of letters, digits, '.', '_', '-')${ix.indexName === undefined ? '; set indexName explicitly' : ''}`);
@@ -141,7 +185,11 @@ export function resolveResource(
       }
       byName.set(indexName, i);
     }
-    indexes.push({ indexName, partitionKey: ix.partitionKey, sortKey: ix.sortKey });
+    indexes.push({
+      indexName,
+      ...(ix.partitionKey !== undefined ? { partitionKey: ix.partitionKey } : {}),
+      ...(ix.sortKey !== undefined ? { sortKey: ix.sortKey, sortKeyType: sortKeyType ?? DEFAULTS.sortKeyType } : {}),
+    });
   });
 
   // ---- schema
@@ -192,7 +240,7 @@ export function resolveResource(
   }
 
   // ---- table: owner-scoped tables are keyed by (owner, id), their indexes by the hidden (owner, value) attribute
-  const keySchema = tableKeySchema(idAttribute, ownerScoping ? ownerAttribute : undefined, indexes);
+  const keySchema = tableKeySchema({ idAttribute, idType, ...(ownerScoping ? { ownerAttribute } : {}), nested: source.nested, indexes });
   if (props.existingTable) {
     const conflicting = TABLE_KNOBS.filter((k) => props[k] !== undefined);
     if (conflicting.length > 0) {
@@ -203,7 +251,7 @@ export function resolveResource(
   }
   if (props.timeToLiveAttribute !== undefined && known(props.timeToLiveAttribute)) {
     checkAttributeName('timeToLiveAttribute', props.timeToLiveAttribute, fail);
-    if (props.timeToLiveAttribute === idAttribute || MANAGED.includes(props.timeToLiveAttribute)) {
+    if (props.timeToLiveAttribute === idAttribute || isServerAttribute(props.timeToLiveAttribute)) {
       fail(`'timeToLiveAttribute' must not be '${props.timeToLiveAttribute}' (the id or a server-managed attribute); use e.g. 'expiresAt'`);
     }
   }
@@ -216,6 +264,10 @@ export function resolveResource(
   return {
     name: resourceName,
     idAttribute,
+    idType,
+    idGenerator,
+    pathParameter,
+    ...(props.parent !== undefined ? { parent: props.parent } : {}),
     operations: ops,
     indexes,
     ownerAttribute: ownerScoping ? ownerAttribute : undefined,
@@ -249,6 +301,29 @@ function tableEncryption(props: CrudResourceProps, encryptionKey?: kms.IKey): dy
   return dynamodb.TableEncryptionV2.dynamoOwnedKey();
 }
 
+/** An index key attribute: a client attribute that is not a reserved query parameter. */
+function checkIndexAttribute(prop: string, name: string, resourceName: string, fail: (m: string) => never) {
+  checkAttributeName(prop, name, fail);
+  if (isServerAttribute(name)) fail(`'${prop}' must not be '${name}' (server-managed); pick a client attribute`);
+  if (RESERVED_QUERY_PARAMETERS.includes(name)) {
+    fail(`'${prop}' must not be '${name}': it is a query parameter of GET /${resourceName} (${RESERVED_QUERY_PARAMETERS.join(', ')}); rename the attribute`);
+  }
+}
+
+/** A prop that must be a member of a jsii enum (a value from another language may be anything): its value, checked. */
+function checkEnum<T extends string>(prop: string, e: Record<string, string>, value: string | undefined, fail: (m: string) => never): T | undefined {
+  if (value === undefined) return undefined;
+  if (!Object.values(e).includes(value)) {
+    fail(`'${prop}' is '${value}', which is not one of ${Object.keys(e).join(', ')}; use the enum`);
+  }
+  return value as T;
+}
+
+/** The enum member name of a value, for messages (`UUID_V7`). */
+function enumKey(e: Record<string, string>, value: string): string {
+  return Object.keys(e).find((k) => e[k] === value) ?? value;
+}
+
 function checkAttributeName(prop: string, name: string, fail: (m: string) => never) {
   if (name.length === 0) fail(`'${prop}' must not be empty`);
   if (Buffer.byteLength(name, 'utf8') > 255) fail(`'${prop}' is longer than DynamoDB's 255-byte limit for key attributes`);
@@ -260,14 +335,18 @@ function checkAttributeName(prop: string, name: string, fail: (m: string) => nev
  */
 function checkExistingTable(table: dynamodb.ITableV2, expected: TableKeySchema, fail: (m: string) => never, scope: IConstruct) {
   const cfn = (table as any).node?.defaultChild;
-  const describe = (k: { partitionKey: string; sortKey?: string }) =>
-    `partition key '${k.partitionKey}' (string)${k.sortKey !== undefined ? ` and sort key '${k.sortKey}' (string)` : ' and no sort key'}`;
+  const typeName = (a: KeyAttribute) => (a.type === 'N' ? 'number' : 'string');
+  const describe = (k: { partitionKey: KeyAttribute; sortKey?: KeyAttribute }) =>
+    `partition key '${k.partitionKey.name}' (${typeName(k.partitionKey)})` +
+    (k.sortKey !== undefined ? ` and sort key '${k.sortKey.name}' (${typeName(k.sortKey)})` : ' and no sort key');
+  const why = expected.partitionKey.name === PARENT_KEY_ATTRIBUTE ? 'a nested resource keys items by parent, then id'
+    : expected.sortKey !== undefined ? 'ownerScoping keys items by owner, then id' : undefined;
   if (!(cfn instanceof dynamodb.CfnGlobalTable)) {
     // An imported table: its key schema cannot be read here. A table with another schema refuses every request that
     // names a key it does not have (so nothing is ever read across owners), but the API would not work: say what it needs.
     if (expected.sortKey !== undefined) {
       Annotations.of(scope).addWarningV2('cdk-serverless-crud-api:existingTableSchema',
-        `'existingTable' is imported, so its key schema cannot be checked; ownerScoping needs ${describe(expected)}` +
+        `'existingTable' is imported, so its key schema cannot be checked; ${why!.replace(/ keys .*/, '')} needs ${describe(expected)}` +
         (expected.indexes.length ? `, and GSIs ${expected.indexes.map((ix) => `'${ix.indexName}' (${describe(ix)})`).join(', ')}` : ''));
     }
     return;
@@ -279,20 +358,23 @@ function checkExistingTable(table: dynamodb.ITableV2, expected: TableKeySchema, 
   const typeOf = (n: string) => attrs.find((a) => a.attributeName === n)?.attributeType;
   const hash = keySchema.find((k) => k.keyType === 'HASH')?.attributeName;
   const range = keySchema.find((k) => k.keyType === 'RANGE')?.attributeName;
-  const keyOk = (name: string | undefined) => name === undefined || typeOf(name) === 'S';
-  if (hash !== expected.partitionKey || range !== expected.sortKey || !keyOk(hash) || !keyOk(range)) {
-    fail(`'existingTable' must have ${describe(expected)}${expected.sortKey !== undefined ? ' (ownerScoping keys items by owner, then id)' : ''}; it has ` +
+  const keyOk = (name: string | undefined, k: KeyAttribute | undefined) => name === k?.name && (k === undefined || typeOf(k.name) === k.type);
+  if (!keyOk(hash, expected.partitionKey) || !keyOk(range, expected.sortKey)) {
+    fail(`'existingTable' must have ${describe(expected)}${why !== undefined ? ` (${why})` : ''}; it has ` +
       keySchema.map((k) => `${k.keyType === 'HASH' ? 'partition' : 'sort'} key '${k.attributeName}' (${typeOf(k.attributeName)})`).join(', ') +
-      `; set 'idAttribute'${expected.sortKey !== undefined ? "/'ownerAttribute'" : ''} to match, or use a table with that key schema`);
+      `; set 'idAttribute'/'idType'${expected.sortKey !== undefined && why?.startsWith('owner') ? "/'ownerAttribute'" : ''} to match, or use a table with that key schema`);
   }
   scope.node.addValidation({
     validate: () => {
       type Gsi = { indexName: string; keySchema: { attributeName: string; keyType: string }[] };
       const gsis = (stack.resolve(cfn.globalSecondaryIndexes) ?? []) as Gsi[];
+      const defs = (stack.resolve(cfn.attributeDefinitions) ?? []) as { attributeName: string; attributeType: string }[];
+      const typeNow = (n: string) => defs.find((a) => a.attributeName === n)?.attributeType;
       const key = (g: Gsi, type: string) => g.keySchema.find((k) => k.keyType === type)?.attributeName;
+      // Range conditions and `order` need the index's sort key too, typed as configured.
+      const matches = (name: string | undefined, k: KeyAttribute | undefined) => name === k?.name && (k === undefined || typeNow(k.name) === k.type);
       return expected.indexes
-        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && key(g, 'HASH') === ix.partitionKey
-          && (expected.sortKey === undefined || key(g, 'RANGE') === ix.sortKey)))
+        .filter((ix) => !gsis.some((g) => g.indexName === ix.indexName && matches(key(g, 'HASH'), ix.partitionKey) && matches(key(g, 'RANGE'), ix.sortKey)))
         .map((ix) => `ServerlessCrudApi: 'existingTable' has no GSI '${ix.indexName}' with ${describe(ix)}; ` +
           "add it to the table (projection ALL) or change 'indexes'/'ownerScoping'");
     },

@@ -5,6 +5,7 @@ import type { CrudResource } from './crud-resource';
 import type { OperationFunction } from './operation-function';
 import type { ApiPlan } from './plan';
 import { IDEMPOTENCY_TABLE, servedOperation } from './shared/config';
+import type { KeyAttribute, TableKeySchema } from './shared/keys';
 import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalManifest, LocalResource, LocalRoute } from './shared/local-manifest';
 import { OPENAPI_ROUTE_PATH } from './shared/routes';
 
@@ -79,9 +80,12 @@ function localResource(resource: CrudResource): LocalResource {
     table: {
       logicalId: tableCfn instanceof CfnResource ? tableCfn.logicalId : undefined,
       tableName: tableCfn instanceof CfnResource ? undefined : resource.table.tableName,
-      partitionKey: plan.keySchema.partitionKey,
-      ...(plan.keySchema.sortKey !== undefined ? { sortKey: plan.keySchema.sortKey } : {}),
-      indexes: plan.keySchema.indexes,
+      partitionKey: plan.keySchema.partitionKey.name,
+      ...(plan.keySchema.sortKey !== undefined ? { sortKey: plan.keySchema.sortKey.name } : {}),
+      indexes: plan.keySchema.indexes.map((ix) => ({
+        indexName: ix.indexName, partitionKey: ix.partitionKey.name, ...(ix.sortKey ? { sortKey: ix.sortKey.name } : {}),
+      })),
+      attributeTypes: attributeTypes(plan.keySchema),
       ttlAttribute: plan.table.timeToLiveAttribute,
     },
     idempotencyTable: resource.idempotencyTable ? {
@@ -91,6 +95,16 @@ function localResource(resource: CrudResource): LocalResource {
       ttlAttribute: IDEMPOTENCY_TABLE.TTL_ATTRIBUTE,
     } : undefined,
   };
+}
+
+/** The type of each key attribute of a table and its indexes. */
+function attributeTypes(keys: TableKeySchema): { [attribute: string]: 'S' | 'N' } {
+  const out: { [attribute: string]: 'S' | 'N' } = {};
+  const add = (k?: KeyAttribute) => { if (k) out[k.name] = k.type; };
+  add(keys.partitionKey);
+  add(keys.sortKey);
+  for (const ix of keys.indexes) { add(ix.partitionKey); add(ix.sortKey); }
+  return out;
 }
 
 function localAuth(auth: AuthorizationBinding): LocalAuth {

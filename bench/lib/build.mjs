@@ -17,14 +17,14 @@ export const DEFAULT_RESOURCE = {
 };
 
 /** The handler config the construct writes for `new ServerlessCrudApi(this, 'Todos')`. */
-export const DEFAULT_CONFIG = { version: 3, resources: [DEFAULT_RESOURCE] };
+export const DEFAULT_CONFIG = { version: 4, resources: [DEFAULT_RESOURCE] };
 
 /**
  * The config of an API with ten resources, each with a JSON Schema and an index: the read function of the first one
  * must not pay for the nine it does not serve (cold-init row "10 resources").
  */
 export const TEN_RESOURCES_CONFIG = {
-  version: 3,
+  version: 4,
   resources: Array.from({ length: 10 }, (_, i) => ({
     ...DEFAULT_RESOURCE,
     name: i === 0 ? 'items' : `things${i}`,

@@ -1,12 +1,13 @@
 /**
  * Example app: the one-liner, a configured variant (schema, an index, CORS, an alarm on one of its metrics), and an API
- * of three resources (a public read-only catalogue, IAM-authorized orders and customers) on one URL.
+ * of five resources (a public read-only catalogue, IAM-authorized orders and customers, and projects with their nested
+ * tasks) on one URL.
  * Synthesize with `npx projen synth:example` from the repository root.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { ApiAuthorization, HandlerMode, Operation, ServerlessCrudApi } from '../../src';
+import { ApiAuthorization, HandlerMode, IdGenerator, Operation, ServerlessCrudApi } from '../../src';
 
 const app = new App();
 const stack = new Stack(app, 'TodoApp');
@@ -38,7 +39,7 @@ const notes = new ServerlessCrudApi(stack, 'Notes', {
 // The stage's metrics, named as on HttpStage: many 4xx in a row usually means a broken frontend release.
 new cloudwatch.Alarm(stack, 'NotesClientErrors', { metric: notes.metricClientError(), threshold: 50, evaluationPeriods: 3 });
 
-// Three resources on one HTTP API, one stage, one URL: each with its own table, functions and authorization.
+// Five resources on one HTTP API, one stage, one URL: each with its own table, functions and authorization.
 const shop = new ServerlessCrudApi(stack, 'Shop', {
   handlerMode: HandlerMode.PER_RESOURCE,
   resources: [
@@ -56,6 +57,26 @@ const shop = new ServerlessCrudApi(stack, 'Shop', {
       schema: { type: 'object', properties: { total: { type: 'number', minimum: 0 } }, required: ['total'] },
     },
     { name: 'customers', schema: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] } },
+    // A nested pair: tasks live under their project (/projects/{projectId}/tasks/{id}). Creating a task checks that the
+    // project exists (404 otherwise), a project that still has tasks cannot be deleted (409), task ids are time-ordered
+    // (UUID v7: a project's tasks list in creation order), and `byDue` lists a project's tasks by due date, with range
+    // conditions on `due`.
+    {
+      name: 'projects',
+      pathParameter: 'projectId',
+      schema: { type: 'object', properties: { name: { type: 'string', minLength: 1 } }, required: ['name'] },
+    },
+    {
+      name: 'tasks',
+      parent: 'projects',
+      idGenerator: IdGenerator.UUID_V7,
+      indexes: [{ indexName: 'byDue', sortKey: 'due' }],
+      schema: {
+        type: 'object',
+        properties: { title: { type: 'string', minLength: 1 }, due: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } },
+        required: ['title', 'due'],
+      },
+    },
   ],
 });
 new cloudwatch.Alarm(stack, 'OrdersErrors', { metric: shop.resource('orders').metricErrors(), threshold: 1, evaluationPeriods: 1 });

@@ -1,12 +1,13 @@
 /** `POST /items`: create, with an optional `Idempotency-Key`. */
 import { header, HttpError, HttpResponse, jsonResponse, readJsonObject } from './http';
 import { IdempotencyRecord, keyReused, parseIdempotencyKey, recordKey, requestHash } from './idempotency';
-import { buildItem, checkAttributes, checkId, clientContent, presentItem, tagOf } from './item';
-import { alreadyExists, invalidItem } from './item-errors';
+import { buildItem, checkAttributes, checkBodyIdValue, clientContent, idText, presentItem, tagOf } from './item';
+import { alreadyExists, invalidItem, parentNotFound } from './item-errors';
 import { checkBuilt, withoutId } from './item-writes';
 import { escapePointer, JsonObject } from './json';
 import { etagOf } from './preconditions';
-import { OperationRequest, RETRY, Services, retrying } from './services';
+import { parentCheckOf, parentPathOf } from './relations';
+import { OperationRequest, placeOf, RETRY, Services, retrying } from './services';
 import { PROBLEMS, ProblemViolation } from '../shared/problems';
 
 /** `POST /items`. */
@@ -19,9 +20,11 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
   const violations: ProblemViolation[] = [];
   let id: string | undefined;
   if (Object.prototype.hasOwnProperty.call(body, s.model.idAttribute)) {
-    const problem = checkId(body[s.model.idAttribute]);
-    if (problem) violations.push({ path: '/' + escapePointer(s.model.idAttribute), message: problem });
-    else id = body[s.model.idAttribute] as string;
+    const checked = checkBodyIdValue(body[s.model.idAttribute], s.model.idType);
+    if (checked.problem) violations.push({ path: '/' + escapePointer(s.model.idAttribute), message: checked.problem });
+    else id = checked.id;
+  } else if (!s.newId) {
+    violations.push({ path: '', message: `'${s.model.idAttribute}' is required: this resource's ids are chosen by the client` });
   }
   const content = clientContent(s.model, body);
   violations.push(...checkAttributes(withoutId(body, s.model), s.model));
@@ -30,29 +33,41 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
 
   const now = s.clock().toISOString();
   const generation = s.newGeneration();
-  const item = buildItem(s.model, content, id ?? s.newId(), { version: 1, createdAt: now, updatedAt: now, owner: req.owner, generation });
+  const itemId = id ?? s.newId!();
+  const item = buildItem(s.model, content, itemId, { version: 1, createdAt: now, updatedAt: now, ...placeOf(req), generation });
   checkBuilt(s, item);
-  const itemId = item[s.model.idAttribute] as string;
   req.note.itemId = itemId;
 
   if (key === undefined) {
-    if (!(await s.store.create(item))) throw alreadyExists(itemId);
-    return created(s, req, item);
+    return retrying(req, async () => {
+      switch (await s.store.create(item, parentCheckOf(s, req))) {
+        case 'created':
+          return created(s, req, item);
+        case 'exists':
+          throw alreadyExists(itemId);
+        case 'no-parent':
+          throw parentNotFound(s, req);
+        case 'conflict':
+          return RETRY;
+      }
+    });
   }
 
   const hash = requestHash(body);
-  const pk = recordKey(s.config.name, req.principal, key);
+  const pk = recordKey(s.config.name, req.principal, key, req.ancestors.length ? parentPathOf(req) : undefined);
   return retrying(req, async () => {
     const nowSeconds = Math.floor(s.clock().getTime() / 1000);
     const record: IdempotencyRecord = {
       pk, requestHash: hash, itemId, createdAt: now, generation, expiresAt: nowSeconds + s.config.idempotencyTtlSeconds,
     };
-    const result = await s.store.createIdempotent(item, record, nowSeconds);
+    const result = await s.store.createIdempotent(item, record, nowSeconds, parentCheckOf(s, req));
     switch (result.kind) {
       case 'created':
         return created(s, req, item);
       case 'item-exists':
         throw alreadyExists(itemId);
+      case 'no-parent':
+        throw parentNotFound(s, req);
       case 'conflict':
         return RETRY;
       case 'record-exists': {
@@ -63,7 +78,7 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
         req.note.itemId = r.itemId;
         req.note.idempotentReplay = true;
         const original = buildItem(s.model, content, r.itemId, {
-          version: 1, createdAt: r.createdAt, updatedAt: r.createdAt, owner: req.owner, generation: r.generation,
+          version: 1, createdAt: r.createdAt, updatedAt: r.createdAt, ...placeOf(req), generation: r.generation,
         });
         return created(s, req, original, { 'idempotent-replayed': 'true' });
       }
@@ -73,7 +88,7 @@ export async function createItem(s: Services, req: OperationRequest): Promise<Ht
 
 export function created(s: Services, req: OperationRequest, item: JsonObject, extra: Record<string, string> = {}): HttpResponse {
   return jsonResponse(201, presentItem(s.model, item), {
-    location: itemLocation(s, req, item[s.model.idAttribute] as string),
+    location: itemLocation(s, req, idText(s.model, item)),
     etag: etagOf(tagOf(item)),
     ...extra,
   });
@@ -90,5 +105,5 @@ export function itemLocation(s: Services, req: OperationRequest, id: string): st
   let prefix = '';
   if (base !== undefined && (rawPath === `/${base}` || rawPath.startsWith(`/${base}/`))) prefix = `/${base}`;
   else if (stage && stage !== '$default') prefix = `/${stage}`;
-  return `${prefix}/${s.config.name}/${encodeURIComponent(id)}`;
+  return `${prefix}${req.ancestors.length ? parentPathOf(req) : ''}/${s.config.name}/${encodeURIComponent(id)}`;
 }

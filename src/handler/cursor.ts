@@ -6,7 +6,7 @@
  * - The payload is DynamoDB's LastEvaluatedKey (typed key values) and the time it was issued. Encrypted, so a client
  *   learns nothing from a cursor, not even the key of the item it stops at.
  * - The additional authenticated data is the table, the caller's owner id (or principal) and the listing (mode, index,
- *   partition value, order). A cursor used for another listing, table or caller fails authentication, and says
+ *   partition value, order, key condition). A cursor used for another listing, table or caller fails authentication, and says
  *   nothing about whose it was.
  * - The AES key is derived (HKDF-SHA256) from the secret and the table name. The secret comes from Secrets Manager
  *   (see cursor-keys.ts); there is no derived or default key, so nobody who reads the template can mint a cursor.
@@ -31,8 +31,13 @@ export interface Listing {
   readonly indexName?: string;
   /** `index`: the queried partition value (as the client sent it). */
   readonly partitionValue?: string;
-  /** `index` with a sort key: the order. */
+  /** `index` with a sort key, or a table partition read backwards: the order. */
   readonly order?: 'asc' | 'desc';
+  /**
+   * The key condition on the sort key (src/shared/range-query.ts `conditionText`), if any: a cursor of one range is
+   * refused by another.
+   */
+  readonly condition?: string;
   /** Exactly the attributes of LastEvaluatedKey for this listing (table key plus index keys). */
   readonly keyAttributes: readonly string[];
   /** Attributes of the key whose value is fixed by the listing (the partition being queried), with that value. */
@@ -156,6 +161,8 @@ export class CursorCodec {
       listing.indexName ?? '',
       listing.partitionValue === undefined ? '' : `p:${listing.partitionValue}`,
       listing.order ?? '',
+      // Only when present, so cursors of listings without a condition stay valid across this addition.
+      ...(listing.condition !== undefined ? [`k:${listing.condition}`] : []),
     ];
     return Buffer.from(parts.map((p) => `${Buffer.byteLength(p, 'utf8')}:${p}`).join(''), 'utf8');
   }

@@ -2,7 +2,6 @@
  * The handler factory: config + environment + clients → a payload-2.0 Lambda handler. The Lambda entry
  * (crud.lambda.ts) wires it once from the real config; tests build one per configuration.
  */
-import { randomUUID } from 'crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { callerPrincipal, requireOwner } from './caller';
@@ -11,6 +10,7 @@ import { CursorCodec } from './cursor';
 import { CursorKeySource, cursorKeySource } from './cursor-keys';
 import { deleteItem } from './delete';
 import { HttpError, HttpResponse, problemResponse } from './http';
+import { idGeneratorOf } from './ids';
 import { itemModel } from './item';
 import { listItems } from './listing';
 import { parseEnvironment } from './load-config';
@@ -21,10 +21,11 @@ import { newGeneration } from './preconditions';
 import { readItem } from './read';
 import { replaceItem } from './replace';
 import { resolveRoute } from './routes';
-import { OperationRequest, Services } from './services';
+import { AncestorId, OperationRequest, Services } from './services';
 import { ItemStore } from './store';
 import { SchemaValidator } from './validation';
-import type { HandlerConfig } from '../shared/config';
+import { DEFAULTS, HandlerConfig } from '../shared/config';
+import { PARENT_KEY_ATTRIBUTE, scopeValue } from '../shared/keys';
 import { PROBLEMS } from '../shared/problems';
 
 /** What the handler is given besides config and environment. */
@@ -34,7 +35,7 @@ export interface HandlerDependencies {
   readonly log?: LogWriter;
   /** @default () => new Date() */
   readonly clock?: () => Date;
-  /** Server-assigned ids. @default crypto.randomUUID */
+  /** Server-assigned ids, for every resource whose ids the server assigns. @default each resource's idGenerator */
   readonly newId?: () => string;
   /** Where cursor keys come from. @default from the environment (CRUD_CURSOR_SECRET or CRUD_CURSOR_SECRET_ARN) */
   readonly cursorKeys?: CursorKeySource;
@@ -73,8 +74,16 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
   const keys = deps.cursorKeys ?? cursorKeySource(environment);
   // Services only for the resources this function serves: nothing is prepared for the others.
   const services = new Map<string, Services>();
+  const tableOf = (name: string) => environment.resources.get(name)?.tableName ?? environment.relatedTables.get(name);
   for (const [name, served] of environment.resources) {
-    const model = itemModel(served.config);
+    const model = itemModel(served.config, config.resources);
+    const parentConfig = config.resources.find((r) => r.name === served.config.parent);
+    const writes = served.operations.has('create') || served.operations.has('update');
+    const parentTable = parentConfig && writes ? tableOf(parentConfig.name) : undefined;
+    const children = served.operations.has('delete')
+      ? config.resources.filter((r) => r.parent === name).map((r) => ({ name: r.name, tableName: tableOf(r.name)! }))
+      : [];
+    const newId = served.config.idGenerator === 'none' ? undefined : deps.newId ?? idGeneratorOf(served.config.idGenerator ?? DEFAULTS.idGenerator);
     services.set(name, {
       config: served.config,
       ...(config.basePath !== undefined ? { basePath: config.basePath } : {}),
@@ -84,11 +93,12 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
       ...(served.config.schema !== undefined ? { validator: new SchemaValidator(served.config.schema) } : {}),
       idempotency: served.idempotencyTableName !== undefined,
       clock: deps.clock ?? (() => new Date()),
-      newId: deps.newId ?? randomUUID,
+      ...(newId ? { newId } : {}),
+      ...(parentConfig && parentTable ? { parent: { name: parentConfig.name, tableName: parentTable, model: itemModel(parentConfig, config.resources) } } : {}),
+      children,
       newGeneration,
     });
   }
-  const resourceNames = config.resources.map((r) => r.name);
   const write = deps.log ?? stdoutWriter;
 
   return async (event, context) => {
@@ -105,7 +115,7 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
         route = OPENAPI_ROUTE;
         response = openApiResponse(config.openApi, event, config.basePath);
       } else {
-        const match = resolveRoute(event, resourceNames, config.basePath);
+        const match = resolveRoute(event, config.resources, config.basePath);
         route = match.route;
         operation = match.operation;
         const s = services.get(match.resource);
@@ -120,6 +130,8 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
           event,
           ...(owner !== undefined ? { owner } : {}),
           ...(principal !== undefined ? { principal } : {}),
+          ...scopeOf(s, owner, match.ancestors),
+          ancestors: match.ancestors,
           deadline: started + Math.min(MAX_RETRY_WINDOW_MS, remaining - RESPONSE_RESERVE_MS),
           note,
         };
@@ -185,4 +197,11 @@ const NETWORK_ERROR_CODES = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUN
 function isNetworkError(err: { name?: string; code?: string; message?: string }): boolean {
   return err?.name === 'TimeoutError' || err?.name === 'AbortError'
     || NETWORK_ERROR_CODES.test(err?.code ?? '') || NETWORK_ERROR_CODES.test(err?.message ?? '');
+}
+
+/** The request's partition: the parent's full key (nested), the owner (owner-scoped), or none. */
+function scopeOf(s: Services, owner: string | undefined, ancestors: readonly AncestorId[]): Pick<OperationRequest, 'scope'> {
+  if (s.config.parent !== undefined) return { scope: { attribute: PARENT_KEY_ATTRIBUTE, value: scopeValue(owner, ancestors.map((a) => a.value)) } };
+  if (owner !== undefined) return { scope: { attribute: s.config.ownerScoping!.attribute, value: owner } };
+  return {};
 }

@@ -39,8 +39,10 @@ export function parseIdempotencyKey(value: string | undefined): string | undefin
  * belong to their caller (one caller can never replay another's response) and any key length fits. Only an API
  * without authorization has no principal: there all callers share one namespace.
  */
-export function recordKey(resourceName: string, principal: string | undefined, key: string): string {
-  return 'v2#' + createHash('sha256').update(JSON.stringify([resourceName, principal ?? null, key])).digest('base64url');
+export function recordKey(resourceName: string, principal: string | undefined, key: string, parentPath?: string): string {
+  // A nested resource's keys are per parent: the same key under two parents names two requests.
+  const parts = parentPath === undefined ? [resourceName, principal ?? null, key] : [resourceName, principal ?? null, key, parentPath];
+  return 'v2#' + createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }
 
 /** Hash of the request: the body in canonical form, so member order and whitespace do not make a new request. */

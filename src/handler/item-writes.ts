@@ -4,11 +4,11 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { header, HttpError } from './http';
-import { generationOf, ItemModel, itemSize, MAX_ITEM_BYTES, oversizedOwnerIndexKeys } from './item';
+import { generationOf, idValue, ItemModel, itemSize, MAX_ITEM_BYTES, oversizedScopedIndexKeys } from './item';
 import { invalidItem } from './item-errors';
 import { JsonObject } from './json';
 import { parseTagList, Preconditions } from './preconditions';
-import { RETRY, Services } from './services';
+import { OperationRequest, RETRY, Services } from './services';
 import { ReplaceExpectation, StoredState, WriteConflict } from './store';
 import { HIDDEN_ATTRIBUTES, MANAGED_ATTRIBUTES } from '../shared/config';
 import { PROBLEMS } from '../shared/problems';
@@ -26,12 +26,12 @@ export function preconditions(event: APIGatewayProxyEventV2): Preconditions {
 export class ItemReader {
   private known?: { item: JsonObject | undefined };
 
-  constructor(private readonly s: Services, private readonly id: string, private readonly owner: string | undefined) {}
+  constructor(private readonly s: Services, private readonly id: string, private readonly scope: OperationRequest['scope']) {}
 
   public async read(): Promise<JsonObject | undefined> {
     const known = this.known;
     this.known = undefined;
-    return known ? known.item : this.s.store.get(this.id, this.owner);
+    return known ? known.item : this.s.store.get(this.id, this.scope);
   }
 
   public retryWith(conflict: WriteConflict): typeof RETRY {
@@ -65,7 +65,8 @@ export function keptGeneration(s: Services, current: JsonObject | undefined): st
 export function checkBodyId(s: Services, body: JsonObject, id: string): void {
   if (!Object.prototype.hasOwnProperty.call(body, s.model.idAttribute)) return;
   const given = body[s.model.idAttribute];
-  if (given !== id) {
+  // Numeric ids: the body holds the number, the path its canonical text.
+  if (given !== idValue(s.model, id)) {
     throw new HttpError(
       PROBLEMS.ID_MISMATCH,
       `The body's '${s.model.idAttribute}' (${JSON.stringify(given)}) differs from the id in the path; the id of an item cannot change.`,
@@ -86,6 +87,6 @@ export function checkBuilt(s: Services, item: JsonObject): void {
   if (size > MAX_ITEM_BYTES) {
     throw new HttpError(PROBLEMS.PAYLOAD_TOO_LARGE, `The item would be ${size} bytes; DynamoDB stores at most ${MAX_ITEM_BYTES} bytes per item.`);
   }
-  const tooLong = oversizedOwnerIndexKeys(s.model, item);
+  const tooLong = oversizedScopedIndexKeys(s.model, item);
   if (tooLong.length) throw invalidItem(tooLong);
 }

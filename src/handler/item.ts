@@ -5,9 +5,13 @@
 import { escapePointer, isStorableNumber, JsonObject, JsonValue, MAX_REPORTED_VIOLATIONS } from './json';
 import { setOwn } from './marshal';
 import type { ItemTag } from './preconditions';
-import { HIDDEN_ATTRIBUTES, MANAGED_ATTRIBUTES, ResourceConfig } from '../shared/config';
-import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, OWNER_INDEX_KEY_PREFIX, ownerIndexKeyAttribute, ownerIndexValue } from '../shared/keys';
+import { DEFAULTS, HIDDEN_ATTRIBUTES, KeyType, MANAGED_ATTRIBUTES, ResourceConfig } from '../shared/config';
+import {
+  indexPartitionAttribute, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, OWNER_INDEX_KEY_PREFIX, PARENT_KEY_ATTRIBUTE,
+  SCOPED_INDEX_KEY_PREFIX, scopeAttribute, scopedIndexValue,
+} from '../shared/keys';
 import type { ProblemViolation } from '../shared/problems';
+import { pathParameterOf, resourceChain } from '../shared/routes';
 
 /** DynamoDB's item size limit (names and values, server-managed attributes included). */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -25,7 +29,16 @@ export const MAX_ID_BYTES = 1024;
 /** The item shape one API works with, derived from its config. */
 export interface ItemModel {
   readonly idAttribute: string;
+  /** Type of the id: numeric ids are stored as numbers and shown as JSON numbers. */
+  readonly idType: KeyType;
   readonly ownerAttribute?: string;
+  /**
+   * A nested resource's ancestors, root first: each one's path parameter is a server-managed attribute of the item
+   * holding that ancestor's id (typed as the ancestor's id). Empty for a top-level resource.
+   */
+  readonly ancestors: readonly { readonly resource: string; readonly attribute: string; readonly type: KeyType }[];
+  /** The attribute partitioning a scoped resource's table (`_parent` when nested, else the owner attribute). */
+  readonly scopeAttribute?: string;
   /**
    * Attributes the server sets: version, createdAt, updatedAt, the owner attribute, and the hidden ones (see
    * {@link ItemModel.hidden}). Clients can neither set nor change any of them.
@@ -33,40 +46,99 @@ export interface ItemModel {
   readonly managed: { has(name: string): boolean };
   /** Attributes stored but never shown: the generation and the owner-scoped index keys (`_ownerKey#<index>`). */
   readonly hidden: { has(name: string): boolean };
-  /** Owner-scoped indexes: indexed attribute → the hidden attribute holding (owner, value) as the index's partition key. */
-  readonly ownerIndexKeys: ReadonlyMap<string, string>;
+  /**
+   * Indexes of a scoped resource (owner-scoped or nested) with a partition key: indexed attribute → the hidden
+   * attribute holding (scope, value) as the index's partition key (src/shared/keys.ts).
+   */
+  readonly scopedIndexKeys: readonly (readonly [string, string])[];
   /** Attributes that are index keys, with DynamoDB's size limit and the index that needs them. */
-  readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number }>;
+  readonly indexKeys: ReadonlyMap<string, { readonly indexName: string; readonly maxBytes: number; readonly type?: KeyType }>;
 }
 
-/** Builds the {@link ItemModel} of a config. */
-export function itemModel(config: ResourceConfig): ItemModel {
-  const fixedHidden = new Set<string>(Object.values(HIDDEN_ATTRIBUTES));
-  const hidden = { has: (name: string) => fixedHidden.has(name) || name.startsWith(OWNER_INDEX_KEY_PREFIX) };
+/**
+ * Builds the {@link ItemModel} of a resource.
+ * @param all every resource of the API (a nested resource's ancestors come from it)
+ */
+export function itemModel(config: ResourceConfig, all: readonly ResourceConfig[] = [config]): ItemModel {
+  const fixedHidden = new Set<string>([...Object.values(HIDDEN_ATTRIBUTES), PARENT_KEY_ATTRIBUTE]);
+  const hidden = {
+    has: (name: string) => fixedHidden.has(name) || name.startsWith(OWNER_INDEX_KEY_PREFIX) || name.startsWith(SCOPED_INDEX_KEY_PREFIX),
+  };
+  const nested = config.parent !== undefined;
+  const ancestors = nested
+    ? resourceChain(all, config.name).slice(0, -1).map((node) => {
+      const r = all.find((x) => x.name === node.name)!;
+      return { resource: r.name, attribute: pathParameterOf(r), type: r.idType ?? DEFAULTS.idType };
+    })
+    : [];
   const fixedManaged = new Set<string>(Object.values(MANAGED_ATTRIBUTES));
   if (config.ownerScoping) fixedManaged.add(config.ownerScoping.attribute);
+  for (const a of ancestors) fixedManaged.add(a.attribute);
   const managed = { has: (name: string) => fixedManaged.has(name) || hidden.has(name) };
-  const ownerIndexKeys = new Map<string, string>(
-    config.ownerScoping ? config.indexes.map((ix) => [ix.partitionKey, ownerIndexKeyAttribute(ix.indexName)]) : [],
-  );
-  const indexKeys = new Map<string, { indexName: string; maxBytes: number }>();
+  const layout = { ownerAttribute: config.ownerScoping?.attribute, nested };
+  const scope = scopeAttribute(layout);
+  // Pairs, not a map: two indexes may share a partition attribute (told apart by their sort keys), each with its own key.
+  const scopedIndexKeys: [string, string][] = scope === undefined ? [] : config.indexes
+    .filter((ix) => ix.partitionKey !== undefined)
+    .map((ix) => [ix.partitionKey!, indexPartitionAttribute(layout, ix)]);
+  const indexKeys = new Map<string, { indexName: string; maxBytes: number; type?: KeyType }>();
   for (const ix of config.indexes) {
-    indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
+    if (ix.partitionKey !== undefined) indexKeys.set(ix.partitionKey, { indexName: ix.indexName, maxBytes: MAX_PARTITION_KEY_BYTES });
     if (ix.sortKey && ix.sortKey !== config.idAttribute && !managed.has(ix.sortKey)) {
-      indexKeys.set(ix.sortKey, { indexName: ix.indexName, maxBytes: MAX_SORT_KEY_BYTES });
+      indexKeys.set(ix.sortKey, { indexName: ix.indexName, maxBytes: MAX_SORT_KEY_BYTES, ...(ix.sortKeyType === 'N' ? { type: 'N' as const } : {}) });
     }
   }
   return {
     idAttribute: config.idAttribute,
+    idType: config.idType ?? DEFAULTS.idType,
     ...(config.ownerScoping ? { ownerAttribute: config.ownerScoping.attribute } : {}),
+    ancestors,
+    ...(scope !== undefined ? { scopeAttribute: scope } : {}),
     managed,
     hidden,
-    ownerIndexKeys,
+    scopedIndexKeys,
     indexKeys,
   };
 }
 
 const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Numeric ids: canonical integers within JavaScript's exact range, so the JSON number is the stored key. */
+const CANONICAL_INTEGER = /^-?(0|[1-9][0-9]{0,15})$/;
+
+/**
+ * Why a path segment cannot be an id of this type, or undefined. Numeric ids are parsed strictly: `42` and `-7`,
+ * never `042`, `+42`, `42.0`, `4.2e1` or `-0`, so one item has exactly one URL.
+ */
+export function checkPathId(raw: string, type: KeyType): string | undefined {
+  if (type === 'S') return checkId(raw);
+  if (!CANONICAL_INTEGER.test(raw) || raw === '-0' || !Number.isSafeInteger(Number(raw))) {
+    return `the id must be an integer written plainly (e.g. 42 or -7: no sign '+', leading zeros, fraction or exponent) within ±${Number.MAX_SAFE_INTEGER}`;
+  }
+  return undefined;
+}
+
+/** Why a body's id value cannot be an id of this type (undefined: it can), and its canonical text. */
+export function checkBodyIdValue(value: unknown, type: KeyType): { problem?: string; id?: string } {
+  if (type === 'S') {
+    const problem = checkId(value);
+    return problem ? { problem } : { id: value as string };
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    return { problem: `the id must be an integer (a JSON number) within ±${Number.MAX_SAFE_INTEGER}` };
+  }
+  return { id: String(Object.is(value, -0) ? 0 : value) };
+}
+
+/** An id's stored JSON value: a number for numeric ids (canonical, safe integers), else the string. */
+export function idValue(model: Pick<ItemModel, 'idType'>, id: string): JsonValue {
+  return model.idType === 'N' ? Number(id) : id;
+}
+
+/** An item's id as text (the canonical number for numeric ids). */
+export function idText(model: ItemModel, item: JsonObject): string {
+  return String(item[model.idAttribute]);
+}
 
 /**
  * Why `value` cannot be an item id, or undefined when it can. An id with `/` is refused: API Gateway decodes `%2F`
@@ -103,7 +175,13 @@ export function checkAttributes(doc: JsonObject, model: ItemModel): ProblemViola
       continue;
     }
     const indexKey = model.indexKeys.get(key);
-    if (indexKey) {
+    if (indexKey?.type === 'N') {
+      // A number sort key: any storable number (checked below); DynamoDB refuses another type for the key.
+      if (typeof doc[key] !== 'number') {
+        add(path, `must be a number: it is the sort key of the index '${indexKey.indexName}'`);
+        continue;
+      }
+    } else if (indexKey) {
       const v = doc[key];
       if (typeof v !== 'string' || v.length === 0) {
         add(path, `must be a non-empty string: it is a key of the index '${indexKey.indexName}'`);
@@ -180,6 +258,10 @@ export interface ItemMeta {
   readonly owner?: string;
   /** The generation: random per creation of an id, kept by every update (absent only on items of other tools). */
   readonly generation?: string;
+  /** The request's partition (see OperationRequest.scope): its value keys the item and its scoped index keys. */
+  readonly scope?: { readonly attribute: string; readonly value: string };
+  /** A nested item's ancestors' ids (path order), stored under their path parameters. */
+  readonly ancestors?: readonly { readonly parameter: string; readonly type: KeyType; readonly value: string }[];
 }
 
 /** Builds a stored item: the client's attributes, the id, and the server-managed attributes. */
@@ -188,33 +270,35 @@ export function buildItem(model: ItemModel, content: JsonObject, id: string, met
   for (const key of Object.keys(content)) {
     if (key !== model.idAttribute && !model.managed.has(key)) setOwn(item, key, content[key]);
   }
-  setOwn(item, model.idAttribute, id);
+  setOwn(item, model.idAttribute, idValue(model, id));
+  for (const a of meta.ancestors ?? []) setOwn(item, a.parameter, a.type === 'N' ? Number(a.value) : a.value);
+  if (model.scopeAttribute === PARENT_KEY_ATTRIBUTE && meta.scope !== undefined) item[PARENT_KEY_ATTRIBUTE] = meta.scope.value;
   item[MANAGED_ATTRIBUTES.VERSION] = meta.version;
   item[MANAGED_ATTRIBUTES.CREATED_AT] = meta.createdAt;
   item[MANAGED_ATTRIBUTES.UPDATED_AT] = meta.updatedAt;
   if (meta.generation !== undefined) item[HIDDEN_ATTRIBUTES.GENERATION] = meta.generation;
-  if (model.ownerAttribute && meta.owner !== undefined) {
-    setOwn(item, model.ownerAttribute, meta.owner);
-    for (const [attribute, keyAttribute] of model.ownerIndexKeys) {
+  if (model.ownerAttribute && meta.owner !== undefined) setOwn(item, model.ownerAttribute, meta.owner);
+  if (meta.scope !== undefined) {
+    for (const [attribute, keyAttribute] of model.scopedIndexKeys) {
       const value = item[attribute];
-      if (typeof value === 'string') item[keyAttribute] = ownerIndexValue(meta.owner, value);
+      if (typeof value === 'string') item[keyAttribute] = scopedIndexValue(meta.scope.value, value);
     }
   }
   return item;
 }
 
 /**
- * The owner-scoped index keys that would exceed DynamoDB's partition key size once the owner is part of them (the
- * plain attribute was checked against the limit alone).
+ * The scoped index keys that would exceed DynamoDB's partition key size once the scope (owner, parent) is part of
+ * them (the plain attribute was checked against the limit alone).
  */
-export function oversizedOwnerIndexKeys(model: ItemModel, item: JsonObject): ProblemViolation[] {
+export function oversizedScopedIndexKeys(model: ItemModel, item: JsonObject): ProblemViolation[] {
   const out: ProblemViolation[] = [];
-  for (const [attribute, keyAttribute] of model.ownerIndexKeys) {
+  for (const [attribute, keyAttribute] of model.scopedIndexKeys) {
     const key = item[keyAttribute];
     if (typeof key === 'string' && Buffer.byteLength(key, 'utf8') > MAX_PARTITION_KEY_BYTES) {
       out.push({
         path: '/' + escapePointer(attribute),
-        message: `is too long: with the owner's id it would exceed the ${MAX_PARTITION_KEY_BYTES}-byte index key limit`,
+        message: `is too long: with the owner's or parent's id it would exceed the ${MAX_PARTITION_KEY_BYTES}-byte index key limit`,
       });
     }
   }
@@ -259,6 +343,10 @@ export function versionOf(item: JsonObject): number {
 export function presentItem(model: ItemModel, item: JsonObject): JsonObject {
   const out: JsonObject = {};
   if (Object.prototype.hasOwnProperty.call(item, model.idAttribute)) setOwn(out, model.idAttribute, item[model.idAttribute]);
+  // A nested item's ancestors' ids next, root first: where it lives.
+  for (const a of model.ancestors) {
+    if (Object.prototype.hasOwnProperty.call(item, a.attribute)) setOwn(out, a.attribute, item[a.attribute]);
+  }
   const rest = Object.keys(item).filter((k) => k !== model.idAttribute && !model.managed.has(k)).sort();
   for (const key of rest) setOwn(out, key, canonical(item[key]));
   // Hidden attributes (generation, owner-scoped index keys) are never shown.

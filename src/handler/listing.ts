@@ -1,11 +1,11 @@
 /**
- * `GET /items`: which read a listing is (scan, the caller's partition, an index partition), its pages, and its
- * cursors.
+ * `GET /items`: which read a listing is (a scan, the scope's partition of the table, an index partition, each
+ * optionally narrowed by a key condition on its sort key: src/shared/range-query.ts), its pages, and its cursors.
  *
- * Every owner-scoped read names the caller's partition in its key condition: the table's partition (the owner) for a
- * plain listing, the hidden (owner, value) partition key for an index (src/shared/keys.ts). Nothing is filtered after
- * DynamoDB has read it, so `Limit` counts exactly what is returned and `LastEvaluatedKey` is always one of the caller's
- * own items.
+ * Every scoped read names the scope's partition in its key condition: the table's partition (the owner, or the
+ * parent's key) for a plain listing, the hidden (scope, value) partition key for an index (src/shared/keys.ts). Range
+ * conditions are key conditions too. Nothing is filtered after DynamoDB has read it, so `Limit` counts exactly what is
+ * returned and `LastEvaluatedKey` is always one of the scope's own items.
  *
  * A page stops at `limit` items or at {@link PAGE_BYTE_BUDGET} bytes of response, whichever comes first (at least one
  * item per page), so a response always stays well under Lambda's 6 MB payload limit; `nextCursor` then resumes right
@@ -13,16 +13,16 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CursorError, Listing } from './cursor';
-import { HttpError, HttpResponse, jsonResponse } from './http';
+import { parseFields, pick } from './fields';
+import { HttpError, HttpResponse } from './http';
 import { presentItem } from './item';
-import type { JsonObject } from './json';
-
 import { DynamoItem, fromItem } from './marshal';
 import type { OperationRequest, Services } from './services';
 import type { PageRead } from './store';
-import { RESERVED_QUERY_PARAMETERS, ResourceConfig } from '../shared/config';
-import { MAX_PARTITION_KEY_BYTES, ownerIndexKeyAttribute, ownerIndexValue } from '../shared/keys';
+import { ResourceConfig } from '../shared/config';
+import { MAX_PARTITION_KEY_BYTES, ownerIndexValue, scopedIndexValue, tableKeySchema } from '../shared/keys';
 import { PROBLEMS } from '../shared/problems';
+import { conditionText, ListPlan, ListQueryError, planListing } from '../shared/range-query';
 
 /**
  * Most response bytes one page holds, counted as they travel in Lambda's response payload (the body is a JSON string
@@ -34,15 +34,22 @@ export const PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
 /** DynamoDB reads per page at most (each reads up to 1 MB). */
 const MAX_READS_PER_PAGE = 10;
 
-/** `GET /items?limit=&cursor=&<indexed attribute>=&order=`. */
+/** `GET /items?limit=&cursor=&order=&fields=&<partition attribute>=<value>&<sort attribute>=<op>.<value>`. */
 export async function listItems(s: Services, req: OperationRequest): Promise<HttpResponse> {
   const params = queryParameters(req.event);
-  const limit = parseLimit(params.get('limit'), s.config);
   const { listing, read } = plan(s, req, params);
+  const single = new Map(params);
+  const limit = parseLimit(single.get('limit'), s.config);
+  const fields = parseFields(single.get('fields'), s.config, s.model, [s.config.idAttribute, ...req.ancestors.map((a) => a.parameter)], listing.keyAttributes);
+  if (read.partition !== undefined && Buffer.byteLength(read.partition.value, 'utf8') > MAX_PARTITION_KEY_BYTES) {
+    // A partition key this long (a long value with its scope) cannot be stored, so nothing is in it; DynamoDB would
+    // refuse the query rather than say so.
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[],"nextCursor":null}' };
+  }
   // Cursors are bound to the owner when owner-scoped, else to the caller's principal.
   const caller = req.owner ?? req.principal;
 
-  const cursor = params.get('cursor');
+  const cursor = single.get('cursor');
   let startKey: DynamoItem | undefined;
   if (cursor !== undefined) {
     try {
@@ -53,15 +60,18 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
     }
   }
 
-  const items: JsonObject[] = [];
+  // Each item's JSON, written once: it is measured for the page budget and becomes part of the body as is.
+  const items: string[] = [];
   let bytes = 0;
   let lastKey: DynamoItem | undefined;
   let lastKept: DynamoItem | undefined;
   try {
     reads: for (let round = 0; round < MAX_READS_PER_PAGE; round++) {
-      const chunk = await s.store.read({ ...read, limit: limit - items.length, ...(startKey ? { startKey } : {}) });
+      const chunk = await s.store.read({
+        ...read, limit: limit - items.length, ...(startKey ? { startKey } : {}), ...(fields ? { projection: fields.fetch } : {}),
+      });
       for (const raw of chunk.items) {
-        const item = presentItem(s.model, fromItem(raw));
+        const item = JSON.stringify(pick(presentItem(s.model, fromItem(raw)), fields));
         const size = responseBytes(item);
         if (lastKept !== undefined && bytes + size > PAGE_BYTE_BUDGET) {
           // Full: resume right after the last item kept.
@@ -83,64 +93,80 @@ export async function listItems(s: Services, req: OperationRequest): Promise<Htt
     }
     throw e;
   }
-  return jsonResponse(200, {
-    items,
-    nextCursor: lastKey ? await s.cursors.encode(listing, lastKey, caller, s.clock().getTime()) : null,
-  });
+  const nextCursor = lastKey ? await s.cursors.encode(listing, lastKey, caller, s.clock().getTime()) : null;
+  // Exactly JSON.stringify({ items, nextCursor }), without serialising every item a second time.
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}` };
 }
 
-/** The read a listing makes and what its cursors are bound to. */
-function plan(s: Services, req: OperationRequest, params: Map<string, string>): { listing: Listing; read: Omit<PageRead, 'limit'> } {
-  const { config, model } = s;
-  const indexParams = [...params.keys()].filter((k) => !RESERVED_QUERY_PARAMETERS.includes(k));
-  for (const k of indexParams) {
-    if (!config.indexes.some((ix) => ix.partitionKey === k)) {
-      const known = [...RESERVED_QUERY_PARAMETERS, ...config.indexes.map((ix) => ix.partitionKey)];
-      throw new HttpError(PROBLEMS.INVALID_QUERY, `Unknown query parameter ${JSON.stringify(k.slice(0, 64))}; this API takes ${known.join(', ')}.`);
-    }
+/**
+ * The read a listing makes and what its cursors are bound to: the plan of the query string (src/shared/range-query.ts)
+ * placed in the request's scope. Every scoped read names the scope's partition in its key condition.
+ */
+function plan(s: Services, req: OperationRequest, params: readonly [string, string][]): { listing: Listing; read: Omit<PageRead, 'limit'> } {
+  const { config } = s;
+  let p: ListPlan;
+  try {
+    p = planListing(config, params);
+  } catch (e) {
+    if (e instanceof ListQueryError) throw new HttpError(PROBLEMS.INVALID_QUERY, e.message);
+    throw e;
   }
-  if (indexParams.length > 1) {
-    throw new HttpError(PROBLEMS.INVALID_QUERY, `Query by one indexed attribute at a time (got ${indexParams.join(', ')}).`);
+  const nested = config.parent !== undefined;
+  const keys = tableKeySchema({
+    idAttribute: config.idAttribute,
+    idType: config.idType,
+    ownerAttribute: config.ownerScoping?.attribute,
+    nested,
+    indexes: config.indexes,
+  });
+  const tableKey = [keys.partitionKey.name, ...(keys.sortKey ? [keys.sortKey.name] : [])];
+  if (p.source === 'scan') {
+    return { listing: { mode: 'scan', keyAttributes: tableKey, fixedKeyValues: {} }, read: { forward: true } };
   }
-  const index = indexParams.length ? config.indexes.find((ix) => ix.partitionKey === indexParams[0])! : undefined;
-  const order = params.get('order');
-  if (order !== undefined) {
-    if (!index?.sortKey) throw new HttpError(PROBLEMS.INVALID_QUERY, "'order' applies only to a query by an indexed attribute with a sort key.");
-    if (order !== 'asc' && order !== 'desc') throw new HttpError(PROBLEMS.INVALID_QUERY, "'order' must be 'asc' or 'desc'.");
-  }
-  const tableKey = model.ownerAttribute !== undefined ? [model.ownerAttribute, model.idAttribute] : [model.idAttribute];
-
-  if (index) {
-    const value = params.get(index.partitionKey)!;
-    if (value === '' || Buffer.byteLength(value, 'utf8') > MAX_PARTITION_KEY_BYTES) {
-      throw new HttpError(PROBLEMS.INVALID_QUERY, `'${index.partitionKey}' must be a non-empty value of at most ${MAX_PARTITION_KEY_BYTES} bytes.`);
-    }
-    // Owner-scoped: the index's partition key is the hidden (owner, value) attribute, so the query reads only the
-    // caller's items. A value too long to be stored with the owner matches nothing, as an unused value does.
-    const partition = req.owner !== undefined
-      ? { attribute: ownerIndexKeyAttribute(index.indexName), value: ownerIndexValue(req.owner, value) }
-      : { attribute: index.partitionKey, value };
+  const scope = req.scope;
+  const condition = p.condition !== undefined ? { condition: conditionText(p.condition) } : {};
+  if (p.source === 'table') {
+    if (scope === undefined) throw new Error(`scoped resource '${config.name}' listed without its scope`);
+    // The scope's partition of the table, in id order.
+    const partition = { attribute: scope.attribute, value: scope.value };
     return {
       listing: {
-        mode: 'index',
-        indexName: index.indexName,
-        partitionValue: value,
-        keyAttributes: unique([partition.attribute, ...(index.sortKey ? [index.sortKey] : []), ...tableKey]),
+        mode: 'owner',
+        ...(nested ? { partitionValue: scope.value } : {}),
+        // 'asc' is left out so that cursors issued before orders and conditions existed stay valid.
+        ...(p.order === 'desc' ? { order: p.order } : {}),
+        ...condition,
+        keyAttributes: tableKey,
         fixedKeyValues: { [partition.attribute]: partition.value },
-        ...(index.sortKey ? { order: (order ?? 'asc') as 'asc' | 'desc' } : {}),
       },
-      read: { indexName: index.indexName, partition, forward: order !== 'desc' },
+      read: { partition, forward: p.order === 'asc', ...(p.condition ? { condition: p.condition } : {}) },
     };
   }
-  if (req.owner !== undefined) {
-    // The caller's partition of the table, in id order.
-    const partition = { attribute: model.ownerAttribute!, value: req.owner };
-    return {
-      listing: { mode: 'owner', keyAttributes: tableKey, fixedKeyValues: { [partition.attribute]: partition.value } },
-      read: { partition, forward: true },
-    };
+  const index = p.index;
+  const schema = keys.indexes.find((ix) => ix.indexName === index.indexName)!;
+  let value: string;
+  if (p.partitionValue === undefined || scope === undefined) {
+    // No partition key: the index is partitioned by the scope. Unscoped: the value as sent.
+    if (p.partitionValue === undefined && scope === undefined) throw new Error(`index '${index.indexName}' needs a scope`);
+    value = p.partitionValue ?? scope!.value;
+  } else {
+    // A scoped index partition holds (scope, value), so the query reads only the scope's items. A value too long to be
+    // stored with the scope matches nothing, as an unused value does.
+    value = nested ? scopedIndexValue(scope.value, p.partitionValue) : ownerIndexValue(scope.value, p.partitionValue);
   }
-  return { listing: { mode: 'scan', keyAttributes: tableKey, fixedKeyValues: {} }, read: { forward: true } };
+  const partition = { attribute: schema.partitionKey.name, value };
+  return {
+    listing: {
+      mode: 'index',
+      indexName: index.indexName,
+      ...(p.partitionValue !== undefined ? { partitionValue: p.partitionValue } : nested ? { partitionValue: scope!.value } : {}),
+      keyAttributes: unique([partition.attribute, ...(schema.sortKey ? [schema.sortKey.name] : []), ...tableKey]),
+      fixedKeyValues: { [partition.attribute]: partition.value },
+      ...(p.order !== undefined ? { order: p.order } : {}),
+      ...condition,
+    },
+    read: { indexName: index.indexName, partition, forward: p.order !== 'desc', ...(p.condition ? { condition: p.condition } : {}) },
+  };
 }
 
 /** The LastEvaluatedKey that resumes a listing right after `raw`: its key attributes for this listing. */
@@ -154,25 +180,29 @@ function keyOf(raw: DynamoItem, listing: Listing): DynamoItem {
   return key;
 }
 
-/** An item's share of the response payload: its JSON, escaped again as the body string of Lambda's response. */
-function responseBytes(item: JsonObject): number {
-  return Buffer.byteLength(JSON.stringify(JSON.stringify(item)), 'utf8');
+/**
+ * An item's share of the response payload: its JSON, escaped again as the body string of Lambda's response. JSON text
+ * holds no raw control characters (JSON.stringify escapes them with printable ones), so escaping it again adds one
+ * byte per `"` and `\\` only.
+ */
+function responseBytes(json: string): number {
+  let escapes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) escapes++;
+  }
+  // +1: the comma that separates it from the next item.
+  return Buffer.byteLength(json, 'utf8') + escapes + 1;
 }
 
-/** Query parameters from `rawQueryString`: 400 for a repeated one. */
-function queryParameters(event: APIGatewayProxyEventV2): Map<string, string> {
-  const out = new Map<string, string>();
-  if (event.rawQueryString !== undefined) {
-    for (const [k, v] of new URLSearchParams(event.rawQueryString)) {
-      if (out.has(k)) throw new HttpError(PROBLEMS.INVALID_QUERY, `Query parameter '${k}' is repeated.`);
-      out.set(k, v);
-    }
-  } else {
-    for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) {
-      if (v !== undefined) out.set(k, v);
-    }
-  }
-  return out;
+/**
+ * Query parameters from `rawQueryString`, in order, repeats included (the planner refuses repeats, but for a range's
+ * two bounds).
+ */
+function queryParameters(event: APIGatewayProxyEventV2): [string, string][] {
+  if (event.rawQueryString !== undefined) return [...new URLSearchParams(event.rawQueryString)];
+  // Without a raw query string (never from API Gateway), repeats arrive joined by commas: taken as one value.
+  return Object.entries(event.queryStringParameters ?? {}).filter((kv): kv is [string, string] => kv[1] !== undefined);
 }
 
 function parseLimit(raw: string | undefined, config: ResourceConfig): number {

@@ -9,9 +9,21 @@ import * as path from 'path';
 import {
   ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS,
   idempotencyTableNameVariable, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, OperationName, OwnerScopingConfig,
-  RESERVED_QUERY_PARAMETERS, ResourceConfig, tableNameVariable,
+  RESERVED_QUERY_PARAMETERS, ResourceConfig, tableNameVariable, IdGenerator, KeyType, MAX_NESTING_DEPTH, relatedTables,
 } from '../shared/config';
-import { OWNER_INDEX_KEY_PREFIX } from '../shared/keys';
+import { OWNER_INDEX_KEY_PREFIX, PARENT_KEY_ATTRIBUTE, SCOPED_INDEX_KEY_PREFIX } from '../shared/keys';
+import { pathParameterOf } from '../shared/routes';
+
+/** Whether an attribute name is one the server keeps hidden (generation, lease, parent key, scoped index keys). */
+function isHiddenName(a: string): boolean {
+  return (Object.values(HIDDEN_ATTRIBUTES) as string[]).includes(a) || a === PARENT_KEY_ATTRIBUTE
+    || a.startsWith(OWNER_INDEX_KEY_PREFIX) || a.startsWith(SCOPED_INDEX_KEY_PREFIX);
+}
+
+const ID_GENERATORS: readonly IdGenerator[] = ['uuid-v4', 'uuid-v7', 'ulid', 'none'];
+const KEY_TYPES: readonly KeyType[] = ['S', 'N'];
+/** API Gateway path variables: letters, digits and underscores. */
+const PATH_PARAMETER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** The configuration is missing or invalid. */
 export class ConfigError extends Error {
@@ -64,6 +76,7 @@ function readJsonFile(file: string): unknown {
 const CONFIG_KEYS = new Set(['version', 'resources', 'basePath', 'openApi']);
 const RESOURCE_KEYS = new Set([
   'name', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize', 'idempotencyTtlSeconds',
+  'idType', 'idGenerator', 'pathParameter', 'parent',
 ]);
 
 /**
@@ -92,6 +105,7 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
     if (names.has(r.name)) fail(`two resources are named '${r.name}'; each needs its own path segment`);
     names.add(r.name);
   }
+  resources.forEach((r, i) => checkNesting(resources, r, (message: string): never => fail(`resources[${i}]: ${message}`)));
   let basePath: string | undefined;
   if (obj.basePath !== undefined) {
     if (typeof obj.basePath !== 'string' || !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(obj.basePath)) {
@@ -110,6 +124,36 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
   };
 }
 
+/** Checks a nested resource against its ancestors: parent exists, no cycle, depth, parameters, owner scoping. */
+function checkNesting(all: readonly ResourceConfig[], r: ResourceConfig, fail: (message: string) => never): void {
+  if (r.parent === undefined) return;
+  const ancestors: ResourceConfig[] = [];
+  let current: string | undefined = r.parent;
+  while (current !== undefined) {
+    const parent = all.find((x) => x.name === current);
+    if (!parent) fail(`'parent' names '${current}', which is not a resource of this config (${all.map((x) => x.name).join(', ')})`);
+    if (parent === r || ancestors.includes(parent)) fail(`'parent' makes '${r.name}' its own ancestor`);
+    ancestors.unshift(parent);
+    current = parent.parent;
+  }
+  if (ancestors.length > MAX_NESTING_DEPTH - 1) fail(`'${r.name}' is nested ${ancestors.length + 1} levels deep; at most ${MAX_NESTING_DEPTH} are allowed`);
+  const own = pathParameterOf(r);
+  const params = ancestors.map(pathParameterOf);
+  for (const p of new Set([...params, own])) {
+    if ([...params, own].filter((x) => x === p).length > 1) fail(`the path parameter '${p}' is used twice along '${r.name}' and its ancestors; give each a distinct 'pathParameter'`);
+  }
+  const clashes = [r.idAttribute, ...(r.ownerScoping ? [r.ownerScoping.attribute] : []),
+    ...r.indexes.flatMap((ix) => [ix.partitionKey, ix.sortKey]).filter((x): x is string => x !== undefined)];
+  for (const p of params) {
+    if (clashes.includes(p)) fail(`the ancestors' path parameter '${p}' is stored on '${r.name}' items, so it cannot also be its id, owner or index attribute`);
+  }
+  for (const a of ancestors) {
+    if ((a.ownerScoping?.attribute) !== (r.ownerScoping?.attribute)) {
+      fail(`'${r.name}' and its ancestor '${a.name}' must have the same owner scoping (both off, or both on with the same attribute)`);
+    }
+  }
+}
+
 /** Checks one resource of the config. */
 function parseResource(raw: unknown, fail: (message: string) => never): ResourceConfig {
   if (!isPlainObject(raw)) fail('expected a JSON object');
@@ -122,9 +166,22 @@ function parseResource(raw: unknown, fail: (message: string) => never): Resource
     fail(`'name' must be one URL path segment of letters, digits and . _ ~ - (got ${JSON.stringify(name)})`);
   }
   const idAttribute = checkAttributeName(obj.idAttribute ?? DEFAULTS.idAttribute, 'idAttribute', fail);
-  const managed = new Set<string>([...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES)]);
-  const isManaged = (a: string) => managed.has(a) || a.startsWith(OWNER_INDEX_KEY_PREFIX);
-  if (isManaged(idAttribute)) fail(`'idAttribute' must not be a server-managed attribute (${[...managed].join(', ')}, ${OWNER_INDEX_KEY_PREFIX}*)`);
+  const managed = new Set<string>([...Object.values(MANAGED_ATTRIBUTES), ...Object.values(HIDDEN_ATTRIBUTES), PARENT_KEY_ATTRIBUTE]);
+  const isManaged = (a: string) => managed.has(a) || isHiddenName(a);
+  if (isManaged(idAttribute)) {
+    fail(`'idAttribute' must not be a server-managed attribute (${[...managed].join(', ')}, ${OWNER_INDEX_KEY_PREFIX}*, ${SCOPED_INDEX_KEY_PREFIX}*)`);
+  }
+  const idType = (obj.idType ?? DEFAULTS.idType) as KeyType;
+  if (!KEY_TYPES.includes(idType)) fail(`'idType' must be 'S' or 'N' (got ${JSON.stringify(obj.idType)})`);
+  const idGenerator = (obj.idGenerator ?? (idType === 'N' ? 'none' : DEFAULTS.idGenerator)) as IdGenerator;
+  if (!ID_GENERATORS.includes(idGenerator)) fail(`'idGenerator' must be one of ${ID_GENERATORS.join(', ')} (got ${JSON.stringify(obj.idGenerator)})`);
+  if (idType === 'N' && idGenerator !== 'none') fail(`'idGenerator' must be 'none' for numeric ids (got '${idGenerator}'): clients choose numeric ids`);
+  const pathParameter = obj.pathParameter ?? DEFAULTS.pathParameter;
+  if (typeof pathParameter !== 'string' || !PATH_PARAMETER.test(pathParameter)) {
+    fail(`'pathParameter' must be letters, digits and underscores, not starting with a digit (got ${JSON.stringify(obj.pathParameter)})`);
+  }
+  const parent = obj.parent;
+  if (parent !== undefined && (typeof parent !== 'string' || parent === obj.name)) fail(`'parent' must name another resource (got ${JSON.stringify(parent)})`);
 
   const operations = obj.operations ?? [...ALL_OPERATIONS];
   if (!Array.isArray(operations) || operations.some((o) => !ALL_OPERATIONS.includes(o as OperationName))) {
@@ -154,8 +211,20 @@ function parseResource(raw: unknown, fail: (message: string) => never): Resource
     if (!isPlainObject(ix)) fail(`'${where}' must be an object { indexName, partitionKey, sortKey? }`);
     const x = ix as Record<string, unknown>;
     const indexName = checkIndexName(x.indexName, `${where}.indexName`, fail);
-    const partitionKey = checkAttributeName(x.partitionKey, `${where}.partitionKey`, fail);
+    const partitionKey = x.partitionKey === undefined ? undefined : checkAttributeName(x.partitionKey, `${where}.partitionKey`, fail);
     const sortKey = x.sortKey === undefined ? undefined : checkAttributeName(x.sortKey, `${where}.sortKey`, fail);
+    const sortKeyType = (x.sortKeyType ?? DEFAULTS.sortKeyType) as KeyType;
+    if (!KEY_TYPES.includes(sortKeyType)) fail(`'${where}.sortKeyType' must be 'S' or 'N' (got ${JSON.stringify(x.sortKeyType)})`);
+    if (x.sortKeyType !== undefined && sortKey === undefined) fail(`'${where}.sortKeyType' needs a sortKey`);
+    for (const key of Object.keys(x)) {
+      if (!['indexName', 'partitionKey', 'sortKey', 'sortKeyType'].includes(key)) fail(`unknown field '${where}.${key}'`);
+    }
+    if (partitionKey === undefined) {
+      if (sortKey === undefined) fail(`'${where}' needs a partitionKey, a sortKey, or both`);
+      if (!ownerScoping && parent === undefined) {
+        fail(`'${where}' has no partitionKey: only an owner-scoped or nested resource can partition an index by its scope`);
+      }
+    }
     if (partitionKey === idAttribute) fail(`'${where}.partitionKey' must not be the id attribute '${idAttribute}'`);
     if (partitionKey === MANAGED_ATTRIBUTES.VERSION || sortKey === MANAGED_ATTRIBUTES.VERSION) {
       fail(`'${where}' cannot use '${MANAGED_ATTRIBUTES.VERSION}' (a number) as a key: index keys are strings`);
@@ -163,15 +232,27 @@ function parseResource(raw: unknown, fail: (message: string) => never): Resource
     if (ownerScoping && partitionKey === ownerScoping.attribute) {
       fail(`'${where}.partitionKey' must not be the owner attribute '${partitionKey}': the table itself is keyed by owner`);
     }
-    const hidden = (a: string | undefined) => a !== undefined
-      && (Object.values(HIDDEN_ATTRIBUTES).includes(a as never) || a.startsWith(OWNER_INDEX_KEY_PREFIX));
+    const hidden = (a: string | undefined) => a !== undefined && isHiddenName(a);
     if (hidden(partitionKey) || hidden(sortKey)) fail(`'${where}' cannot use a hidden server-managed attribute as a key`);
-    if (RESERVED_QUERY_PARAMETERS.includes(partitionKey)) {
-      fail(`'${where}.partitionKey' must not be '${partitionKey}': it is a reserved query parameter (${RESERVED_QUERY_PARAMETERS.join(', ')})`);
+    for (const k of [partitionKey, sortKey]) {
+      if (k !== undefined && RESERVED_QUERY_PARAMETERS.includes(k)) {
+        fail(`'${where}' must not use '${k}' as a key: it is a reserved query parameter (${RESERVED_QUERY_PARAMETERS.join(', ')})`);
+      }
     }
-    if (seen.has(partitionKey)) fail(`two indexes have the partition key '${partitionKey}'; '?${partitionKey}=' would be ambiguous`);
-    seen.add(partitionKey);
-    indexes.push(sortKey === undefined ? { indexName, partitionKey } : { indexName, partitionKey, sortKey });
+    // Indexes sharing a partition key are told apart by their sort keys (the range attribute of a query).
+    const identity = JSON.stringify([partitionKey ?? null, sortKey ?? null]);
+    if (seen.has(identity)) {
+      fail(partitionKey !== undefined
+        ? `two indexes have the partition key '${partitionKey}' and the sort key '${sortKey ?? '(none)'}'; a query could not tell them apart`
+        : `two indexes without partitionKey have the sort key '${sortKey}'; a range on it would be ambiguous`);
+    }
+    seen.add(identity);
+    indexes.push({
+      indexName,
+      ...(partitionKey !== undefined ? { partitionKey } : {}),
+      ...(sortKey !== undefined ? { sortKey } : {}),
+      ...(sortKey !== undefined && sortKeyType !== 'S' ? { sortKeyType } : {}),
+    });
   });
 
   if (obj.schema !== undefined && !isPlainObject(obj.schema) && typeof obj.schema !== 'boolean') {
@@ -186,6 +267,10 @@ function parseResource(raw: unknown, fail: (message: string) => never): Resource
   return {
     name: name as string,
     idAttribute,
+    idType,
+    idGenerator,
+    pathParameter: pathParameter as string,
+    ...(parent !== undefined ? { parent: parent as string } : {}),
     operations: operations as OperationName[],
     indexes,
     ...(obj.schema !== undefined ? { schema: obj.schema as Record<string, unknown> } : {}),
@@ -210,6 +295,11 @@ export interface ServedResource {
 export interface HandlerEnvironment {
   /** The resources this function serves, by name. */
   readonly resources: ReadonlyMap<string, ServedResource>;
+  /**
+   * Tables of other resources this function touches (a nested resource's parent, a parent's children: see
+   * `relatedTables` in src/shared/config.ts), by resource name.
+   */
+  readonly relatedTables: ReadonlyMap<string, string>;
   /** The cursor keys given directly (runner, tests), first one current. */
   readonly cursorSecrets?: readonly string[];
   /** The Secrets Manager secret holding the cursor key (AWS). */
@@ -256,6 +346,15 @@ export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv):
     const idempotencyTableName = env[idempotencyTableNameVariable(index)] || undefined;
     resources.set(name, { config: resource, tableName, operations, ...(idempotencyTableName ? { idempotencyTableName } : {}) });
   }
+  const related = new Map<string, string>();
+  for (const index of relatedTables(config, served).keys()) {
+    const name = config.resources[index].name;
+    const tableName = env[tableNameVariable(index)];
+    if (!tableName) {
+      throw new ConfigError(`${tableNameVariable(index)} is not set: the handler needs the table of resource '${name}' (a parent or child of a resource it serves)`);
+    }
+    related.set(name, tableName);
+  }
   const cursorSecrets = (env[ENV.CURSOR_SECRET] ?? '').split(/\s+/).filter((k) => k !== '');
   const cursorSecretArn = env[ENV.CURSOR_SECRET_ARN] || undefined;
   const lists = [...resources.values()].some((r) => r.operations.has('list'));
@@ -267,6 +366,7 @@ export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv):
   }
   return {
     resources,
+    relatedTables: related,
     ...(cursorSecrets.length ? { cursorSecrets } : {}),
     ...(cursorSecretArn ? { cursorSecretArn } : {}),
   };

@@ -1,15 +1,15 @@
 /** `PATCH /items/{id}`: JSON Merge Patch (RFC 7396), path-wise when it can be. */
 import { HttpResponse, jsonResponse, readJsonObject } from './http';
-import { buildItem, checkAttributes, clientContent, oversizedOwnerIndexKeys, presentItem, tagOf, versionOf } from './item';
+import { buildItem, checkAttributes, clientContent, oversizedScopedIndexKeys, presentItem, tagOf, versionOf } from './item';
 import { invalidItem, notFound, preconditionFailed } from './item-errors';
 import { ItemReader, asRead, checkBodyId, checkBuilt, createdAtOf, keptGeneration, preconditions, withoutId } from './item-writes';
 import { escapePointer, JsonObject, JsonValue } from './json';
 import { isObject, mergePatch } from './merge-patch';
 import { etagOf, evaluate, hasPreconditions } from './preconditions';
-import { OperationRequest, Services, retrying } from './services';
+import { OperationRequest, placeOf, Services, retrying } from './services';
 import { ItemStore, UpdatePlan } from './store';
 import { MANAGED_ATTRIBUTES } from '../shared/config';
-import { ownerIndexValue } from '../shared/keys';
+import { scopedIndexValue } from '../shared/keys';
 
 /**
  * `PATCH /items/{id}` (RFC 7396). Without conditions and schema, the write is path-wise: one UpdateItem setting and
@@ -30,7 +30,7 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
   const pre = preconditions(req.event);
   const conditional = hasPreconditions(pre) || s.validator !== undefined;
 
-  const reader = new ItemReader(s, id, req.owner);
+  const reader = new ItemReader(s, id, req.scope);
   if (!conditional) {
     // One round trip for the common case: apply the patch path-wise without reading first. Whatever the write cannot
     // decide alone (a map to merge into, a missing or foreign item, a version of another type, an item growing past
@@ -50,7 +50,7 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
     const now = s.clock().toISOString();
     const version = versionOf(current);
     const item = buildItem(s.model, merged, id, {
-      version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, owner: req.owner, generation: keptGeneration(s, current),
+      version: version + 1, createdAt: createdAtOf(current, now), updatedAt: now, ...placeOf(req), generation: keptGeneration(s, current),
     });
     checkBuilt(s, item);
 
@@ -58,7 +58,7 @@ export async function patchItem(s: Services, req: OperationRequest, id: string):
     const rawVersion = current[MANAGED_ATTRIBUTES.VERSION];
     if (!conditional && (rawVersion === undefined || typeof rawVersion === 'number')) {
       const plan = pathPlan(s, req, patchContent, before, now);
-      const updated = await s.store.update(id, req.owner, plan);
+      const updated = await s.store.update(id, req.scope, plan);
       if (updated.kind === 'conflict') return reader.retryWith(updated);
       if (updated.kind === 'updated') return jsonResponse(200, presentItem(s.model, updated.item), { etag: etagOf(tagOf(updated.item)) });
     }
@@ -83,7 +83,7 @@ export async function patchWithoutRead(
   const plan = pathPlan(s, req, patch, {}, s.clock().toISOString());
   let result: Awaited<ReturnType<ItemStore['update']>>;
   try {
-    result = await s.store.update(id, req.owner, plan);
+    result = await s.store.update(id, req.scope, plan);
   } catch (e) {
     // Item size over 400 KB or a stored version that is not a number: the slow path answers those precisely.
     if ((e as Error).name === 'ValidationException') return undefined;
@@ -95,23 +95,23 @@ export async function patchWithoutRead(
 }
 
 /**
- * The path-wise plan of a patch, with what the server keeps beside the patched paths: in owner-scoped resources, the
+ * The path-wise plan of a patch, with what the server keeps beside the patched paths: in scoped resources, the
  * hidden index key of every indexed attribute the patch sets or removes; 422 when such a key would be too long.
  */
 export function pathPlan(s: Services, req: OperationRequest, patch: JsonObject, before: JsonObject, now: string): UpdatePlan {
   const plan = updatePlan(patch, before);
   const set = [...plan.set];
   const remove = [...plan.remove];
-  if (req.owner !== undefined) {
-    for (const [attribute, keyAttribute] of s.model.ownerIndexKeys) {
+  if (req.scope !== undefined) {
+    for (const [attribute, keyAttribute] of s.model.scopedIndexKeys) {
       if (!Object.prototype.hasOwnProperty.call(patch, attribute)) continue;
       const value = patch[attribute];
-      if (typeof value === 'string') set.push({ path: [keyAttribute], value: ownerIndexValue(req.owner, value) });
+      if (typeof value === 'string') set.push({ path: [keyAttribute], value: scopedIndexValue(req.scope.value, value) });
       else remove.push([keyAttribute]);
     }
     const keys: JsonObject = {};
     for (const x of set) if (x.path.length === 1 && s.model.hidden.has(x.path[0])) keys[x.path[0]] = x.value;
-    const tooLong = oversizedOwnerIndexKeys(s.model, keys);
+    const tooLong = oversizedScopedIndexKeys(s.model, keys);
     if (tooLong.length) throw invalidItem(tooLong);
   }
   return { set, remove, maps: plan.maps, now, generation: s.newGeneration() };

@@ -18,9 +18,47 @@ import { Expression } from './expression';
 import type { IdempotencyRecord } from './idempotency';
 import type { ItemModel } from './item';
 import type { JsonObject, JsonValue } from './json';
+import { keyConditionExpression, projectionExpression } from './key-condition';
 import { DynamoItem, fromItem, toAttributeValue, toItem } from './marshal';
 import type { ItemTag } from './preconditions';
 import { HIDDEN_ATTRIBUTES, IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../shared/config';
+import { keyAttributeValue } from '../shared/key-values';
+import { PARENT_KEY_ATTRIBUTE } from '../shared/keys';
+import type { KeyCondition } from '../shared/range-query';
+
+/** A scoped resource's partition (see OperationRequest.scope). */
+export type Scope = { readonly attribute: string; readonly value: string } | undefined;
+
+/**
+ * The parent check of a nested write, run in the write's transaction: the parent item exists and no delete of it
+ * holds an unexpired lease (src/shared/config.ts HIDDEN_ATTRIBUTES.DELETING).
+ */
+export interface ParentCheck {
+  readonly tableName: string;
+  /** The parent's primary key. */
+  readonly key: DynamoItem;
+  /** An attribute every parent item has (its id attribute). */
+  readonly idAttribute: string;
+  /** Now, in epoch ms: leases that end before it no longer count. */
+  readonly nowMs: number;
+}
+
+/** The ConditionCheck of a {@link ParentCheck}. */
+function parentConditionCheck(p: ParentCheck) {
+  const e = new Expression();
+  const deleting = e.name(HIDDEN_ATTRIBUTES.DELETING);
+  return {
+    ConditionCheck: {
+      TableName: p.tableName,
+      Key: p.key,
+      ConditionExpression: `attribute_exists(${e.name(p.idAttribute)}) AND (attribute_not_exists(${deleting}) OR ${deleting} < ${e.value({ N: String(p.nowMs) })})`,
+      ...e.params(),
+    },
+  };
+}
+
+/** What a conditional create did. */
+export type CreateResult = 'created' | 'exists' | 'no-parent' | 'conflict';
 
 /** Cancellation reasons of a transaction that mean DynamoDB throttled it. */
 const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
@@ -68,6 +106,8 @@ export interface DeleteConditions {
   readonly mustNotExist?: boolean;
   /** The item must be exactly as read (the retry after the first attempt's conditions could not decide). */
   readonly asRead?: StoredState;
+  /** The item must hold this delete lease (a parent's delete, after checking that it has no children). */
+  readonly lease?: string;
 }
 
 /** Outcome of the create-with-idempotency-record transaction. */
@@ -75,6 +115,8 @@ export type IdempotentCreateResult =
   | { readonly kind: 'created' }
   | { readonly kind: 'record-exists'; readonly record: IdempotencyRecord }
   | { readonly kind: 'item-exists' }
+  /** The parent does not exist, or is being deleted. */
+  | { readonly kind: 'no-parent' }
   /** Another transaction on the same keys was in flight: try again. */
   | { readonly kind: 'conflict' };
 
@@ -84,6 +126,10 @@ export interface PageRead {
   readonly indexName?: string;
   /** The partition to query (attribute and value); undefined: scan the table. */
   readonly partition?: { readonly attribute: string; readonly value: string };
+  /** A condition on the sort key of the table or index (Query only): a key condition, never a filter. */
+  readonly condition?: KeyCondition;
+  /** Top-level attributes to read (a ProjectionExpression); undefined: every attribute. */
+  readonly projection?: readonly string[];
   readonly forward: boolean;
   readonly limit: number;
   readonly startKey?: DynamoItem;
@@ -104,42 +150,64 @@ export class ItemStore {
     private readonly idempotencyTableName?: string,
   ) {}
 
-  /** The primary key of an item: (owner, id) when owner-scoped, else the id. */
-  public key(id: string, owner: string | undefined): DynamoItem {
-    if (this.model.ownerAttribute === undefined) return { [this.model.idAttribute]: { S: id } };
-    if (owner === undefined) throw new Error('owner-scoped store used without an owner');
-    return { [this.model.ownerAttribute]: { S: owner }, [this.model.idAttribute]: { S: id } };
+  /**
+   * The primary key of an item: (scope, id) in a scoped resource (the owner, or the parent's key), else the id; the
+   * id typed as the resource's ids are.
+   */
+  public key(id: string, scope: Scope): DynamoItem {
+    const idValue = keyAttributeValue(this.model.idType, id);
+    if (this.model.scopeAttribute === undefined) return { [this.model.idAttribute]: idValue };
+    if (scope === undefined || scope.attribute !== this.model.scopeAttribute) throw new Error('scoped store used without its scope');
+    return { [this.model.scopeAttribute]: { S: scope.value }, [this.model.idAttribute]: idValue };
   }
 
-  /** The item, read strongly consistent, or undefined. */
-  public async get(id: string, owner: string | undefined): Promise<JsonObject | undefined> {
+  /** The item, read strongly consistent, or undefined; only the `projection` attributes when given (`fields`). */
+  public async get(id: string, scope: Scope, projection?: readonly string[]): Promise<JsonObject | undefined> {
+    const e = new Expression();
     const out = await this.client.send(new GetItemCommand({
       TableName: this.tableName,
-      Key: this.key(id, owner),
+      Key: this.key(id, scope),
       ConsistentRead: true,
+      ...(projection !== undefined ? { ProjectionExpression: projectionExpression(e, projection), ...e.params() } : {}),
     }));
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  /** Writes a new item; false when the id is taken. */
-  public async create(item: JsonObject): Promise<boolean> {
+  /**
+   * Writes a new item if its id is free: one conditional PutItem, or, under a parent, a transaction of the parent
+   * check and the put ('no-parent' when the parent is missing or being deleted).
+   */
+  public async create(item: JsonObject, parent?: ParentCheck): Promise<CreateResult> {
     const e = new Expression();
+    const put = {
+      TableName: this.tableName,
+      Item: toItem(item),
+      ConditionExpression: `attribute_not_exists(${e.name(this.model.idAttribute)})`,
+      ...e.params(),
+    };
+    if (parent !== undefined) {
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: [parentConditionCheck(parent), { Put: put }] }));
+        return 'created';
+      } catch (err) {
+        const [parentReason, itemReason] = cancellationReasons(err);
+        if (parentReason?.Code === 'ConditionalCheckFailed') return 'no-parent';
+        if (itemReason?.Code === 'ConditionalCheckFailed') return 'exists';
+        if (isTransactionConflict(err)) return 'conflict';
+        throw err;
+      }
+    }
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: toItem(item),
-        ConditionExpression: `attribute_not_exists(${e.name(this.model.idAttribute)})`,
-        ...e.params(),
-      }));
-      return true;
+      await this.client.send(new PutItemCommand(put));
+      return 'created';
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return 'exists';
       throw err;
     }
   }
 
   /** Writes a new item and its idempotency record atomically, each only if absent (the record also if expired). */
-  public async createIdempotent(item: JsonObject, record: IdempotencyRecord, nowSeconds: number): Promise<IdempotentCreateResult> {
+  public async createIdempotent(item: JsonObject, record: IdempotencyRecord, nowSeconds: number, parent?: ParentCheck): Promise<IdempotentCreateResult> {
     const itemExpr = new Expression();
     const recordExpr = new Expression();
     const pk = recordExpr.name(IDEMPOTENCY_TABLE.PARTITION_KEY);
@@ -147,6 +215,7 @@ export class ItemStore {
     try {
       await this.client.send(new TransactWriteItemsCommand({
         TransactItems: [
+          ...(parent !== undefined ? [parentConditionCheck(parent)] : []),
           {
             Put: {
               TableName: this.tableName,
@@ -169,7 +238,9 @@ export class ItemStore {
       return { kind: 'created' };
     } catch (err) {
       if ((err as Error).name !== 'TransactionCanceledException') throw err;
-      const reasons = (err as { CancellationReasons?: { Code?: string; Item?: DynamoItem }[] }).CancellationReasons ?? [];
+      const all = cancellationReasons(err);
+      const parentReason = parent !== undefined ? all[0] : undefined;
+      const reasons = parent !== undefined ? all.slice(1) : all;
       const [itemReason, recordReason] = reasons;
       if (recordReason?.Code === 'ConditionalCheckFailed') {
         // The record comes back with the cancellation (ReturnValuesOnConditionCheckFailure), so a replay needs no
@@ -183,6 +254,7 @@ export class ItemStore {
         throw Object.assign(new Error(`transaction throttled: ${(err as Error).message}`), { name: 'ThrottlingException' });
       }
       if (itemReason?.Code === 'ConditionalCheckFailed') return { kind: 'item-exists' };
+      if (parentReason?.Code === 'ConditionalCheckFailed') return { kind: 'no-parent' };
       throw err;
     }
   }
@@ -191,12 +263,35 @@ export class ItemStore {
    * Writes the whole item if the stored one is as expected; otherwise a {@link WriteConflict} carrying the current item
    * (so a retry needs no read).
    */
-  public async replace(item: JsonObject, expect: ReplaceExpectation): Promise<{ kind: 'written' } | WriteConflict> {
+  public async replace(
+    item: JsonObject, expect: ReplaceExpectation, parent?: ParentCheck,
+  ): Promise<{ kind: 'written' } | WriteConflict | { kind: 'no-parent' }> {
     const e = new Expression();
     const id = e.name(this.model.idAttribute);
     const condition = expect.kind === 'absent'
       ? `attribute_not_exists(${id})`
       : `attribute_exists(${id}) AND ${asReadCondition(e, expect.state)}`;
+    if (expect.kind === 'absent' && parent !== undefined) {
+      // Creating under a parent: the parent check and the put in one transaction.
+      try {
+        await this.client.send(new TransactWriteItemsCommand({
+          TransactItems: [parentConditionCheck(parent), {
+            Put: {
+              TableName: this.tableName, Item: toItem(item), ConditionExpression: condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', ...e.params(),
+            },
+          }],
+        }));
+        return { kind: 'written' };
+      } catch (err) {
+        const [parentReason, itemReason] = cancellationReasons(err);
+        if (parentReason?.Code === 'ConditionalCheckFailed') return { kind: 'no-parent' };
+        if (itemReason?.Code === 'ConditionalCheckFailed') {
+          return itemReason.Item ? { kind: 'conflict', current: fromItem(itemReason.Item) } : { kind: 'conflict' };
+        }
+        if (isTransactionConflict(err)) return { kind: 'conflict' };
+        throw err;
+      }
+    }
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
@@ -218,7 +313,7 @@ export class ItemStore {
    * 4 KB limit (then replace the whole item instead).
    */
   public async update(
-    id: string, owner: string | undefined, plan: UpdatePlan,
+    id: string, scope: Scope, plan: UpdatePlan,
   ): Promise<{ kind: 'updated'; item: JsonObject } | WriteConflict | { kind: 'too-large' }> {
     const e = new Expression();
     const path = (p: readonly string[]) => p.map((t) => e.name(t)).join('.');
@@ -244,7 +339,7 @@ export class ItemStore {
     try {
       const out = await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
-        Key: this.key(id, owner),
+        Key: this.key(id, scope),
         UpdateExpression: update,
         ConditionExpression: condition,
         ReturnValues: 'ALL_NEW',
@@ -263,18 +358,15 @@ export class ItemStore {
    * the caller can tell 404 from 412 without another read.
    */
   public async delete(
-    id: string, owner: string | undefined, c: DeleteConditions,
+    id: string, scope: Scope, c: DeleteConditions,
   ): Promise<{ deleted: true } | { deleted: false; current?: JsonObject }> {
     const e = new Expression();
-    const idName = e.name(this.model.idAttribute);
-    const conditions = [`attribute_exists(${idName})`];
-    if (c.tags !== undefined) conditions.push(c.tags.length === 0 ? `attribute_not_exists(${idName})` : anyTagCondition(e, c.tags));
-    if (c.mustNotExist) conditions.push(`attribute_not_exists(${idName})`);
-    if (c.asRead) conditions.push(asReadCondition(e, c.asRead));
+    const conditions = deleteConditions(e, this.model.idAttribute, c);
+    if (c.lease !== undefined) conditions.push(`${e.name(HIDDEN_ATTRIBUTES.DELETING)} = ${e.value({ N: c.lease })}`);
     try {
       await this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
-        Key: this.key(id, owner),
+        Key: this.key(id, scope),
         ConditionExpression: conditions.join(' AND '),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ...e.params(),
@@ -288,19 +380,86 @@ export class ItemStore {
   }
 
   /**
-   * One DynamoDB read of a listing: a Scan, or a Query whose only condition is the partition key (no filter, so
-   * `Limit` and `LastEvaluatedKey` count exactly the items returned).
+   * Takes a delete lease on a parent item: sets {@link HIDDEN_ATTRIBUTES.DELETING} if the delete's conditions hold and
+   * no other unexpired lease is there. When not, returns the item as it was (as {@link ItemStore.delete} does).
+   */
+  public async takeDeleteLease(
+    id: string, scope: Scope, c: DeleteConditions, lease: string, nowMs: number,
+  ): Promise<{ leased: true } | { leased: false; current?: JsonObject }> {
+    const e = new Expression();
+    const deleting = e.name(HIDDEN_ATTRIBUTES.DELETING);
+    const conditions = deleteConditions(e, this.model.idAttribute, c);
+    conditions.push(`(attribute_not_exists(${deleting}) OR ${deleting} < ${e.value({ N: String(nowMs) })})`);
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(id, scope),
+        UpdateExpression: `SET ${deleting} = ${e.value({ N: lease })}`,
+        ConditionExpression: conditions.join(' AND '),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ...e.params(),
+      }));
+      return { leased: true };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const old = (err as { Item?: DynamoItem }).Item;
+      return old ? { leased: false, current: fromItem(old) } : { leased: false };
+    }
+  }
+
+  /** Gives a delete lease back (the delete did not happen); nothing when it is no longer there. */
+  public async releaseDeleteLease(id: string, scope: Scope, lease: string): Promise<void> {
+    const e = new Expression();
+    const deleting = e.name(HIDDEN_ATTRIBUTES.DELETING);
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(id, scope),
+        UpdateExpression: `REMOVE ${deleting}`,
+        ConditionExpression: `${deleting} = ${e.value({ N: lease })}`,
+        ...e.params(),
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Whether a child resource's table holds any item under this parent: one consistent Query of the parent's
+   * partition, at most one item, only its partition key read.
+   */
+  public async hasChildren(childTableName: string, partitionValue: string): Promise<boolean> {
+    const e = new Expression();
+    const p = e.name(PARENT_KEY_ATTRIBUTE);
+    const out = await this.client.send(new QueryCommand({
+      TableName: childTableName,
+      KeyConditionExpression: `${p} = ${e.value({ S: partitionValue })}`,
+      ProjectionExpression: p,
+      ConsistentRead: true,
+      Limit: 1,
+      ...e.params(),
+    }));
+    return (out.Items ?? []).length > 0;
+  }
+
+  /**
+   * One DynamoDB read of a listing: a Scan, or a Query whose conditions are key conditions only (the partition, and
+   * optionally one on the sort key; no filter, so `Limit` and `LastEvaluatedKey` count exactly the items returned).
    */
   public async read(r: PageRead): Promise<PageChunk> {
     let out: { Items?: DynamoItem[]; LastEvaluatedKey?: DynamoItem };
+    const e = new Expression();
+    const projection = r.projection !== undefined ? { ProjectionExpression: projectionExpression(e, r.projection) } : {};
     if (r.partition === undefined) {
-      out = await this.client.send(new ScanCommand({ TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey }));
+      out = await this.client.send(new ScanCommand({
+        TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...e.params(),
+      }));
     } else {
-      const e = new Expression();
       out = await this.client.send(new QueryCommand({
         TableName: this.tableName,
         IndexName: r.indexName,
-        KeyConditionExpression: `${e.name(r.partition.attribute)} = ${e.value({ S: r.partition.value })}`,
+        KeyConditionExpression: keyConditionExpression(e, r.partition, r.condition),
+        ...projection,
         ScanIndexForward: r.forward,
         Limit: r.limit,
         ExclusiveStartKey: r.startKey,
@@ -314,6 +473,31 @@ export class ItemStore {
     if (!this.idempotencyTableName) throw new Error('no idempotency table configured');
     return this.idempotencyTableName;
   }
+}
+
+/** The conditions of a delete (or of its lease) besides a lease: the item exists, its tags, its absence, as read. */
+function deleteConditions(e: Expression, idAttribute: string, c: DeleteConditions): string[] {
+  const idName = e.name(idAttribute);
+  const conditions = [`attribute_exists(${idName})`];
+  if (c.tags !== undefined) conditions.push(c.tags.length === 0 ? `attribute_not_exists(${idName})` : anyTagCondition(e, c.tags));
+  if (c.mustNotExist) conditions.push(`attribute_not_exists(${idName})`);
+  if (c.asRead) conditions.push(asReadCondition(e, c.asRead));
+  return conditions;
+}
+
+/** The cancellation reasons of a cancelled transaction, in item order (empty for any other error). */
+function cancellationReasons(err: unknown): { Code?: string; Item?: DynamoItem }[] {
+  if ((err as Error)?.name !== 'TransactionCanceledException') return [];
+  return (err as { CancellationReasons?: { Code?: string; Item?: DynamoItem }[] }).CancellationReasons ?? [];
+}
+
+/** A transaction cancelled because another one held one of its items: try again. */
+function isTransactionConflict(err: unknown): boolean {
+  const reasons = cancellationReasons(err);
+  if (reasons.some((r) => THROTTLING_REASONS.has(r.Code ?? ''))) {
+    throw Object.assign(new Error(`transaction throttled: ${(err as Error).message}`), { name: 'ThrottlingException' });
+  }
+  return reasons.some((r) => r.Code === 'TransactionConflict');
 }
 
 /** The item is exactly as read: the same version and generation attributes (or the same absence of them). */

@@ -179,8 +179,12 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
     } else {
       // An existing table: create it locally from what the construct knows of it.
       const name = typeof t.tableName === 'string' ? t.tableName : `${stackName}-${manifest.path.split('/').pop()}-ExistingTable`;
-      const attrs = new Map<string, string>([[t.partitionKey, 'S'], ...(t.sortKey ? [[t.sortKey, 'S'] as [string, string]] : [])]);
-      for (const ix of t.indexes) { attrs.set(ix.partitionKey, 'S'); if (ix.sortKey) attrs.set(ix.sortKey, 'S'); }
+      // Key types from the manifest (numeric ids and sort keys); manifests without them have string keys only.
+      const typeOf = (attribute: string) => t.attributeTypes?.[attribute] ?? 'S';
+      const attrs = new Map<string, string>();
+      for (const a of [t.partitionKey, t.sortKey, ...t.indexes.flatMap((ix) => [ix.partitionKey, ix.sortKey])]) {
+        if (a !== undefined) attrs.set(a, typeOf(a));
+      }
       tables.push({
         tableName: name,
         keySchema: [{ AttributeName: t.partitionKey, KeyType: 'HASH' }, ...(t.sortKey ? [{ AttributeName: t.sortKey, KeyType: 'RANGE' }] : [])],

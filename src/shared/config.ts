@@ -60,7 +60,7 @@ export function servedOperation(resource: string, operation: OperationName): str
 export const CONFIG_FILE_NAME = 'crud-config.json';
 
 /** Version of the config shape; the handler refuses a config it does not understand. */
-export const CONFIG_VERSION = 3;
+export const CONFIG_VERSION = 4;
 
 /** The CRUD operations. Values are stable: they appear in env vars, logs and metric dimensions. */
 export type OperationName = 'create' | 'read' | 'list' | 'update' | 'delete';
@@ -69,14 +69,33 @@ export type OperationName = 'create' | 'read' | 'list' | 'update' | 'delete';
 /** Every operation, in route order. */
 export const ALL_OPERATIONS: readonly OperationName[] = ['create', 'read', 'list', 'update', 'delete'];
 
-/** A global secondary index that `GET /{resource}?attr=value` can query. */
+/** Type of a key attribute, as DynamoDB types it: `S` string, `N` number. */
+export type KeyType = 'S' | 'N';
+
+/**
+ * How the server assigns the id of an item created by `POST` without one. `uuid-v4` (the default) is random;
+ * `uuid-v7` and `ulid` are time-ordered, so a partition listed in key order is listed in creation order; `none`
+ * (required for numeric ids) means the client must send the id.
+ */
+export type IdGenerator = 'uuid-v4' | 'uuid-v7' | 'ulid' | 'none';
+
+/**
+ * A global secondary index that a listing can query: `?<partitionKey>=value` selects one partition, and range
+ * conditions on its sort key (see src/shared/range-query.ts) select a slice of it, in sort-key order.
+ *
+ * An index without a partition key belongs to a scoped resource (owner-scoped or nested): its partition is the
+ * listing's scope (the caller's, or the parent's), so `GET /projects/p1/tasks?due=gte.2025-01-01` reads only the
+ * tasks of p1, ordered by `due`.
+ */
 export interface IndexConfig {
   /** GSI name. */
   readonly indexName: string;
-  /** The item attribute queried by `?<partitionKey>=value` (always a string attribute). */
-  readonly partitionKey: string;
-  /** Optional sort attribute (string); `order=asc|desc` orders by it. */
+  /** The item attribute queried by `?<partitionKey>=value` (always a string attribute); absent: the scope. */
+  readonly partitionKey?: string;
+  /** Optional sort attribute: range conditions and `order=asc|desc` apply to it. */
   readonly sortKey?: string;
+  /** Type of the sort attribute (default `S`). */
+  readonly sortKeyType?: KeyType;
 }
 
 /**
@@ -94,6 +113,22 @@ export interface ResourceConfig {
   readonly name: string;
   /** Name of the id attribute. */
   readonly idAttribute: string;
+  /** Type of the id attribute (default `S`). Numeric ids are parsed strictly from paths (see src/shared/key-values.ts). */
+  readonly idType?: KeyType;
+  /** How `POST` without an id assigns one (default `uuid-v4`; `none` for numeric ids). */
+  readonly idGenerator?: IdGenerator;
+  /**
+   * Name of this resource's id in route paths (default `id`): `/items/{id}`. A resource with children names it
+   * distinctly (`projectId`): its children's routes carry it (`/projects/{projectId}/tasks/{id}`), and their items
+   * store the parent's id under this name.
+   */
+  readonly pathParameter?: string;
+  /**
+   * The parent resource (its name), for a nested resource: its routes live under the parent's item
+   * (`/projects/{projectId}/tasks`), its items are keyed by the parent's key (src/shared/keys.ts), creating one
+   * requires the parent to exist, and a parent with children cannot be deleted (409).
+   */
+  readonly parent?: string;
   /** Operations enabled on this resource (a disabled one has no route at all). */
   readonly operations: OperationName[];
   /** Secondary indexes available for `?attr=value` listing. */
@@ -128,7 +163,7 @@ export interface HandlerConfig {
 }
 
 /** Query parameters with a fixed meaning; no index attribute may use these names. */
-export const RESERVED_QUERY_PARAMETERS: readonly string[] = ['limit', 'cursor', 'order'];
+export const RESERVED_QUERY_PARAMETERS: readonly string[] = ['limit', 'cursor', 'order', 'fields'];
 
 /** Bounds of the idempotency TTL, in seconds (one rule for the construct and the handler): 1 minute to 7 days. */
 export const IDEMPOTENCY_TTL_BOUNDS = { min: 60, max: 7 * 24 * 60 * 60 } as const;
@@ -144,6 +179,10 @@ export const DEFAULTS = {
   maxPageSize: 100,
   idempotencyTtlSeconds: 24 * 60 * 60,
   ownerAttribute: 'owner',
+  idType: 'S' as KeyType,
+  idGenerator: 'uuid-v4' as IdGenerator,
+  pathParameter: 'id',
+  sortKeyType: 'S' as KeyType,
 } as const;
 
 /** Attributes managed by the server: clients can neither set nor change them. */
@@ -160,6 +199,14 @@ export const MANAGED_ATTRIBUTES = {
  */
 export const HIDDEN_ATTRIBUTES = {
   GENERATION: '_generation',
+  /**
+   * On a parent item being deleted: a lease, a number `<expiry epoch ms>.<random digits>` (comparable as a time, unique
+   * as a token), until which no child may be created. The delete sets it, checks that no child exists, and deletes on
+   * the condition that its own lease is still there; a child's creation checks, in its transaction, that the parent has
+   * no unexpired lease. So a child is never created under a parent that is being deleted, and a delete that sees no
+   * children never leaves an orphan behind (src/handler/delete.ts).
+   */
+  DELETING: '_deleting',
 } as const;
 
 /** Key schema of the idempotency table: partition key `pk` (string), TTL attribute `expiresAt`. */
@@ -167,3 +214,41 @@ export const IDEMPOTENCY_TABLE = {
   PARTITION_KEY: 'pk',
   TTL_ATTRIBUTE: 'expiresAt',
 } as const;
+
+/** How long a parent's delete lease ({@link HIDDEN_ATTRIBUTES.DELETING}) holds, in milliseconds. */
+export const DELETE_LEASE_MS = 10_000;
+
+/** Most levels of nesting (`/a/{aId}/b/{bId}/c/{cId}/d/{id}` is 4). */
+export const MAX_NESTING_DEPTH = 4;
+
+/**
+ * Tables a function needs besides those of the resources it serves, as resource indexes, with the DynamoDB actions it
+ * sends to each (the construct grants exactly these and sets `CRUD_TABLE_NAME_<i>` for them; the handler requires them):
+ * - a nested resource's create and update (a PUT may create) check the parent in the same transaction:
+ *   `ConditionCheckItem` on the parent's table;
+ * - a resource with children checks on delete that none remains: `Query` on each child's table (its base table, one
+ *   item, consistent).
+ * @param served resource name → the operations the function serves of it
+ */
+export function relatedTables(config: HandlerConfig, served: ReadonlyMap<string, ReadonlySet<OperationName>>): Map<number, Set<RelatedTableAction>> {
+  const out = new Map<number, Set<RelatedTableAction>>();
+  const add = (index: number, action: RelatedTableAction) => {
+    if (!out.has(index)) out.set(index, new Set());
+    out.get(index)!.add(action);
+  };
+  const indexOf = (name: string) => config.resources.findIndex((r) => r.name === name);
+  for (const [name, ops] of served) {
+    const resource = config.resources[indexOf(name)];
+    if (!resource) continue;
+    if (resource.parent !== undefined && (ops.has('create') || ops.has('update'))) add(indexOf(resource.parent), 'dynamodb:ConditionCheckItem');
+    if (ops.has('delete')) {
+      config.resources.forEach((child, i) => {
+        if (child.parent === name) add(i, 'dynamodb:Query');
+      });
+    }
+  }
+  return out;
+}
+
+/** A DynamoDB action a function sends to a table of another resource (see {@link relatedTables}). */
+export type RelatedTableAction = 'dynamodb:ConditionCheckItem' | 'dynamodb:Query';

@@ -38,11 +38,16 @@ export interface LocalTable {
   readonly logicalId?: string;
   /** Name of an existing table (may be an intrinsic). */
   readonly tableName?: unknown;
-  /** Key schema, for existing tables the runner must create from scratch (every key attribute is a string). */
+  /** Key schema, for existing tables the runner must create from scratch (types in {@link LocalTable.attributeTypes}). */
   readonly partitionKey: string;
-  /** Sort key (owner-scoped tables: the id attribute). */
+  /** Sort key (owner-scoped and nested tables: the id attribute). */
   readonly sortKey?: string;
   readonly indexes: { indexName: string; partitionKey: string; sortKey?: string }[];
+  /**
+   * DynamoDB type (`S` or `N`) of every key attribute above, of the table and its indexes. Absent (manifests before
+   * typed keys): every key attribute is a string.
+   */
+  readonly attributeTypes?: { [attribute: string]: 'S' | 'N' };
   readonly ttlAttribute?: string;
 }
 

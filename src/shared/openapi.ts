@@ -5,9 +5,10 @@
  * runner can both call it. Values that are only known at deploy time are the caller's business (see `servers`).
  */
 import { createHash } from 'crypto';
-import { MANAGED_ATTRIBUTES, ResourceConfig } from './config';
+import { DEFAULTS, MANAGED_ATTRIBUTES, ResourceConfig } from './config';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, PROBLEMS, ProblemSpec } from './problems';
-import { OPENAPI_ROUTE_PATH, ROUTES, RouteSpec, routePath } from './routes';
+import { LIST_QUERY_GRAMMAR, listParameters as rangeParameters, MAX_FIELDS, rangeValuePattern } from './range-query';
+import { OPENAPI_ROUTE_PATH, pathParameterOf, resourceChain, ROUTES, RouteSpec, routePath } from './routes';
 import { schemaDraftOf } from './schema-draft';
 
 /** The OpenAPI version written. */
@@ -60,18 +61,23 @@ export function openApiDocument(input: ContractInput): Json {
     Problem: problemSchema(),
     GatewayError: gatewayErrorSchema(),
   };
+  const configs = input.resources.map((x) => x.config);
   for (const resource of input.resources) {
     const r = resource.config;
     const names = schemaNames(r.name);
-    Object.assign(schemas, resourceSchemas(r, names));
+    const ancestors = resourceChain(configs, r.name).slice(0, -1).map((node) => configs.find((c) => c.name === node.name)!);
+    const hasChildren = configs.some((c) => c.parent === r.name);
+    Object.assign(schemas, resourceSchemas(r, names, ancestors));
     const security = schemes.requirement(resource.authorization);
     for (const target of ['collection', 'item'] as const) {
       const routes = ROUTES.filter((route) => route.target === target && r.operations.includes(route.operation));
       if (routes.length === 0) continue;
       const item: Json = {};
-      if (target === 'item') item.parameters = [{ $ref: '#/components/parameters/ItemId' }];
-      for (const route of routes) item[route.method.toLowerCase()] = operationObject(r, route, names, resource.authorization, security);
-      paths[routePath(r.name, target)] = item;
+      const pathParameters = [...ancestors, ...(target === 'item' ? [r] : [])].map(pathParameterObject);
+      if (pathParameters.length > 0) item.parameters = pathParameters;
+      const rel = { nested: ancestors.length > 0, hasChildren };
+      for (const route of routes) item[route.method.toLowerCase()] = operationObject(r, route, names, resource.authorization, security, rel);
+      paths[routePath(configs, r.name, target)] = item;
     }
   }
   if (input.openApiRoute) paths[OPENAPI_ROUTE_PATH] = { get: openApiRouteObject(input.openApiRoute, schemes.requirement(input.openApiRoute)) };
@@ -120,7 +126,40 @@ const SUMMARY: Record<string, string> = {
   'DELETE item': 'Delete an item',
 };
 
-function operationObject(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth: ContractAuthorization, security: Json[]): Json {
+/** Where a resource sits among the others: under a parent, above children. */
+interface Relations {
+  readonly nested: boolean;
+  readonly hasChildren: boolean;
+}
+
+/**
+ * The path parameter of a resource's id: the shared `ItemId` for a top-level string `{id}`, else its own (named by its
+ * path parameter, typed by its id type).
+ */
+function pathParameterObject(r: ResourceConfig): Json {
+  const name = pathParameterOf(r);
+  if (name === DEFAULTS.pathParameter && (r.idType ?? DEFAULTS.idType) === 'S' && r.parent === undefined) return { $ref: '#/components/parameters/ItemId' };
+  return {
+    name,
+    in: 'path',
+    required: true,
+    description: `The id of the \`${r.name}\` item (its attribute \`${r.idAttribute}\`)` + ((r.idType ?? DEFAULTS.idType) === 'N'
+      ? ': an integer in canonical form (no leading zeros, no sign but a minus, no exponent).'
+      : ', percent-encoded once (API Gateway decodes the path before routing, so an id cannot hold `/`).'),
+    schema: idSchemaOf(r),
+  };
+}
+
+/** The schema of a resource's id value. */
+function idSchemaOf(r: ResourceConfig): Json {
+  return (r.idType ?? DEFAULTS.idType) === 'N'
+    ? { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }
+    : { type: 'string', minLength: 1 };
+}
+
+function operationObject(
+  r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth: ContractAuthorization, security: Json[], rel: Relations,
+): Json {
   const key = `${route.method} ${route.target}`;
   const op: Json = {
     operationId: `${route.method.toLowerCase()}${names.pascal}${route.target === 'item' ? 'Item' : ''}`,
@@ -132,7 +171,7 @@ function operationObject(r: ResourceConfig, route: RouteSpec, names: SchemaNames
   if (parameters.length > 0) op.parameters = parameters;
   const body = requestBody(route, names);
   if (body) op.requestBody = body;
-  op.responses = responses(r, route, names, auth);
+  op.responses = responses(r, route, names, auth, rel);
   return op;
 }
 
@@ -155,7 +194,7 @@ function requestParameters(r: ResourceConfig, route: RouteSpec): Json[] {
   switch (`${route.method} ${route.target}`) {
     case 'GET collection': return listParameters(r);
     case 'POST collection': return [ref('IdempotencyKey')];
-    case 'GET item': return [ref('IfMatch'), ref('IfNoneMatch')];
+    case 'GET item': return [ref('IfMatch'), ref('IfNoneMatch'), fieldsParameter(r)];
     default: return [ref('IfMatch'), ref('IfNoneMatch')]; // PUT, PATCH, DELETE
   }
 }
@@ -173,31 +212,72 @@ function listParameters(r: ResourceConfig): Json[] {
       name: 'cursor',
       in: 'query',
       required: false,
-      description: 'The `nextCursor` of the previous page: opaque, bound to this listing and caller, valid 24 hours.',
+      description: 'The `nextCursor` of the previous page: opaque, bound to this listing (its partition, range and order) and caller, valid 24 hours.',
       schema: { type: 'string', minLength: 1 },
     },
   ];
-  for (const ix of r.indexes) {
+  const scoped = r.ownerScoping !== undefined || r.parent !== undefined;
+  for (const p of rangeParameters(r)) {
+    if (p.kind === 'partition') {
+      const indexes = r.indexes.filter((ix) => p.indexNames.includes(ix.indexName));
+      const sorts = indexes.filter((ix) => ix.sortKey !== undefined).map((ix) => `\`${ix.sortKey}\``);
+      params.push({
+        name: p.name,
+        in: 'query',
+        required: false,
+        description: `List only the items whose \`${p.name}\` equals this (index ${indexes.map((ix) => `\`${ix.indexName}\``).join(', ')}` +
+          (sorts.length ? `, in ${sorts.join(' or ')} order` : '') + '). At most one partition parameter per request; the value is taken exactly (no operator).',
+        schema: { type: 'string', minLength: 1 },
+      });
+      continue;
+    }
+    const where = p.indexNames.length ? `index ${p.indexNames.map((n) => `\`${n}\``).join(', ')}` : 'the table\'s sort key';
     params.push({
-      name: ix.partitionKey,
+      name: p.name,
       in: 'query',
       required: false,
-      description: `List only the items whose \`${ix.partitionKey}\` equals this (index \`${ix.indexName}\`` +
-        (ix.sortKey ? `, in \`${ix.sortKey}\` order` : '') + '). At most one index parameter per request.',
-      schema: { type: 'string', minLength: 1 },
+      description: `A range on the sort key \`${p.name}\` (${where}; a ${p.type === 'N' ? 'number' : 'string'}): \`<op>.<value>\` with op ${p.operators!.map((o) => `\`${o}\``).join(', ')}, ` +
+        `e.g. \`${p.name}=gte.${p.type === 'N' ? '10' : '2025-01-01'}\`. Give it twice as \`gte\` and \`lte\` for an inclusive range (DynamoDB's BETWEEN). ` +
+        (p.requires!.length ? `Needs the partition parameter ${p.requires!.map((x) => `\`${x}\``).join(' or ')}. ` : '') +
+        `The items come in \`${p.name}\` order. A key condition, never a filter: a page costs what it returns.\n\n${GRAMMAR_MARKDOWN}`,
+      style: 'form',
+      explode: true,
+      schema: { type: 'array', minItems: 1, maxItems: 2, items: { type: 'string', pattern: rangeValuePattern(p.type!) } },
     });
   }
   const sorted = r.indexes.filter((ix) => ix.sortKey !== undefined);
-  if (sorted.length > 0) {
+  if (scoped || sorted.length > 0) {
+    const reads = [
+      ...(scoped ? [`the listing of ${r.parent !== undefined ? 'a parent\'s children' : 'the caller\'s items'} (in \`${r.idAttribute}\` order)`] : []),
+      ...sorted.map((ix) => `index \`${ix.indexName}\` (\`${ix.sortKey}\` order)`),
+    ];
     params.push({
       name: 'order',
       in: 'query',
       required: false,
-      description: `Sort-key order, only with the parameter of an index that has a sort key (${sorted.map((ix) => `\`${ix.partitionKey}\``).join(', ')}).`,
+      description: `Sort-key order of a listing in key order: ${reads.join(', ')}.` + (scoped ? '' : ' A listing of every item (no partition parameter) has no order.'),
       schema: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
     });
   }
+  params.push(fieldsParameter(r));
   return params;
+}
+
+/** The grammar of a listing's query string, as a Markdown code block. */
+const GRAMMAR_MARKDOWN = '```\n' + LIST_QUERY_GRAMMAR + '\n```';
+
+/** `fields`: a sparse fieldset. */
+function fieldsParameter(r: ResourceConfig): Json {
+  return {
+    name: 'fields',
+    in: 'query',
+    required: false,
+    description: `Return only these top-level attributes (comma-separated, at most ${MAX_FIELDS}; names are taken literally, \`a.b\` is the attribute named \`a.b\`, not a path). ` +
+      `The id${r.parent !== undefined ? ' and the ancestors\' ids' : ''} always come back; attributes an item lacks are left out; server-internal names are refused.`,
+    style: 'form',
+    explode: false,
+    schema: { type: 'array', minItems: 1, maxItems: MAX_FIELDS, items: { type: 'string', minLength: 1 } },
+  };
 }
 
 function requestBody(route: RouteSpec, names: SchemaNames): Json | undefined {
@@ -230,7 +310,7 @@ const ROUTE_PROBLEMS: Record<string, ProblemSpec[]> = {
     PROBLEMS.PAYLOAD_TOO_LARGE, PROBLEMS.UNSUPPORTED_MEDIA_TYPE, PROBLEMS.VALIDATION_FAILED, PROBLEMS.IDEMPOTENCY_KEY_REUSED,
     PROBLEMS.IDEMPOTENCY_UNAVAILABLE,
   ],
-  'GET item': [PROBLEMS.INVALID_ID, PROBLEMS.INVALID_HEADER, PROBLEMS.NOT_FOUND, PROBLEMS.PRECONDITION_FAILED],
+  'GET item': [PROBLEMS.INVALID_QUERY, PROBLEMS.INVALID_ID, PROBLEMS.INVALID_HEADER, PROBLEMS.NOT_FOUND, PROBLEMS.PRECONDITION_FAILED],
   'PUT item': [
     PROBLEMS.INVALID_JSON, PROBLEMS.INVALID_BODY, PROBLEMS.INVALID_ID, PROBLEMS.ID_MISMATCH, PROBLEMS.INVALID_HEADER,
     PROBLEMS.ALREADY_EXISTS, PROBLEMS.WRITE_CONFLICT, PROBLEMS.PRECONDITION_FAILED, PROBLEMS.PAYLOAD_TOO_LARGE,
@@ -255,7 +335,7 @@ const GATEWAY_RESPONSES: Record<number, string> = {
   504: 'API Gateway: the integration timed out',
 };
 
-function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth: ContractAuthorization): Json {
+function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth: ContractAuthorization, rel: Relations): Json {
   const out: Json = {};
   const header = (name: string, required: boolean) => ({ $ref: `#/components/headers/${name}${required ? '' : 'Optional'}` });
   const itemJson = { 'application/json': { schema: { $ref: `#/components/schemas/${names.item}` } } };
@@ -271,8 +351,12 @@ function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth
       };
       break;
     case 'GET item':
-      out['200'] = { description: 'The item', headers: { ETag: header('ETag', true) }, content: itemJson };
-      out['304'] = { description: 'Not modified: `If-None-Match` matched', headers: { ETag: header('ETag', true) } };
+      out['200'] = {
+        description: 'The item; with `fields`, the named attributes and the ids, under a weak ETag',
+        headers: { ETag: header('ReadETag', true) },
+        content: { 'application/json': { schema: { anyOf: [{ $ref: `#/components/schemas/${names.item}` }, { $ref: `#/components/schemas/${names.partial}` }] } } },
+      };
+      out['304'] = { description: 'Not modified: `If-None-Match` matched (weak comparison)', headers: { ETag: header('ReadETag', true) } };
       break;
     case 'PUT item':
       out['200'] = { description: 'Replaced', headers: { ETag: header('ETag', true) }, content: itemJson };
@@ -286,6 +370,10 @@ function responses(r: ResourceConfig, route: RouteSpec, names: SchemaNames, auth
       break;
   }
   const problems = [...ROUTE_PROBLEMS[`${route.method} ${route.target}`]];
+  if (rel.nested && route.target === 'collection') problems.push(PROBLEMS.INVALID_ID);
+  // A nested item is created under its parent, checked in the same transaction.
+  if (rel.nested && (route.method === 'POST' || route.method === 'PUT')) problems.push(PROBLEMS.PARENT_NOT_FOUND);
+  if (rel.hasChildren && route.method === 'DELETE') problems.push(PROBLEMS.HAS_CHILDREN);
   if (r.ownerScoping) problems.push(PROBLEMS.UNAUTHORIZED);
   problems.push(PROBLEMS.INTERNAL_ERROR, PROBLEMS.SERVICE_UNAVAILABLE);
   const gateway = gatewayStatuses(auth, route.method);
@@ -403,8 +491,13 @@ function sharedHeaders(): Json {
   const etag = { description: 'The item\'s entity tag, `"<version>.<generation>"` (strong).', schema: { type: 'string', pattern: ETAG_PATTERN } };
   const location = { description: 'Path of the item (under the custom domain\'s mapping key when the request came through it).', schema: { type: 'string' } };
   const retryAfter = { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^[0-9]+$' } };
+  const readEtag = {
+    description: 'The item\'s entity tag: strong, `"<version>.<generation>"`; weak, `W/"<version>.<generation>"`, for a partial representation (`fields`).',
+    schema: { type: 'string', pattern: '^(W/)?"[0-9]+(\\.[A-Za-z0-9_-]+)?"$' },
+  };
   return {
     ETag: { ...etag, required: true },
+    ReadETag: { ...readEtag, required: true },
     Location: { ...location, required: true },
     RetryAfterOptional: retryAfter,
     IdempotentReplayedOptional: { description: '`true` when this is the replay of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
@@ -421,21 +514,29 @@ interface SchemaNames {
   readonly attributes: string;
   readonly input: string;
   readonly item: string;
+  /** An item cut down by `fields`. */
+  readonly partial: string;
   readonly page: string;
 }
 
+/** How the server assigns ids, in words. */
+const ID_GENERATORS: Record<string, string> = { 'uuid-v4': 'UUID v4', 'uuid-v7': 'UUID v7 (time-ordered)', 'ulid': 'ULID (time-ordered)' };
+
 function schemaNames(resourceName: string): SchemaNames {
   const pascal = resourceName.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('') || 'Resource';
-  return { pascal, attributes: `${pascal}Attributes`, input: `${pascal}Input`, item: `${pascal}Item`, page: `${pascal}Page` };
+  return { pascal, attributes: `${pascal}Attributes`, input: `${pascal}Input`, item: `${pascal}Item`, partial: `${pascal}Fields`, page: `${pascal}Page` };
 }
 
-function resourceSchemas(r: ResourceConfig, names: SchemaNames): Json {
+function resourceSchemas(r: ResourceConfig, names: SchemaNames, ancestors: readonly ResourceConfig[]): Json {
   const client = r.schema !== undefined ? rebaseRefs(withoutDialect(r.schema), `#/components/schemas/${names.attributes}`) as Json : undefined;
-  const idSchema = {
-    type: 'string',
-    minLength: 1,
-    description: `The id (attribute \`${r.idAttribute}\`): a UUID v4 unless the client chose one (at most 1024 bytes, no \`/\`).`,
-  };
+  const generator = r.idGenerator ?? ((r.idType ?? DEFAULTS.idType) === 'N' ? 'none' : DEFAULTS.idGenerator);
+  const idSchema = (r.idType ?? DEFAULTS.idType) === 'N'
+    ? { ...idSchemaOf(r), description: `The id (attribute \`${r.idAttribute}\`): an integer the client chooses.` }
+    : {
+      ...idSchemaOf(r),
+      description: `The id (attribute \`${r.idAttribute}\`): ` + (generator === 'none' ? 'chosen by the client' : `a ${ID_GENERATORS[generator]} unless the client chose one`) +
+        ' (at most 1024 bytes, no `/`).',
+    };
   const managed: Json = {
     [MANAGED_ATTRIBUTES.VERSION]: { type: 'integer', minimum: 1, description: 'Server-managed: 1 on creation, +1 on every write.', readOnly: true },
     [MANAGED_ATTRIBUTES.CREATED_AT]: { type: 'string', format: 'date-time', description: 'Server-managed: creation time (ISO 8601 UTC).', readOnly: true },
@@ -443,6 +544,9 @@ function resourceSchemas(r: ResourceConfig, names: SchemaNames): Json {
   };
   if (r.ownerScoping) {
     managed[r.ownerScoping.attribute] = { type: 'string', description: 'Server-managed: the owner, the JWT `sub` of the caller who created the item.', readOnly: true };
+  }
+  for (const a of ancestors) {
+    managed[pathParameterOf(a)] = { ...idSchemaOf(a), description: `Server-managed: the id of the \`${a.name}\` item this one belongs to (from the path).`, readOnly: true };
   }
   const clientProperties = (client?.properties ?? {}) as Json;
   const clientRequired = Array.isArray(client?.required) ? client!.required as string[] : [];
@@ -468,11 +572,22 @@ function resourceSchemas(r: ResourceConfig, names: SchemaNames): Json {
     type: 'object',
     required: ['items', 'nextCursor'],
     properties: {
-      items: { type: 'array', items: { $ref: `#/components/schemas/${names.item}` } },
+      items: {
+        type: 'array',
+        description: 'Whole items; with `fields`, the named attributes of each and its ids.',
+        items: { anyOf: [{ $ref: `#/components/schemas/${names.item}` }, { $ref: `#/components/schemas/${names.partial}` }] },
+      },
       nextCursor: { type: ['string', 'null'], description: 'The `cursor` of the next page; null on the last page.' },
     },
   };
-  return { [names.attributes]: attributes, [names.input]: input, [names.item]: item, [names.page]: page };
+  const partial: Json = {
+    type: 'object',
+    description: `An item as \`fields\` cuts it down: the named attributes it has, and always its id${ancestors.length ? ' and its ancestors\' ids' : ''}.`,
+    required: [r.idAttribute, ...ancestors.map(pathParameterOf)],
+    properties: item.properties,
+    ...(objectShaped ? extra(client) : {}),
+  };
+  return { [names.attributes]: attributes, [names.input]: input, [names.item]: item, [names.partial]: partial, [names.page]: page };
 }
 
 /**

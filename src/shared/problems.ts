@@ -41,12 +41,16 @@ export const PROBLEMS = {
   UNAUTHORIZED: { slug: 'unauthorized', status: 401, title: 'Unauthorized' },
   /** No item with this id (or it belongs to another owner). */
   NOT_FOUND: { slug: 'not-found', status: 404, title: 'Item not found' },
+  /** A nested resource's parent (`/projects/{projectId}` of `/projects/{projectId}/tasks`) does not exist. */
+  PARENT_NOT_FOUND: { slug: 'parent-not-found', status: 404, title: 'Parent not found' },
   /** No such route, or the route's operation is not served by this function. */
   ROUTE_NOT_FOUND: { slug: 'route-not-found', status: 404, title: 'Route not found' },
   /** The path exists but not with this method. */
   METHOD_NOT_ALLOWED: { slug: 'method-not-allowed', status: 405, title: 'Method not allowed' },
   /** POST with an id that is already taken, or PUT onto an id the caller may not write. */
   ALREADY_EXISTS: { slug: 'already-exists', status: 409, title: 'Item already exists' },
+  /** DELETE of an item that still has children (in any child resource); delete the children first. */
+  HAS_CHILDREN: { slug: 'has-children', status: 409, title: 'Item has children' },
   /** A write kept losing to concurrent writes of the same item; retrying later is safe. */
   WRITE_CONFLICT: { slug: 'write-conflict', status: 409, title: 'Concurrent modification' },
   /** `If-Match` / `If-None-Match` did not hold. */

@@ -46,7 +46,47 @@ export function methodsOf(target: RouteTarget): RouteMethod[] {
 /** Path of the opt-in route that serves the API's OpenAPI document (`openApiRoute`). */
 export const OPENAPI_ROUTE_PATH = '/openapi.json';
 
-/** The API Gateway path of a target, e.g. `/items/{id}`. */
-export function routePath(resourceName: string, target: RouteTarget): string {
-  return target === 'item' ? `/${resourceName}/{id}` : `/${resourceName}`;
+/** What a resource's place in the URL space depends on (a subset of ResourceConfig, so the construct can use it too). */
+export interface PathNode {
+  readonly name: string;
+  /** Default `id`. */
+  readonly pathParameter?: string;
+  /** The parent's name, for a nested resource. */
+  readonly parent?: string;
+}
+
+/**
+ * The resource and its ancestors, from the root down. Throws on a parent that does not exist or a cycle (the
+ * construct and the handler's config check refuse both with a clear message first).
+ */
+export function resourceChain(resources: readonly PathNode[], name: string): PathNode[] {
+  const chain: PathNode[] = [];
+  let current: string | undefined = name;
+  while (current !== undefined) {
+    const node = resources.find((r) => r.name === current);
+    if (!node) throw new Error(`no resource named '${current}'`);
+    if (chain.includes(node)) throw new Error(`resource '${name}' is its own ancestor`);
+    chain.unshift(node);
+    current = node.parent;
+  }
+  return chain;
+}
+
+/** The path parameter of a resource's item routes. */
+export function pathParameterOf(node: PathNode): string {
+  return node.pathParameter ?? 'id';
+}
+
+/**
+ * The API Gateway path of a target, e.g. `/items/{id}`, or for a nested resource
+ * `/projects/{projectId}/tasks/{id}`: each ancestor's collection and item parameter, then the resource's own.
+ */
+export function routePath(resources: readonly PathNode[], name: string, target: RouteTarget): string {
+  const chain = resourceChain(resources, name);
+  const parts: string[] = [];
+  chain.forEach((node, i) => {
+    parts.push(node.name);
+    if (i < chain.length - 1 || target === 'item') parts.push(`{${pathParameterOf(node)}}`);
+  });
+  return '/' + parts.join('/');
 }

@@ -16,7 +16,8 @@ describe('public API documentation (jsii assembly)', () => {
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
       'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudResourceProps', 'HandlerMode', 'ICrudResource',
-      'JwtAuthorizationProps', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps',
+      'IdGenerator', 'IdType', 'JwtAuthorizationProps', 'KeyAttributeType', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi',
+      'ServerlessCrudApiProps',
     ]);
   });
 

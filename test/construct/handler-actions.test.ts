@@ -5,9 +5,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { recordKey } from '../../src/handler/idempotency';
-import { IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, TABLE_ACTIONS } from '../../src/iam-actions';
+import {
+  IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, RELATED_TABLE_ACTIONS, TABLE_ACTIONS, tableActionsOf,
+} from '../../src/iam-actions';
 import { OperationName } from '../../src/shared/config';
-import { ownerIndexKeyAttribute, ownerIndexValue } from '../../src/shared/keys';
+import { ownerIndexKeyAttribute, ownerIndexValue, PARENT_KEY_ATTRIBUTE, scopeValue } from '../../src/shared/keys';
+import { routePath, ROUTES } from '../../src/shared/routes';
 import { createTestApi, TestApi } from '../handler/support/api';
 import { apiEvent } from '../handler/support/events';
 
@@ -296,3 +299,163 @@ describe('several resources: in every handler mode, a function uses exactly the 
     }
   });
 });
+
+describe('nested, sorted and owner-scoped resources: in every handler mode, exactly the grants, and every key names its parent', () => {
+  type Rec = { action: string; table: string; index?: string; input: any };
+  const calls: Rec[] = [];
+  const ALL = ['create', 'read', 'list', 'update', 'delete'] as OperationName[];
+  let shared: TestApi;
+  let owned: TestApi;
+
+  function recorder(): DynamoDBClient {
+    const client = new DynamoDBClient({});
+    client.middlewareStack.add((next, context) => async (args: any) => {
+      const input = args.input ?? {};
+      const command = String(context.commandName).replace(/Command$/, '');
+      if (command === 'TransactWriteItems') {
+        for (const item of input.TransactItems ?? []) {
+          const [kind, body] = Object.entries(item)[0] as [string, any];
+          const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind];
+          calls.push({ action: `dynamodb:${action}`, table: body.TableName, input: body });
+        }
+      } else {
+        calls.push({ action: `dynamodb:${command}`, table: input.TableName, ...(input.IndexName ? { index: input.IndexName } : {}), input });
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'recordActions' });
+    return client;
+  }
+
+  beforeAll(async () => {
+    shared = await createTestApi({
+      resources: [
+        { name: 'projects', pathParameter: 'projectId', indexes: [{ indexName: 'byStatus', partitionKey: 'status' }] },
+        { name: 'tasks', parent: 'projects', pathParameter: 'taskId', idGenerator: 'ulid', indexes: [{ indexName: 'byDue', sortKey: 'due' }] },
+        { name: 'comments', parent: 'tasks', idType: 'N', indexes: [{ indexName: 'byScore', partitionKey: 'kind', sortKey: 'score', sortKeyType: 'N' }] },
+      ],
+      dynamodb: recorder(),
+    });
+    owned = await createTestApi({
+      resources: [
+        { name: 'projects', pathParameter: 'projectId', ownerScoping: { attribute: 'owner' } },
+        { name: 'tasks', parent: 'projects', ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'byDue', sortKey: 'due' }] },
+      ],
+      dynamodb: recorder(),
+    });
+  });
+  afterAll(async () => {
+    await shared?.destroy();
+    await owned?.destroy();
+  });
+
+  /** The requests that exercise one operation of one resource (path prefixes of its ancestors included). */
+  function requests(r: string, op: OperationName, sub?: string): [string, string, any?][] {
+    const base = { projects: '/projects', tasks: '/projects/p/tasks', comments: '/projects/p/tasks/t/comments' }[r]!;
+    const id = r === 'comments' ? '5' : r === 'tasks' ? 't' : 'p';
+    const body = r === 'comments' ? { id: 5, kind: 'k', score: 3 } : { id, status: 'open', due: '2026-01-02' };
+    const s = sub ? { sub } : {};
+    const query = { projects: 'status=open', tasks: 'due=gte.2026-01-01&order=desc', comments: 'kind=k&score=between.1,9' }[r]!;
+    return {
+      create: [['POST', base, { json: body, ...s }], ['POST', base, { json: body, ...s }], // 201, then 409
+        ['POST', base, { json: { ...body, id: r === 'comments' ? 6 : `${id}2` }, headers: { 'idempotency-key': 'k' }, ...s }],
+        ['POST', base.replace('/projects/p', '/projects/ghost'), { json: body, ...s }]], // 404 (no parent), or 201 for projects
+      read: [['GET', `${base}/${id}`, s], ['GET', `${base}/${r === 'comments' ? 404 : 'missing'}`, s]],
+      list: [['GET', base, { query: 'limit=1', ...s }],
+        ...(r === 'comments' ? [['GET', base, { query: 'kind=k&score=gte.1&score=lte.9', ...s }]] : [['GET', base, { query, ...s }]])] as [string, string, any?][],
+      update: [['PUT', `${base}/${id}`, { json: body, ...s }], ['PATCH', `${base}/${id}`, { json: { note: 'x' }, contentType: patch, ...s }],
+        ['PUT', `${base.replace('/projects/p', '/projects/ghost')}/${id}`, { json: body, ...s }]],
+      // A parent with children answers 409; one without (`lonely`, `7`) is deleted.
+      delete: [['DELETE', `${base}/${id}`, s], ['DELETE', `${base}/${r === 'comments' ? 7 : 'lonely'}`, s],
+        ['DELETE', `${base}/${r === 'comments' ? 404 : 'missing'}`, s]],
+    }[op] as [string, string, any?][];
+  }
+
+  /** What the construct grants for one (resource, operation), in terms of the API's tables. */
+  function grants(api: TestApi, r: string, op: OperationName): string[] {
+    const config = api.config.resources.find((x) => x.name === r)!;
+    const t = api.tables[r];
+    const children = api.config.resources.filter((x) => x.parent === r);
+    const scoped = config.parent !== undefined || config.ownerScoping !== undefined;
+    return [
+      ...tableActionsOf(op, { scoped, hasChildren: children.length > 0 }).map((a) => `${a} ${t.tableName}`),
+      ...config.indexes.flatMap((ix) => (INDEX_ACTIONS[op] ?? []).map((a) => `${a} ${t.tableName}/index/${ix.indexName}`)),
+      ...(op === 'create' ? IDEMPOTENCY_ACTIONS.map((a) => `${a} ${t.idempotencyTableName}`) : []),
+      ...(config.parent !== undefined && (op === 'create' || op === 'update')
+        ? [`${RELATED_TABLE_ACTIONS.parentCheck} ${api.tables[config.parent].tableName}`] : []),
+      ...(op === 'delete' ? children.map((c) => `${RELATED_TABLE_ACTIONS.childrenQuery} ${api.tables[c.name].tableName}`) : []),
+    ];
+  }
+
+  /** A nested table's requests all name one parent's partition, in the key or the key condition; never a filter. */
+  function expectParentPartition(api: TestApi, c: Rec, sub: string | undefined) {
+    const where = `${c.action} ${JSON.stringify(c.input).slice(0, 240)}`;
+    expect({ where, filter: c.input.FilterExpression }).toEqual({ where, filter: undefined });
+    const resource = Object.entries(api.tables).find(([, t]) => t.tableName === c.table)?.[0];
+    const config = api.config.resources.find((x) => x.name === resource);
+    if (!config?.parent) return;
+    const ancestors = { tasks: [['p'], ['ghost'], ['lonely']], comments: [['p', 't'], ['ghost', 't'], ['p', 'lonely']] }[config.name as 'tasks' | 'comments'];
+    const allowed = ancestors.map((a) => scopeValue(sub, a));
+    const part = c.input.Key?.[PARENT_KEY_ATTRIBUTE]?.S ?? c.input.Item?.[PARENT_KEY_ATTRIBUTE]?.S
+      ?? (c.action === 'dynamodb:Query' ? Object.values(c.input.ExpressionAttributeValues ?? {}).map((v: any) => v.S)
+        .find((v) => typeof v === 'string' && allowed.some((a) => v.startsWith(`${a.length}:${a}`) || v === a)) : undefined);
+    if (c.action === 'dynamodb:Query' && c.index) {
+      expect({ where, ok: part !== undefined }).toEqual({ where, ok: true });
+    } else {
+      expect({ where, partition: allowed.includes(part) }).toEqual({ where, partition: true });
+    }
+  }
+
+  /** A project with a task with a comment, and childless items to delete. */
+  async function seedData(api: TestApi, s: { sub?: string }) {
+    for (const path of ['/projects/p', '/projects/lonely', '/projects/p/tasks/t', '/projects/p/tasks/lonely']) {
+      expect((await api.call('PUT', path, { json: {}, ...s })).status).toBeLessThan(300);
+    }
+    if (api === shared) {
+      for (const path of ['/projects/p/tasks/t/comments/9', '/projects/p/tasks/t/comments/7']) {
+        expect((await api.call('PUT', path, { json: {}, ...s })).status).toBeLessThan(300);
+      }
+    }
+  }
+
+  const modes = (names: string[]): [string, [string, OperationName][][]][] => [
+    ['PER_OPERATION', names.flatMap((r) => ALL.map((op) => [[r, op]] as [string, OperationName][]))],
+    ['PER_RESOURCE', names.map((r) => ALL.map((op) => [r, op] as [string, OperationName]))],
+    ['SINGLE', [names.flatMap((r) => ALL.map((op) => [r, op] as [string, OperationName]))]],
+  ];
+
+  test.each([
+    ...modes(['projects', 'tasks', 'comments']).map(([m, g]) => [`shared ${m}`, g] as const),
+    ...modes(['projects', 'tasks']).map(([m, g]) => [`owner-scoped ${m}`, g] as const),
+  ])('%s', async (name, groups) => {
+    const api = name.startsWith('shared') ? shared : owned;
+    const sub = name.startsWith('shared') ? undefined : 'ann';
+    // The data every group works on: a project with a task with a comment.
+    const s = sub ? { sub } : {};
+    await seedData(api, s);
+    for (const group of groups) {
+      const handler = api.handlerWith({ CRUD_ROUTES: group.map(([r, op]) => `${r}:${op}`).join(',') });
+      calls.length = 0;
+      const statuses: number[] = [];
+      for (const [r, op] of group) {
+        for (const [method, path, opts] of requests(r, op, sub)) {
+          const res = await handler(apiEvent(method, path, { ...opts, routeKeys: routeKeysOf(api) }));
+          expect([method, path, res.statusCode < 500]).toEqual([method, path, true]);
+          statuses.push(res.statusCode);
+        }
+      }
+      const used = [...new Set(calls.map((c) => `${c.action} ${c.table}${c.index ? `/index/${c.index}` : ''}`))].sort();
+      const allowed = [...new Set(group.flatMap(([r, op]) => grants(api, r, op)))].sort();
+      const label = group.map(([r, op]) => `${r}:${op}`);
+      expect({ label, used }).toEqual({ label, used: allowed });
+      for (const c of calls) expectParentPartition(api, c, sub);
+      // Put the data back for the next group (a delete group removed it).
+      await seedData(api, s);
+    }
+  });
+});
+
+/** The route keys of a test API, as the construct creates them. */
+function routeKeysOf(api: TestApi): string[] {
+  return api.config.resources.flatMap((r) => ROUTES.filter((x) => r.operations.includes(x.operation))
+    .map((x) => `${x.method} ${routePath(api.config.resources, r.name, x.target)}`));
+}

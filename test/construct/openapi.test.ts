@@ -14,7 +14,9 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
+import { ALL_OPERATIONS, DEFAULTS, ResourceConfig } from '../../src/shared/config';
 import { LOCAL_MANIFEST_METADATA_TYPE } from '../../src/shared/local-manifest';
+import { openApiDocument } from '../../src/shared/openapi';
 import { PROBLEM_TYPE_BASE, PROBLEMS } from '../../src/shared/problems';
 
 const ISSUER = 'https://issuer.example.com/';
@@ -106,10 +108,12 @@ describe('OpenAPI document', () => {
     expect(api.doc.components.parameters.ItemId).toMatchObject({ in: 'path', name: 'id', required: true, schema: { type: 'string', minLength: 1 } });
   });
 
-  test('list parameters: limit within the page sizes, cursor, the index attributes, order only where an index sorts', () => {
+  test('list parameters: limit within the page sizes, cursor, the index partitions, the sort-key ranges, order only where a listing has a key order, fields', () => {
     const names = (p: string) => api.doc.paths[p].get.parameters.map((x: any) => x.name);
-    expect(names('/catalogue')).toEqual(['limit', 'cursor', 'category', 'order']);
-    expect(names('/orders')).toEqual(['limit', 'cursor', 'status']);
+    expect(names('/catalogue')).toEqual(['limit', 'cursor', 'category', 'price', 'order', 'fields']);
+    // Owner-scoped: the caller's partition is listed in id order, so the id takes ranges and order.
+    expect(names('/orders')).toEqual(['limit', 'cursor', 'status', 'id', 'order', 'fields']);
+    expect(names('/legacy')).toEqual(['limit', 'cursor', 'fields']);
     expect(api.doc.paths['/catalogue'].get.parameters[0].schema).toEqual({ type: 'integer', minimum: 1, maximum: 100, default: 25 });
   });
 
@@ -150,7 +154,8 @@ describe('OpenAPI document', () => {
         }
       }
     }
-    const expected = Object.values(PROBLEMS).filter((p) => !['route-not-found', 'method-not-allowed'].includes(p.slug));
+    // The shop has no nested resources: parent-not-found and has-children are checked in 'keys and relations' below.
+    const expected = Object.values(PROBLEMS).filter((p) => !['route-not-found', 'method-not-allowed', 'parent-not-found', 'has-children'].includes(p.slug));
     for (const p of expected) expect([p.slug, seen.get(PROBLEM_TYPE_BASE + p.slug)]).toEqual([p.slug, p.status]);
     // 401 `unauthorized` only where items are owner-scoped; the authorizer's own 401 is API Gateway's JSON.
     expect(api.doc.paths['/orders/{id}'].get.responses['401'].content['application/problem+json']).toBeDefined();
@@ -261,5 +266,113 @@ describe('openApiRoute: GET /openapi.json', () => {
   test('no resource may be at /openapi.json', () => {
     expect(() => new ServerlessCrudApi(new Stack(), 'Api', { openApiRoute: true, resourceName: 'openapi.json' }))
       .toThrow(/'openApiRoute' serves \/openapi.json, which is the path of resource 'openapi.json'/);
+  });
+});
+
+describe('keys and relations in the document (the generator alone)', () => {
+  const base = (r: Partial<ResourceConfig> & { name: string }): ResourceConfig => ({
+    idAttribute: 'id',
+    operations: [...ALL_OPERATIONS],
+    indexes: [],
+    defaultPageSize: DEFAULTS.defaultPageSize,
+    maxPageSize: DEFAULTS.maxPageSize,
+    idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
+    ...r,
+  });
+  const resources = [
+    base({ name: 'projects', pathParameter: 'projectId', idGenerator: 'ulid' }),
+    base({
+      name: 'tasks',
+      parent: 'projects',
+      pathParameter: 'taskId',
+      idGenerator: 'uuid-v7',
+      indexes: [
+        { indexName: 'byDue', sortKey: 'due' },
+        { indexName: 'byStatusPriority', partitionKey: 'status', sortKey: 'priority', sortKeyType: 'N' },
+      ],
+    }),
+    base({ name: 'notes', parent: 'tasks', idType: 'N', idGenerator: 'none', operations: ['create', 'read', 'list'] }),
+    base({ name: 'plain', indexes: [{ indexName: 'byKind', partitionKey: 'kind' }] }),
+  ];
+  const doc: any = openApiDocument({
+    title: 'Relations',
+    resources: resources.map((config) => ({ config, authorization: { kind: 'none' } })),
+    servers: [{ url: 'https://example.com' }],
+  });
+  const param = (at: string, method: string, name: string) => doc.paths[at][method].parameters.find((p: any) => p.name === name);
+
+  test('validates with zero errors and zero warnings', async () => {
+    const result = await validate(structuredClone(doc));
+    if (!result.valid) throw new Error(compileErrors(result));
+    expect(result.warnings).toEqual([]);
+  });
+
+  test('nested paths carry every ancestor\'s path parameter, named and typed by its resource', () => {
+    expect(Object.keys(doc.paths)).toEqual([
+      '/projects', '/projects/{projectId}',
+      '/projects/{projectId}/tasks', '/projects/{projectId}/tasks/{taskId}',
+      '/projects/{projectId}/tasks/{taskId}/notes', '/projects/{projectId}/tasks/{taskId}/notes/{id}',
+      '/plain', '/plain/{id}',
+    ]);
+    const names = (at: string) => doc.paths[at].parameters.map((p: any) => [p.name, p.schema.type]);
+    expect(names('/projects/{projectId}')).toEqual([['projectId', 'string']]);
+    expect(names('/projects/{projectId}/tasks')).toEqual([['projectId', 'string']]);
+    expect(names('/projects/{projectId}/tasks/{taskId}/notes')).toEqual([['projectId', 'string'], ['taskId', 'string']]);
+    expect(names('/projects/{projectId}/tasks/{taskId}/notes/{id}')).toEqual([['projectId', 'string'], ['taskId', 'string'], ['id', 'integer']]);
+    expect(doc.paths['/plain/{id}'].parameters).toEqual([{ $ref: '#/components/parameters/ItemId' }]);
+  });
+
+  test('items show their ancestors\' ids (read-only, typed) and their id type and generator', () => {
+    expect(doc.components.schemas.NotesItem.properties).toMatchObject({
+      id: { type: 'integer' }, projectId: { type: 'string', readOnly: true }, taskId: { type: 'string', readOnly: true },
+    });
+    expect(doc.components.schemas.NotesItem.required).toEqual(expect.arrayContaining(['id', 'projectId', 'taskId']));
+    expect(doc.components.schemas.TasksItem.properties.id.description).toMatch(/UUID v7 \(time-ordered\)/);
+    expect(doc.components.schemas.ProjectsItem.properties.id.description).toMatch(/ULID/);
+    expect(doc.components.schemas.NotesFields.required).toEqual(['id', 'projectId', 'taskId']);
+  });
+
+  test('list parameters: partitions, ranges per sort key with the op pattern and the grammar, order, fields', () => {
+    const list = (at: string) => doc.paths[at].get.parameters.map((p: any) => p.name);
+    expect(list('/projects/{projectId}/tasks')).toEqual(['limit', 'cursor', 'status', 'id', 'due', 'priority', 'order', 'fields']);
+    expect(list('/projects/{projectId}/tasks/{taskId}/notes')).toEqual(['limit', 'cursor', 'id', 'order', 'fields']);
+    expect(list('/plain')).toEqual(['limit', 'cursor', 'kind', 'fields']);
+    const due = param('/projects/{projectId}/tasks', 'get', 'due');
+    expect(due).toMatchObject({ in: 'query', style: 'form', explode: true, schema: { type: 'array', minItems: 1, maxItems: 2 } });
+    expect(due.description).toMatch(/`<op>.<value>` with op `eq`, `gt`, `gte`, `lt`, `lte`, `begins`/);
+    expect(due.description).toMatch(/op {11}= "eq" \/ "gt" \/ "gte" \/ "lt" \/ "lte" \/ "begins"/);
+    const pattern = new RegExp(due.schema.items.pattern);
+    expect(['gte.2025-01-01', 'begins.2025'].every((v) => pattern.test(v))).toBe(true);
+    expect(pattern.test('after.2025')).toBe(false);
+    const priority = param('/projects/{projectId}/tasks', 'get', 'priority');
+    expect(priority.description).toMatch(/Needs the partition parameter `status`/);
+    const numeric = new RegExp(priority.schema.items.pattern);
+    expect([numeric.test('gte.-1.5'), numeric.test('begins.1'), numeric.test('gte.01')]).toEqual([true, false, false]);
+    expect(param('/projects/{projectId}/tasks/{taskId}/notes', 'get', 'id').schema.items.pattern).toBe(priority.schema.items.pattern);
+    expect(param('/plain', 'get', 'fields')).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', maxItems: 100 } });
+    // On a read too, where a partial item comes with a weak ETag.
+    expect(param('/plain/{id}', 'get', 'fields')).toMatchObject({ in: 'query', style: 'form', explode: false });
+    const readTag = new RegExp(doc.components.headers.ReadETag.schema.pattern);
+    expect(['"3.kQ2x9VbTtWc"', 'W/"3.kQ2x9VbTtWc"', '"0"'].every((t) => readTag.test(t))).toBe(true);
+    expect(doc.paths['/plain/{id}'].get.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ReadETag' });
+    expect(doc.paths['/plain/{id}'].put.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ETag' });
+    expect(doc.components.schemas.PlainPage.properties.items.items).toEqual({
+      anyOf: [{ $ref: '#/components/schemas/PlainItem' }, { $ref: '#/components/schemas/PlainFields' }],
+    });
+  });
+
+  test('problems: parent-not-found on the creates of a nested resource, has-children on the deletes of a parent', () => {
+    const types = (at: string, method: string, status: string) => doc.paths[at][method].responses[status]?.content['application/problem+json'].schema.allOf[1].properties.type.enum ?? [];
+    const parentNotFound = PROBLEM_TYPE_BASE + PROBLEMS.PARENT_NOT_FOUND.slug;
+    const hasChildren = PROBLEM_TYPE_BASE + PROBLEMS.HAS_CHILDREN.slug;
+    expect(types('/projects/{projectId}/tasks', 'post', '404')).toContain(parentNotFound);
+    expect(types('/projects/{projectId}/tasks/{taskId}', 'put', '404')).toContain(parentNotFound);
+    expect(types('/projects/{projectId}/tasks/{taskId}', 'patch', '404')).not.toContain(parentNotFound);
+    expect(types('/projects', 'post', '404')).not.toContain(parentNotFound);
+    expect(types('/projects/{projectId}', 'delete', '409')).toContain(hasChildren);
+    expect(types('/projects/{projectId}/tasks/{taskId}', 'delete', '409')).toContain(hasChildren);
+    expect(doc.paths['/projects/{projectId}/tasks/{taskId}/notes/{id}'].delete).toBeUndefined();
+    expect(types('/plain/{id}', 'delete', '409')).not.toContain(hasChildren);
+    expect(types('/projects/{projectId}/tasks', 'get', '400')).toContain(PROBLEM_TYPE_BASE + PROBLEMS.INVALID_ID.slug);
   });
 });

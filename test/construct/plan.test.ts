@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ApiAuthorization, HandlerMode, Operation } from '../../src';
+import { ApiAuthorization, HandlerMode, IdGenerator, IdType, KeyAttributeType, Operation } from '../../src';
 import { resolvePlan } from '../../src/resolve-props';
 
 const plan = (props = {}) => resolvePlan(new Construct(new Stack(new App(), 'S'), 'Api'), props);
@@ -52,7 +52,11 @@ describe('resolvePlan: props become one complete plan, every default applied onc
       operations: ['create', 'read', 'list', 'update', 'delete'],
       indexes: [],
       ownerAttribute: undefined,
-      keySchema: { partitionKey: 'id', indexes: [] },
+      idType: 'S',
+      idGenerator: 'uuid-v4',
+      pathParameter: 'id',
+      children: [],
+      keySchema: { partitionKey: { name: 'id', type: 'S' }, indexes: [] },
       defaultPageSize: 25,
       maxPageSize: 100,
       idempotencyTtlSeconds: 86400,
@@ -70,10 +74,12 @@ describe('resolvePlan: props become one complete plan, every default applied onc
       indexes: [{ partitionKey: 'status', sortKey: 'createdAt' }],
     });
     expect(r.operations).toEqual(['read', 'list']);
-    expect(r.indexes).toEqual([{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' }]);
+    expect(r.indexes).toEqual([{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'createdAt', sortKeyType: 'S' }]);
     expect(r.ownerAttribute).toBe('owner');
     expect(r.keySchema).toEqual({
-      partitionKey: 'owner', sortKey: 'id', indexes: [{ indexName: 'byStatus', partitionKey: '_ownerKey#byStatus', sortKey: 'createdAt' }],
+      partitionKey: { name: 'owner', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+      indexes: [{ indexName: 'byStatus', partitionKey: { name: '_ownerKey#byStatus', type: 'S' }, sortKey: { name: 'createdAt', type: 'S' } }],
     });
   });
 
@@ -107,5 +113,31 @@ describe('resolvePlan: props become one complete plan, every default applied onc
     ]);
     expect(p.resources[1].lambda.logRetention).toBe(logs.RetentionDays.ONE_MONTH);
     expect(plan().declaredResources).toBe(false);
+  });
+  test('nesting and key types: parents know their children, nested keys are (_parent, id), ids and sort keys typed, generators defaulted by type', () => {
+    const { resources: [projects, tasks, comments] } = plan({
+      resources: [
+        { name: 'projects', pathParameter: 'projectId' },
+        { name: 'tasks', parent: 'projects', pathParameter: 'taskId', idGenerator: IdGenerator.ULID, indexes: [{ sortKey: 'due' }, { partitionKey: 'status', sortKey: 'rank', sortKeyType: KeyAttributeType.NUMBER }] },
+        { name: 'comments', parent: 'tasks', idType: IdType.NUMBER },
+      ],
+    });
+    expect(projects).toMatchObject({ pathParameter: 'projectId', children: ['tasks'], idType: 'S', idGenerator: 'uuid-v4' });
+    expect(projects.parent).toBeUndefined();
+    expect(tasks).toMatchObject({ parent: 'projects', children: ['comments'], pathParameter: 'taskId', idGenerator: 'ulid' });
+    expect(tasks.indexes).toEqual([
+      { indexName: 'byDue', sortKey: 'due', sortKeyType: 'S' },
+      { indexName: 'byStatus', partitionKey: 'status', sortKey: 'rank', sortKeyType: 'N' },
+    ]);
+    expect(tasks.keySchema).toEqual({
+      partitionKey: { name: '_parent', type: 'S' },
+      sortKey: { name: 'id', type: 'S' },
+      indexes: [
+        { indexName: 'byDue', partitionKey: { name: '_parent', type: 'S' }, sortKey: { name: 'due', type: 'S' } },
+        { indexName: 'byStatus', partitionKey: { name: '_scopeKey#byStatus', type: 'S' }, sortKey: { name: 'rank', type: 'N' } },
+      ],
+    });
+    expect(comments).toMatchObject({ parent: 'tasks', children: [], idType: 'N', idGenerator: 'none' });
+    expect(comments.keySchema.sortKey).toEqual({ name: 'id', type: 'N' });
   });
 });

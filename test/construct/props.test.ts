@@ -31,7 +31,7 @@ describe('props', () => {
     s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { KeySchema: [{ AttributeName: 'todoId', KeyType: 'HASH' }] });
     s.app.synth();
     expect(stagedConfig(s)).toEqual({
-      version: 3,
+      version: 4,
       resources: [{
         name: 'todos',
         idAttribute: 'todoId',
@@ -198,7 +198,7 @@ describe('props', () => {
     const p = fnProps(s)[0];
     expect(p.Handler).toBe('index.main');
     expect(p.Code.ZipFile).toContain('exports.main');
-    expect(JSON.parse(p.Environment.Variables.CRUD_CONFIG)).toMatchObject({ version: 3, resources: [{ name: 'items', operations: ['read'] }] });
+    expect(JSON.parse(p.Environment.Variables.CRUD_CONFIG)).toMatchObject({ version: 4, resources: [{ name: 'items', operations: ['read'] }] });
     s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
   });
 

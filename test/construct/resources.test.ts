@@ -104,7 +104,7 @@ describe('three resources in one API', () => {
     s.app.synth();
     const assetPath = (s.api.handlerFunctions[0].node.findChild('Code') as any).assetPath as string;
     const config = JSON.parse(fs.readFileSync(path.join(s.app.outdir, assetPath, 'crud-config.json'), 'utf8'));
-    expect(config.version).toBe(3);
+    expect(config.version).toBe(4);
     expect(config.resources.map((r: any) => [r.name, r.operations, r.ownerScoping ?? null, r.schema.required])).toEqual([
       ['products', ['read', 'list'], null, ['title', 'price']],
       ['orders', ['create', 'read', 'list', 'update', 'delete'], { attribute: 'owner' }, ['total']],

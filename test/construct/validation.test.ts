@@ -33,7 +33,7 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['index on a managed attribute', { indexes: [{ partitionKey: 'createdAt' }] }, /'indexes\[0\].partitionKey' must not be 'createdAt' \(server-managed\)/],
   ['index on the owner attribute', { ownerScoping: true, authorization: jwt(), indexes: [{ partitionKey: 'owner' }] }, /'indexes\[0\].partitionKey' must not be 'owner'/],
   ['index on a query parameter name', { indexes: [{ partitionKey: 'limit' }] }, /'indexes\[0\].partitionKey' must not be 'limit': it is a query parameter/],
-  ['duplicate index attributes', { indexes: [{ partitionKey: 'status' }, { partitionKey: 'status', sortKey: 'createdAt' }] }, /'indexes\[0\]' and 'indexes\[1\]' both use partitionKey 'status'/],
+  ['duplicate index attributes', { indexes: [{ partitionKey: 'status', indexName: 'one' }, { partitionKey: 'status', indexName: 'two' }] }, /'indexes\[0\]' and 'indexes\[1\]' both use partitionKey 'status' and have no sortKey/],
   ['duplicate index names', { indexes: [{ partitionKey: 'a', indexName: 'ix' + 'x' }, { partitionKey: 'b', indexName: 'ixx' }] }, /'indexes\[0\]' and 'indexes\[1\]' are both named 'ixx'/],
   ['index name invalid', { indexes: [{ partitionKey: 'a', indexName: 'no spaces' }] }, /'indexes\[0\].indexName' 'no spaces' is not a valid GSI name/],
   ['index on a hidden attribute', { indexes: [{ partitionKey: '_ownerKey#x' }] }, /'indexes\[0\].partitionKey' must not be '_ownerKey#x' \(server-managed\)/],

@@ -10,13 +10,16 @@ import { ConfigError, loadConfig, parseConfig, parseEnvironment } from '../../sr
 import { CONFIG_FILE_NAME, HandlerConfig } from '../../src/shared/config';
 
 /** A config of one resource (`items` unless named). */
-const one = (resource: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({ version: 3, resources: [{ name: 'items', ...resource }], ...top });
+const one = (resource: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({ version: 4, resources: [{ name: 'items', ...resource }], ...top });
 const minimal = one();
 const full: HandlerConfig = {
-  version: 3,
+  version: 4,
   resources: [{
     name: 'todos',
     idAttribute: 'todoId',
+    idType: 'S',
+    idGenerator: 'uuid-v7',
+    pathParameter: 'todoId',
     operations: ['read', 'list'],
     indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'due' }],
     defaultPageSize: 10,
@@ -46,10 +49,13 @@ describe('loadConfig', () => {
     fs.writeFileSync(other, JSON.stringify(one({ name: 'other' })));
     expect(loadConfig(dir, { CRUD_CONFIG_FILE: other, CRUD_CONFIG: JSON.stringify(minimal) }).resources[0].name).toBe('other');
     expect(loadConfig(dir, { CRUD_CONFIG: JSON.stringify(minimal) })).toEqual({
-      version: 3,
+      version: 4,
       resources: [{
         name: 'items',
         idAttribute: 'id',
+        idType: 'S',
+        idGenerator: 'uuid-v4',
+        pathParameter: 'id',
         operations: ['create', 'read', 'list', 'update', 'delete'],
         indexes: [],
         defaultPageSize: 25,
@@ -71,10 +77,10 @@ describe('loadConfig', () => {
 describe('parseConfig refuses what the handler cannot serve', () => {
   test.each([
     [[], /expected a JSON object/],
-    [{ version: 2, resourceName: 'items' }, /understands version 3 only/],
-    [{ version: 3, resources: [] }, /'resources' must be a non-empty array/],
-    [{ version: 3, resources: [{ name: 'a' }, { name: 'a' }] }, /two resources are named 'a'/],
-    [{ version: 3, resources: [{ name: 'a' }], resourceName: 'a' }, /unknown field 'resourceName'/],
+    [{ version: 2, resourceName: 'items' }, /understands version 4 only/],
+    [{ version: 4, resources: [] }, /'resources' must be a non-empty array/],
+    [{ version: 4, resources: [{ name: 'a' }, { name: 'a' }] }, /two resources are named 'a'/],
+    [{ version: 4, resources: [{ name: 'a' }], resourceName: 'a' }, /unknown field 'resourceName'/],
     [one({ resourcename: 'x' }), /resources\[0\]: unknown field 'resourcename'/],
     [one({ name: 'a/b' }), /resources\[0\]: 'name' must be one URL path segment/],
     [one({ idAttribute: '' }), /'idAttribute' must be an attribute name/],
@@ -83,7 +89,8 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     [one({ indexes: [{ indexName: 'ix', partitionKey: 'a' }] }), /'indexes\[0\].indexName' must be a DynamoDB index name/],
     [one({ indexes: [{ indexName: 'byId', partitionKey: 'id' }] }), /must not be the id attribute/],
     [one({ indexes: [{ indexName: 'byLimit', partitionKey: 'limit' }] }), /reserved query parameter/],
-    [one({ indexes: [{ indexName: 'one', partitionKey: 'a' }, { indexName: 'two', partitionKey: 'a' }] }), /would be ambiguous/],
+    [one({ indexes: [{ indexName: 'one', partitionKey: 'a' }, { indexName: 'two', partitionKey: 'a' }] }), /a query could not tell them apart/],
+    [one({ indexes: [{ indexName: 'one', partitionKey: 'a', sortKey: 'b' }, { indexName: 'two', partitionKey: 'a', sortKey: 'b' }] }), /a query could not tell them apart/],
     [one({ indexes: [{ indexName: 'byVersion', partitionKey: 'k', sortKey: 'version' }] }), /cannot use 'version'/],
     [one({ ownerScoping: { attribute: 'id' } }), /must differ from the id attribute/],
     [one({ ownerScoping: { attribute: 'owner', indexName: 'byOwner' } }), /unknown field 'ownerScoping.indexName'/],
@@ -92,13 +99,38 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     [one({}, { basePath: '/v1' }), /'basePath' must be an API mapping key/],
     [one({ schema: 'string' }), /'schema' must be a JSON Schema/],
     [one({ maxPageSize: 5000 }), /'maxPageSize' must be an integer from 1 to 1000/],
+    // Keys and relations
+    [one({ idType: 'B' }), /'idType' must be 'S' or 'N'/],
+    [one({ idGenerator: 'snowflake' }), /'idGenerator' must be one of uuid-v4, uuid-v7, ulid, none/],
+    [one({ idType: 'N', idGenerator: 'uuid-v7' }), /'idGenerator' must be 'none' for numeric ids/],
+    [one({ pathParameter: 'item-id' }), /'pathParameter' must be letters, digits and underscores/],
+    [one({ idAttribute: '_parent' }), /server-managed/],
+    [one({ indexes: [{ indexName: 'byScope', partitionKey: '_scopeKey#x' }] }), /hidden server-managed attribute/],
+    [one({ indexes: [{ indexName: 'byDue', sortKey: 'due' }] }), /only an owner-scoped or nested resource can partition an index by its scope/],
+    [one({ ownerScoping: { attribute: 'owner' }, indexes: [{ indexName: 'nothing' }] }), /needs a partitionKey, a sortKey, or both/],
+    [one({ indexes: [{ indexName: 'byDue', partitionKey: 'a', sortKeyType: 'N' }] }), /'indexes\[0\].sortKeyType' needs a sortKey/],
+    [one({ indexes: [{ indexName: 'byDue', partitionKey: 'a', sortKey: 'due', sortKeyType: 'X' }] }), /sortKeyType' must be 'S' or 'N'/],
+    [one({ indexes: [{ indexName: 'byFields', partitionKey: 'fields' }] }), /reserved query parameter/],
+    [{ version: 4, resources: [{ name: 'tasks', parent: 'projekts' }] }, /'parent' names 'projekts', which is not a resource of this config \(tasks\)/],
+    [{ version: 4, resources: [{ name: 'a', parent: 'b', pathParameter: 'aId' }, { name: 'b', parent: 'a', pathParameter: 'bId' }] }, /its own ancestor/],
+    [{ version: 4, resources: [{ name: 'a', parent: 'a' }] }, /'parent' must name another resource/],
+    [{ version: 4, resources: [{ name: 'p' }, { name: 'c', parent: 'p' }] }, /the path parameter 'id' is used twice/],
+    [{ version: 4, resources: [{ name: 'p', pathParameter: 'pid' }, { name: 'c', parent: 'p', idAttribute: 'pid' }] }, /'pid' is stored on 'c' items, so it cannot also be its id/],
+    [{ version: 4, resources: [{ name: 'p', pathParameter: 'pid', ownerScoping: { attribute: 'owner' } }, { name: 'c', parent: 'p' }] }, /must have the same owner scoping/],
+    [{
+      version: 4,
+      resources: [
+        { name: 'a', pathParameter: 'aId' }, { name: 'b', parent: 'a', pathParameter: 'bId' }, { name: 'c', parent: 'b', pathParameter: 'cId' },
+        { name: 'd', parent: 'c', pathParameter: 'dId' }, { name: 'e', parent: 'd' },
+      ],
+    }, /nested 5 levels deep; at most 4/],
     [one({ defaultPageSize: 200 }), /'defaultPageSize' must be an integer from 1 to 100/],
     [one({ idempotencyTtlSeconds: 0 }), /'idempotencyTtlSeconds'/],
   ])('%j', (raw, message) => {
     expect(() => parseConfig(raw, 'test')).toThrow(message);
   });
 
-  const two: HandlerConfig = { version: 3, resources: [...full.resources, { ...full.resources[0], name: 'tags', operations: ['create', 'read'] }] };
+  const two: HandlerConfig = { version: 4, resources: [...full.resources, { ...full.resources[0], name: 'tags', operations: ['create', 'read'] }] };
   const key = { CRUD_CURSOR_SECRET: 'k'.repeat(32) };
 
   test('the environment needs the tables of the resources the function serves, and only those', () => {
@@ -109,6 +141,17 @@ describe('parseConfig refuses what the handler cannot serve', () => {
     const some = parseEnvironment(two, { CRUD_TABLE_NAME_1: 't1', CRUD_IDEMPOTENCY_TABLE_NAME_1: 'i1', CRUD_ROUTES: ' tags:create ' });
     expect([...some.resources.keys()]).toEqual(['tags']);
     expect(some.resources.get('tags')).toMatchObject({ tableName: 't1', idempotencyTableName: 'i1', operations: new Set(['create']) });
+  });
+
+  test("a nested resource's writes need the parent's table, a parent's delete its children's tables", () => {
+    const nested = parseConfig({ version: 4, resources: [{ name: 'projects', pathParameter: 'projectId' }, { name: 'tasks', parent: 'projects' }] }, 'test');
+    expect(() => parseEnvironment(nested, { CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:create' }))
+      .toThrow(/CRUD_TABLE_NAME_0 is not set: the handler needs the table of resource 'projects' \(a parent or child of a resource it serves\)/);
+    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:update' }).relatedTables).toEqual(new Map([['projects', 't0']]));
+    // Reading or listing a child needs no other table; deleting a parent needs its children's.
+    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:read' }).relatedTables.size).toBe(0);
+    expect(() => parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_ROUTES: 'projects:delete' })).toThrow(/CRUD_TABLE_NAME_1 is not set/);
+    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_ROUTES: 'projects:read' }).relatedTables.size).toBe(0);
   });
 
   test('CRUD_ROUTES names served operations of resources of the config', () => {

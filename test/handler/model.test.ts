@@ -1,6 +1,9 @@
 /**
  * Model-based property test: random sequences of create / get / put / patch / delete / list against the handler on
- * DynamoDB Local and against an in-memory model; every response must agree with the model.
+ * DynamoDB Local and against an in-memory model; every response must agree with the model. Listings include range
+ * queries (on the id, the caller's partition's sort key, and on `due`, an index sort key, with and without the index's
+ * partition parameter) in both orders: a listing returns exactly the items of its partition that satisfy the condition,
+ * in key order, each once across its pages.
  *
  * Owner-scoped runs use two owners, and the model keeps each owner's items apart (keyed by owner and id): what one
  * owner observes is computed from that owner's items only, so any response that depended on another owner's data
@@ -66,10 +69,13 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('x', 'y', 'z'), scalar, { maxKeys: 3 }) },
 );
 const statusArb = fc.constantFrom('open', 'done');
-/** A document body: arbitrary attributes, `status` (an index key) always a valid string. */
-const bodyArb = fc.tuple(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'm'), value, { maxKeys: 4 }), fc.option(statusArb)).map(([d, s]) => {
+/** Values of `due`, the sort key of two indexes: few, so that ranges and ties are common. */
+const dueArb = fc.constantFrom('2025-01', '2025-02', '2025-02-15', '2025-03');
+/** A document body: arbitrary attributes, `status` (an index key) and `due` (an index sort key) always valid strings. */
+const bodyArb = fc.tuple(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'm'), value, { maxKeys: 4 }), fc.option(statusArb), fc.option(dueArb)).map(([d, s, due]) => {
   const out: Record<string, unknown> = { ...d };
   if (s !== null) out.status = s;
+  if (due !== null) out.due = due;
   return out;
 });
 /** A merge patch: nulls remove; nested objects merge. */
@@ -268,17 +274,55 @@ class Delete extends Command {
   }
 }
 
+/** The operators of a range query; `between` is `gte` and `lte` together. */
+const RANGE_OPS = ['eq', 'gt', 'gte', 'lt', 'lte', 'begins', 'between'] as const;
+type RangeOp = (typeof RANGE_OPS)[number];
+
+/** A range condition of a listing: on the id (the table's sort key, owner-scoped) or on `due` (an index's sort key). */
+interface Range {
+  readonly on: 'id' | 'due';
+  readonly op: RangeOp;
+  readonly a: string;
+  /** The upper bound of `between` (at least `a`). */
+  readonly b: string;
+}
+
+/** Whether a key value satisfies a range, written independently of the handler (ASCII values: code unit order is byte order). */
+function satisfies(v: unknown, r: Range): boolean {
+  if (typeof v !== 'string') return false;
+  switch (r.op) {
+    case 'eq': return v === r.a;
+    case 'gt': return v > r.a;
+    case 'gte': return v >= r.a;
+    case 'lt': return v < r.a;
+    case 'lte': return v <= r.a;
+    case 'begins': return v.startsWith(r.a);
+    case 'between': return v >= r.a && v <= r.b;
+  }
+}
+
 class List extends Command {
-  constructor(owner: string | undefined, private readonly limit: number, private readonly byStatus: string | null) {
+  constructor(
+    owner: string | undefined,
+    private readonly limit: number,
+    private readonly byStatus: string | null,
+    private readonly range: Range | null = null,
+    private readonly order: 'asc' | 'desc' | null = null,
+  ) {
     super(owner);
   }
   async run(m: Model, r: Real) {
     const seen: any[] = [];
     let cursor: string | null = null;
+    const fixed: string[] = [`limit=${this.limit}`];
+    if (this.byStatus) fixed.push(`status=${this.byStatus}`);
+    if (this.order) fixed.push(`order=${this.order}`);
+    if (this.range) {
+      const { on, op, a, b } = this.range;
+      fixed.push(op === 'between' ? `${on}=gte.${encodeURIComponent(a)}&${on}=lte.${encodeURIComponent(b)}` : `${on}=${op}.${encodeURIComponent(a)}`);
+    }
     for (let pages = 0; pages < 100; pages++) {
-      const query: Record<string, string | number> = { limit: this.limit };
-      if (this.byStatus) query.status = this.byStatus;
-      if (cursor) query.cursor = cursor;
+      const query = [...fixed, ...(cursor ? [`cursor=${encodeURIComponent(cursor)}`] : [])].join('&');
       const res = await r.api.call('GET', '/items', this.opts(r, { query }));
       expectStatus(res, 200);
       expect(res.body.items.length).toBeLessThanOrEqual(this.limit);
@@ -288,16 +332,44 @@ class List extends Command {
     }
     expect(cursor).toBeNull();
     const owner = r.owned ? this.owner : undefined;
+    const range = this.range;
     const want = [...m.items.values()]
       .filter((it) => it.owner === owner || !r.owned)
       .filter((it) => !this.byStatus || it.content.status === this.byStatus)
+      .filter((it) => !range || satisfies(range.on === 'id' ? it.id : it.content.due, range))
       .map((it) => expected(it.id, it));
     const byId = (a: any, b: any) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    expect(seen.sort(byId)).toEqual(want.sort(byId));
+    // The key order of the read: `due` for a range on it (ties in any order), the id in the caller's partition.
+    const sortKey = range?.on === 'due' ? 'due' : r.owned && !this.byStatus ? 'id' : undefined;
+    if (sortKey !== undefined) {
+      const keys = seen.map((it) => it[sortKey]);
+      const sorted = [...keys].sort();
+      expect(keys).toEqual(this.order === 'desc' ? sorted.reverse() : sorted);
+    }
+    expect([...seen].sort(byId)).toEqual(want.sort(byId));
   }
   toString() {
-    return `List(${this.owner},${this.limit},${this.byStatus})`;
+    return `List(${this.owner},${this.limit},${this.byStatus},${JSON.stringify(this.range)},${this.order})`;
   }
+}
+
+/**
+ * Listings with a range: on the id (owner-scoped: the caller's partition of the table) or on `due` (owner-scoped: the
+ * index partitioned by the owner; shared: the index partitioned by `status`, which then must be given).
+ */
+function rangeList(owned: boolean, owner: fc.Arbitrary<string | undefined>): fc.Arbitrary<List> {
+  const idBound = fc.constantFrom('0', 'a', 'b', 'b%c', 'c', 'd', 'd e', 'e', 'f');
+  const dueBound = fc.constantFrom('2025', '2025-01', '2025-02', '2025-02-15', '2025-03', '2026');
+  const rangeOf = (on: 'id' | 'due') => fc.tuple(fc.constantFrom(...RANGE_OPS), on === 'id' ? idBound : dueBound, on === 'id' ? idBound : dueBound)
+    .map(([op, x, y]): Range => ({ on, op, a: x <= y ? x : y, b: x <= y ? y : x }));
+  const order = fc.option(fc.constantFrom('asc' as const, 'desc' as const));
+  const limit = fc.integer({ min: 1, max: 4 });
+  const byDue = fc.tuple(owner, limit, owned ? fc.option(statusArb) : statusArb, rangeOf('due'), order)
+    .map(([o, l, s, rg, ord]) => new List(o, l, s, rg, ord));
+  if (!owned) return byDue;
+  const byId = fc.tuple(owner, limit, rangeOf('id'), order).map(([o, l, rg, ord]) => new List(o, l, null, rg, ord));
+  const ordered = fc.tuple(owner, limit, fc.constantFrom('asc' as const, 'desc' as const)).map(([o, l, ord]) => new List(o, l, null, null, ord));
+  return fc.oneof(byDue, byId, ordered);
 }
 
 function commands(owned: boolean) {
@@ -310,6 +382,7 @@ function commands(owned: boolean) {
     fc.tuple(owner, id, patchArb, precondition).map(([o, i, p, pre]) => new Patch(o, i, p, pre)),
     fc.tuple(owner, id, precondition).map(([o, i, p]) => new Delete(o, i, p)),
     fc.tuple(owner, fc.integer({ min: 1, max: 4 }), fc.option(statusArb, { freq: 2 })).map(([o, l, s]) => new List(o, l, s)),
+    rangeList(owned, owner),
   ];
 }
 
@@ -321,7 +394,13 @@ describe.each([
   beforeAll(async () => {
     api = await createTestApi({
       config: {
-        indexes: [{ indexName: 'byStatus', partitionKey: 'status' }],
+        // Two indexes share `status`: without a range the first (every item with a status), with a range on `due`
+        // the one sorted by it. Owner-scoped, `byDue` is partitioned by the owner.
+        indexes: [
+          { indexName: 'byStatus', partitionKey: 'status' },
+          { indexName: 'byStatusDue', partitionKey: 'status', sortKey: 'due' },
+          ...(owned ? [{ indexName: 'byDue', sortKey: 'due' }] : []),
+        ],
         ...(owned ? { ownerScoping: { attribute: 'owner' } } : {}),
         ...(schema ? { schema } : {}),
       },

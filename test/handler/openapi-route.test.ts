@@ -33,7 +33,7 @@ test('the document is served with this API first among the servers, under the ma
 
 test('the config may carry the document (an object), and nothing else under that name', () => {
   const resources = [{ name: 'items', idAttribute: 'id', operations: ['read'], indexes: [] }];
-  expect(parseConfig({ version: 3, resources, openApi: { openapi: '3.1.0' } }, 'test').openApi).toEqual({ openapi: '3.1.0' });
-  expect(parseConfig({ version: 3, resources }, 'test').openApi).toBeUndefined();
-  expect(() => parseConfig({ version: 3, resources, openApi: 'yes' }, 'test')).toThrow(/'openApi' must be the OpenAPI document, a JSON object/);
+  expect(parseConfig({ version: 4, resources, openApi: { openapi: '3.1.0' } }, 'test').openApi).toEqual({ openapi: '3.1.0' });
+  expect(parseConfig({ version: 4, resources }, 'test').openApi).toBeUndefined();
+  expect(() => parseConfig({ version: 4, resources, openApi: 'yes' }, 'test')).toThrow(/'openApi' must be the OpenAPI document, a JSON object/);
 });

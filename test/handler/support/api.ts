@@ -9,11 +9,13 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiEvent, RequestOptions } from './events';
 import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
+import { parseConfig } from '../../../src/handler/load-config';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import {
   ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, idempotencyTableNameVariable, ResourceConfig, tableNameVariable,
 } from '../../../src/shared/config';
-import { ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
+import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
+import { routePath, ROUTES } from '../../../src/shared/routes';
 
 /** The cursor key of every test API (the runner and AWS use a secret per deployment). */
 export const TEST_CURSOR_SECRET = 'test-cursor-key-0123456789abcdef0123456789abcdef';
@@ -81,7 +83,8 @@ export interface TestApi {
 /** Creates the tables for a config and a handler on them. */
 export async function createTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const { basePath, ...single } = options.config ?? {};
-  const config: HandlerConfig = {
+  // Checked and completed exactly as the handler loads a config (defaults filled, nesting rules applied).
+  const config: HandlerConfig = parseConfig({
     version: CONFIG_VERSION,
     resources: (options.resources ?? [single]).map((r) => ({
       name: 'items',
@@ -94,7 +97,13 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
       ...r,
     })),
     ...(basePath !== undefined ? { basePath } : {}),
-  };
+  }, 'test');
+  const nested = config.resources.some((r) => r.parent !== undefined);
+  // Route keys as the construct creates them, so nested paths reach the handler as API Gateway sends them.
+  const routeKeys = nested
+    ? config.resources.flatMap((r) => ROUTES.filter((x) => r.operations.includes(x.operation))
+      .map((x) => `${x.method} ${routePath(config.resources, r.name, x.target)}`))
+    : undefined;
   const tables: TestApi['tables'] = {};
   const baseEnv: Record<string, string> = { [ENV.CURSOR_SECRET]: TEST_CURSOR_SECRET };
   for (const [index, resource] of config.resources.entries()) {
@@ -148,20 +157,28 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     ...(idempotencyTableName ? { idempotencyTableName } : {}),
     handler,
     logs,
-    call: (method, path, opts) => send(apiEvent(method, path, opts)),
+    call: (method, path, opts) => send(apiEvent(method, path, { ...(routeKeys ? { routeKeys } : {}), ...opts })),
     send,
     scanItems: async () => (await scanRaw(tableName)).map(fromItem)
       .sort((a, b) => String(a[first.idAttribute]).localeCompare(String(b[first.idAttribute]))),
     snapshot: async () => {
       const canon = (items: DynamoItem[]) => items.map((i) => JSON.stringify(sortKeys(i))).sort();
-      return JSON.stringify({
+      const out: Record<string, unknown> = {
         items: canon(await scanRaw(tableName)),
         idempotency: idempotencyTableName ? canon(await scanRaw(idempotencyTableName)) : [],
-      });
+      };
+      // Every other resource's tables too: nothing may change anywhere.
+      for (const [name, t] of Object.entries(tables)) {
+        if (name === first.name) continue;
+        const idempotency = t.idempotencyTableName ? canon(await scanRaw(t.idempotencyTableName)) : [];
+        out[name] = { items: canon(await scanRaw(t.tableName)), idempotency };
+      }
+      return JSON.stringify(out);
     },
     seed: (items) => batchWrite(tableName, items.map((it) => ({ PutRequest: { Item: toItem(asStored(first, it)) } }))),
     clear: async () => {
-      const keyNames = [first.ownerScoping?.attribute, first.idAttribute].filter((k): k is string => k !== undefined);
+      const schema = keySchemaOf(first);
+      const keyNames = [schema.partitionKey.name, schema.sortKey?.name].filter((k): k is string => k !== undefined);
       const itemKeys = (await scanRaw(tableName))
         .map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keyNames.map((k) => [k, it[k]])) } }));
       await batchWrite(tableName, itemKeys);
@@ -185,16 +202,23 @@ function asStored(config: ResourceConfig, item: any): any {
   if (ownerAttribute === undefined || typeof item[ownerAttribute] !== 'string') return item;
   const out = { ...item };
   for (const ix of config.indexes) {
-    if (typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
+    if (ix.partitionKey !== undefined && typeof item[ix.partitionKey] === 'string') out[ownerIndexKeyAttribute(ix.indexName)] = ownerIndexValue(item[ownerAttribute], item[ix.partitionKey]);
   }
   return out;
 }
 
+/** A resource's key schema, as the construct derives it. */
+function keySchemaOf(r: ResourceConfig) {
+  return tableKeySchema({
+    idAttribute: r.idAttribute, idType: r.idType, ownerAttribute: r.ownerScoping?.attribute, nested: r.parent !== undefined, indexes: r.indexes,
+  });
+}
+
 /** Creates one resource's tables with the key layout the construct creates (src/shared/keys.ts). */
 async function createTables(resource: ResourceConfig, tableName: string, idempotencyTableName: string | undefined): Promise<void> {
-  const keys = tableKeySchema(resource.idAttribute, resource.ownerScoping?.attribute, resource.indexes);
+  const keys = keySchemaOf(resource);
   const attributes = new Map<string, AttributeDefinition>();
-  const addAttr = (name: string) => attributes.set(name, { AttributeName: name, AttributeType: 'S' });
+  const addAttr = (k: KeyAttribute) => attributes.set(k.name, { AttributeName: k.name, AttributeType: k.type });
   addAttr(keys.partitionKey);
   if (keys.sortKey) addAttr(keys.sortKey);
   const gsis: GlobalSecondaryIndex[] = [];
@@ -204,8 +228,8 @@ async function createTables(resource: ResourceConfig, tableName: string, idempot
     gsis.push({
       IndexName: ix.indexName,
       KeySchema: [
-        { AttributeName: ix.partitionKey, KeyType: 'HASH' },
-        ...(ix.sortKey ? [{ AttributeName: ix.sortKey, KeyType: 'RANGE' as const }] : []),
+        { AttributeName: ix.partitionKey.name, KeyType: 'HASH' },
+        ...(ix.sortKey ? [{ AttributeName: ix.sortKey.name, KeyType: 'RANGE' as const }] : []),
       ],
       Projection: { ProjectionType: 'ALL' },
     });
@@ -215,8 +239,8 @@ async function createTables(resource: ResourceConfig, tableName: string, idempot
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: [...attributes.values()],
     KeySchema: [
-      { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-      ...(keys.sortKey ? [{ AttributeName: keys.sortKey, KeyType: 'RANGE' as const }] : []),
+      { AttributeName: keys.partitionKey.name, KeyType: 'HASH' },
+      ...(keys.sortKey ? [{ AttributeName: keys.sortKey.name, KeyType: 'RANGE' as const }] : []),
     ],
     ...(gsis.length ? { GlobalSecondaryIndexes: gsis } : {}),
   }));

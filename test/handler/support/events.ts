@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { buildEvent, requestTarget } from '../../../src/local/event';
+import { matchRouteKey } from '../../../src/local/gateway';
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -32,6 +33,11 @@ export interface RequestOptions {
   readonly stage?: string;
   /** Override the routeKey (e.g. a route API Gateway would never send). */
   readonly routeKey?: string;
+  /**
+   * The API's route keys (`GET /projects/{projectId}/tasks`): API Gateway matches the decoded path against them and
+   * sends the one that matched, with its path parameters. Absent: `/{resource}` and `/{resource}/{id}` routes.
+   */
+  readonly routeKeys?: readonly string[];
 }
 
 let counter = 0;
@@ -61,6 +67,12 @@ export function apiEvent(method: string, path: string, opts: RequestOptions = {}
   if (decoded === undefined) throw new Error(`API Gateway does not invoke a function for ${path}: the path does not percent-decode`);
   let routeKey = opts.routeKey ?? (opts.viaDefaultRoute ? '$default' : undefined);
   let pathParameters: Record<string, string> | undefined;
+  if (routeKey === undefined && opts.routeKeys !== undefined) {
+    const match = matchRouteKey([...opts.routeKeys], method, decoded);
+    if (!match) throw new Error(`API Gateway routes ${method} ${path} (decoded: ${decoded}) to none of the API's routes`);
+    routeKey = match.routeKey;
+    pathParameters = match.pathParameters;
+  }
   if (routeKey === undefined) {
     const [, resource, id, extra] = /^\/([^/]*)(?:\/([^/]*))?(\/.*)?$/.exec(decoded) ?? [];
     if (extra !== undefined || id === '') {
