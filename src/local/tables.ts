@@ -60,9 +60,12 @@ export async function ensureTable(client: DynamoDBClient, t: LocalTableSpec): Pr
   return 'created';
 }
 
-/** Waits until the table and all of its indexes are ACTIVE (DynamoDB Local: at once, or after a few polls). */
+/**
+ * Waits until the table and all of its indexes are ACTIVE: DynamoDB Local makes a new table ACTIVE at once, but builds
+ * an index added to an existing table in the background (under load, tens of seconds were seen). At most a minute.
+ */
 async function waitActive(client: DynamoDBClient, tableName: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1200; i++) {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (d.Table?.TableStatus === 'ACTIVE' && (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
     await new Promise((r) => setTimeout(r, 50));
