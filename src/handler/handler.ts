@@ -94,7 +94,9 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
       idempotency: served.idempotencyTableName !== undefined,
       clock: deps.clock ?? (() => new Date()),
       ...(newId ? { newId } : {}),
-      ...(parentConfig && parentTable ? { parent: { name: parentConfig.name, tableName: parentTable, model: itemModel(parentConfig, config.resources) } } : {}),
+      ...(parentConfig && parentTable
+        ? { parent: { name: parentConfig.name, tableName: parentTable, model: itemModel(parentConfig, config.resources) } }
+        : {}),
       children,
       newGeneration,
     });

@@ -207,7 +207,9 @@ export class ItemStore {
   }
 
   /** Writes a new item and its idempotency record atomically, each only if absent (the record also if expired). */
-  public async createIdempotent(item: JsonObject, record: IdempotencyRecord, nowSeconds: number, parent?: ParentCheck): Promise<IdempotentCreateResult> {
+  public async createIdempotent(
+    item: JsonObject, record: IdempotencyRecord, nowSeconds: number, parent?: ParentCheck,
+  ): Promise<IdempotentCreateResult> {
     const itemExpr = new Expression();
     const recordExpr = new Expression();
     const pk = recordExpr.name(IDEMPOTENCY_TABLE.PARTITION_KEY);
