@@ -4,7 +4,7 @@ import { tagOf } from './item';
 import { hasChildren, notFound, preconditionFailed } from './item-errors';
 import { preconditions, stateOf } from './item-writes';
 import { evaluate, Preconditions, strongTags } from './preconditions';
-import { childPartitionOf, newDeleteLease } from './relations';
+import { childPartitionOf, leaseExpiry, newDeleteLease } from './relations';
 import { OperationRequest, RETRY, Services, retrying } from './services';
 import type { DeleteConditions } from './store';
 
@@ -74,6 +74,8 @@ async function deleteParent(s: Services, req: OperationRequest, id: string, pre:
       await s.store.releaseDeleteLease(id, req.scope, lease);
       throw hasChildren(s, req, id, found);
     }
+    // A lease that ran out while this request stalled no longer keeps children out: check again under a new one.
+    if (s.clock().getTime() >= leaseExpiry(lease)) return RETRY;
     const result = await s.store.delete(id, req.scope, { lease });
     if (result.deleted) return emptyResponse(204);
     conditions = result.current ? { asRead: stateOf(result.current) } : {};

@@ -47,3 +47,8 @@ export function parentPathOf(req: OperationRequest): string {
 export function newDeleteLease(nowMs: number): string {
   return `${nowMs + DELETE_LEASE_MS}.${String(randomInt(0, 100_000_000)).padStart(8, '0')}${randomInt(1, 10)}`;
 }
+
+/** When a delete lease ends, in epoch ms. */
+export function leaseExpiry(lease: string): number {
+  return Number(lease.slice(0, lease.indexOf('.')));
+}

@@ -6,6 +6,7 @@
  */
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { createTestApi, ddb, TestApi } from './support/api';
+import { apiEvent } from './support/events';
 import { PARENT_KEY_ATTRIBUTE, scopeValue } from '../../src/shared/keys';
 
 const RESOURCES = [
@@ -123,6 +124,18 @@ describe('nested resources', () => {
       expect([del.status, child.status]).toEqual(childExists ? [409, 201] : [204, 404]);
       expect(parentExists).toBe(childExists);
     }
+  });
+
+  test('a delete that stalls past its lease checks for children again under a new lease before deleting', async () => {
+    await api.call('PUT', '/projects/stall', { json: {} });
+    // The clock jumps 11 s (past the 10 s lease) once, between the children check and the delete.
+    let calls = 0;
+    const jumpy = () => new Date(Date.now() + (++calls >= 2 ? 11_000 : 0));
+    const handler = api.handlerWith({}, { clock: jumpy });
+    const res = await handler(apiEvent('DELETE', '/projects/stall', { routeKeys: ['DELETE /projects/{projectId}'] }));
+    expect(res.statusCode).toBe(204);
+    const line = api.logs.filter((l) => l.route === 'DELETE /projects/{projectId}').pop();
+    expect(line.retries).toBe(1);
   });
 
   test('an Idempotency-Key is per parent: the same key under two projects creates two tasks', async () => {
