@@ -181,6 +181,7 @@ export class SynthProcess {
   private deaths = 0;
   private stderr = '';
   private disabled?: string;
+  private queue: Promise<void> = Promise.resolve();
 
   /**
    * @param entry the file the child runs: the runner's bundle (`runSynthProcess` is called from it)
@@ -192,7 +193,14 @@ export class SynthProcess {
    * Synthesizes cdk.json's `app` in `dir` with `env` (CDK_OUTDIR, CDK_CONTEXT_JSON …) in the kept process; starts it
    * when there is none for this command. Never rejects: what cannot be run here comes back `unavailable`.
    */
-  async synth(command: string, dir: string, env: Record<string, string>): Promise<SynthOutcome> {
+  synth(command: string, dir: string, env: Record<string, string>): Promise<SynthOutcome> {
+    // One at a time: the child runs one app at a time (the runner's reloads are serialized already).
+    const next = this.queue.then(() => this.synthNow(command, dir, env));
+    this.queue = next.then(() => undefined, () => undefined);
+    return next;
+  }
+
+  private async synthNow(command: string, dir: string, env: Record<string, string>): Promise<SynthOutcome> {
     if (this.disabled) return { kind: 'unavailable', reason: this.disabled };
     if (this.command !== command) void this.dispose();
     if (!this.child) {

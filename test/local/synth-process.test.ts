@@ -104,6 +104,13 @@ describe('the kept synth process', () => {
     expect(outputsOf(second.outdir)).toEqual({ Version: 'v2', Context: 'hello 2', Main: 'true' });
   }, 60_000);
 
+  test('synths asked for together run one after the other, each with its own outdir', async () => {
+    writeApp('v2b');
+    const [a, b] = await Promise.all([synth(), synth()]);
+    expect([a.outcome.kind, b.outcome.kind]).toEqual(['synthesized', 'synthesized']);
+    expect(outputsOf(a.outdir).Context).not.toBe(outputsOf(b.outdir).Context);
+  }, 60_000);
+
   test('an app that fails comes back failed with its error; the process stays and serves the next synth', async () => {
     const before = await synth();
     expect(before.outcome.kind).toBe('synthesized');
