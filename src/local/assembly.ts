@@ -6,6 +6,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { SynthProcess } from './synth-process';
 import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest } from '../shared/local-manifest';
 
 /** A function of an API, ready to be run locally. */
@@ -44,8 +45,11 @@ export interface LocalApi {
 
 export class AssemblyError extends Error {}
 
-/** Synthesizes the app in `cdk.json` (in `dir`) into a fresh folder, like `cdk synth`, and returns that folder. */
-export async function synthesize(dir: string, log: (line: string) => void): Promise<string> {
+/**
+ * Synthesizes the app in `cdk.json` (in `dir`) into a fresh folder, like `cdk synth`, and returns that folder. With a
+ * `synthProcess` (`--watch`), the app runs in that kept process when its command allows; otherwise it is spawned.
+ */
+export async function synthesize(dir: string, log: (line: string) => void, synthProcess?: SynthProcess): Promise<string> {
   const cdkJsonPath = path.join(dir, 'cdk.json');
   if (!fs.existsSync(cdkJsonPath)) {
     throw new AssemblyError(`No cdk.json in ${dir}: run from your CDK app's folder, or pass --assembly <cdk.out>`);
@@ -62,7 +66,15 @@ export async function synthesize(dir: string, log: (line: string) => void): Prom
     'aws:cdk:enable-asset-metadata': true,
     'aws:cdk:enable-path-metadata': true,
   };
-  const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), JSII_DEPRECATED: 'quiet' };
+  const cdkEnv = { CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), JSII_DEPRECATED: 'quiet' };
+  const outcome = await synthProcess?.synth(cdkJson.app, dir, cdkEnv);
+  if (outcome?.kind === 'failed') throw new AssemblyError(`'${cdkJson.app}' failed (in the kept synth process):\n${outcome.error}`);
+  if (outcome?.kind === 'synthesized') {
+    log(`synthesized ${cdkJson.app} in the kept synth process (pid ${outcome.pid})`);
+    return checkedAssembly(outdir, cdkJson.app);
+  }
+  if (outcome) log(`the kept synth process is not used (${outcome.reason.split('\n')[0]}); spawning the app`);
+  const env = { ...process.env, ...cdkEnv };
   log(`synthesizing: ${cdkJson.app}`);
   const command = withoutNpx(cdkJson.app, dir);
   await new Promise<void>((resolve, reject) => {
@@ -72,8 +84,12 @@ export async function synthesize(dir: string, log: (line: string) => void): Prom
     child.on('error', reject);
     child.on('exit', (code) => code === 0 ? resolve() : reject(new AssemblyError(`'${cdkJson.app}' failed (exit ${code}):\n${stderr}`)));
   });
+  return checkedAssembly(outdir, cdkJson.app);
+}
+
+function checkedAssembly(outdir: string, app: string): string {
   if (!fs.existsSync(path.join(outdir, 'manifest.json'))) {
-    throw new AssemblyError(`'${cdkJson.app}' wrote no cloud assembly to ${outdir}`);
+    throw new AssemblyError(`'${app}' wrote no cloud assembly to ${outdir}`);
   }
   return outdir;
 }

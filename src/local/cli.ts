@@ -12,6 +12,7 @@ import { isFunctionHostThread, runFunctionHost } from './function-host';
 import { DEFAULT_LIMITS, describeLimits } from './limits';
 import { LineBuffer } from './line-buffer';
 import { CliOptions, startLocal, UsageError } from './session';
+import { isSynthProcess, runSynthProcess } from './synth-process';
 
 /** Wraps prose at 116 columns, like the rest of the help. */
 function wrap(text: string, width = 116): string {
@@ -179,6 +180,8 @@ export async function main(argv: string[]): Promise<number> {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 if (isFunctionHostThread()) {
   runFunctionHost();
+} else if (isSynthProcess()) {
+  runSynthProcess();
 } else if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
     if (code >= 0) process.exit(code);

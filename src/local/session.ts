@@ -21,6 +21,7 @@ import { isLoopbackBind } from './host-check';
 import { Jwks, JwtConfigError, jwtExpectations, loadJwks } from './jwt';
 import { DEFAULT_LIMITS, describeLimits } from './limits';
 import { AuthSettings, RunningApi, startApiServer } from './server';
+import { SynthProcess } from './synth-process';
 import { describeOutcome, ensureTable } from './tables';
 import { watchAssembly, watchSources, Watcher } from './watch';
 
@@ -117,9 +118,15 @@ class LocalSession {
   private started = false;
   /** What changed while the runner was starting (applied once it is up). */
   private changedDuringStart?: string;
+  /**
+   * With --watch (and an app to synthesize), the app runs in one kept process: a reload then skips Node's start, the
+   * TypeScript loader and aws-cdk-lib's load. The first synth starts it.
+   */
+  private readonly synthProcess?: SynthProcess;
 
   constructor(private readonly o: CliOptions, private readonly out: (line: string) => void) {
     this.nextPort = o.port;
+    if (o.watch && !o.assembly) this.synthProcess = new SynthProcess(workerEntry());
   }
 
   async start(): Promise<void> {
@@ -204,6 +211,7 @@ class LocalSession {
     this.servers.clear();
     await this.ddbRestarting?.catch(() => undefined);
     await this.ddb?.stop().catch(() => undefined);
+    await this.synthProcess?.dispose();
     this.client?.destroy();
   }
 
@@ -211,7 +219,7 @@ class LocalSession {
 
   private async loadAssembly(): Promise<{ assemblyDir: string; apis: LocalApi[] }> {
     const { o, out } = this;
-    const assemblyDir = o.assembly ? path.resolve(o.assembly) : await synthesize(path.resolve(o.appDir), (l) => out(dim(`      ${l}`)));
+    const assemblyDir = o.assembly ? path.resolve(o.assembly) : await synthesize(path.resolve(o.appDir), (l) => out(dim(`      ${l}`)), this.synthProcess);
     try {
       const apis = loadApis(assemblyDir, o.stack);
       if (apis.length === 0) {
@@ -559,7 +567,10 @@ function invokersOf(functions: Map<string, ServedFunction>): Map<string, Drainin
   return new Map([...functions].map(([k, v]) => [k, v.fn]));
 }
 
-/** The file worker threads start from: the runner's own bundle (cli.ts and this module are bundled into one file). */
+/**
+ * The file worker threads and the synth process start from: the runner's own bundle (cli.ts and this module are
+ * bundled into one file).
+ */
 function workerEntry(): string {
   return __filename;
 }

@@ -108,8 +108,17 @@ describe('local runner --watch', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The pid of the kept synth process the start-up synthesized in (`node -r <ts-node register> app.js` is run there). */
+  let synthPid: string;
+
   test('--help and the start-up output say it watches', () => {
     expect(runner.output()).toMatch(/Watching .*\.watch-app-\w+ for changes\. Ctrl-C to stop\./);
+  });
+
+  test('the app is synthesized in a kept synth process, from start-up on', () => {
+    synthPid = /synthesized .* in the kept synth process \(pid (\d+)\)/.exec(runner.output())?.[1] ?? '';
+    expect(synthPid).toMatch(/^\d+$/);
+    expect(() => process.kill(Number(synthPid), 0)).not.toThrow(); // still running, for the next edit
   });
 
   test('an edit to one function\'s code reloads that function only; a request in flight finishes on the old code', async () => {
@@ -133,6 +142,8 @@ describe('local runner --watch', () => {
     expect(lines).toMatch(/^watch: ↻ WatchE2E\/Slow SlowDefaultResourceListFunction\w+: reloaded \([\d.]+ (ms|s)\)$/m);
     expect(lines).toMatch(/^watch: ✓ 1 change applied in [\d.]+ (ms|s) \(synth [\d.]+ s\)$/m);
     expect(lines).not.toMatch(/WatchE2E\/Api/);
+    // The edit was synthesized by the same kept process (no new Node, ts-node, aws-cdk-lib load).
+    expect(lines).toMatch(new RegExp(`synthesized .* in the kept synth process \\(pid ${synthPid}\\)`));
     // The data is still there (and the runner did not restart: same URLs).
     expect((await fetch(`${api}/items/${((await item.json()) as { id: string }).id}`)).status).toBe(200);
   }, 60_000);
@@ -166,14 +177,16 @@ describe('local runner --watch', () => {
     writeApp(dir, { slow: 'v3', maxTitle: 50, statusIndex: true, tags: true, broken: true });
     const lines = await waitForLine(mark, /^watch: ✗ [^]*SyntaxError/m);
     expect(lines).toMatch(/^watch: ✗ synth failed after [\d.]+ (ms|s); still serving the previous version:/m);
-    expect(lines).toMatch(/SyntaxError/);
+    expect(lines).toMatch(/failed \(in the kept synth process\):\n[^]*SyntaxError/);
     expect(await (await fetch(`${slow}/slow`)).text()).toBe('v2');
     expect((await fetch(`${api}/tags`)).status).toBe(200);
 
     // Fixed: served again.
     const fixed = runner.output().length;
     writeApp(dir, { slow: 'v3', maxTitle: 50, statusIndex: true, tags: true });
-    await waitForLine(fixed, /^watch: ✓ /m);
+    const after = await waitForLine(fixed, /^watch: ✓ /m);
     expect(await (await fetch(`${slow}/slow`)).text()).toBe('v3');
+    // The app's error did not cost the kept process.
+    expect(after).toMatch(new RegExp(`synthesized .* in the kept synth process \\(pid ${synthPid}\\)`));
   }, 60_000);
 });
