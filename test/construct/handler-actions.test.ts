@@ -52,6 +52,40 @@ function granted(op: OperationName, ownerScoped = false): Call[] {
 const key = (c: Call) => `${c.action} on ${c.resource}`;
 const patch = 'application/merge-patch+json';
 
+/** One DynamoDB request as the multi-resource tests see it: the action, the table (and index), the input. */
+type TableCall = { action: string; table: string; index?: string; input: any };
+
+/** An SDK client that records every DynamoDB action (transactions expanded) with the table and index it touches. */
+function tableRecordingClient(calls: TableCall[]): DynamoDBClient {
+  const client = new DynamoDBClient({});
+  client.middlewareStack.add((next, context) => async (args: any) => {
+    const input = args.input ?? {};
+    const command = String(context.commandName).replace(/Command$/, '');
+    if (command === 'TransactWriteItems') {
+      for (const item of input.TransactItems ?? []) {
+        const [kind, body] = Object.entries(item)[0] as [string, any];
+        const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind];
+        calls.push({ action: `dynamodb:${action}`, table: body.TableName, input: body });
+      }
+    } else {
+      calls.push({ action: `dynamodb:${command}`, table: input.TableName, ...(input.IndexName ? { index: input.IndexName } : {}), input });
+    }
+    return next(args);
+  }, { step: 'initialize', name: 'recordActions' });
+  return client;
+}
+
+const ALL_OPERATIONS = ['create', 'read', 'list', 'update', 'delete'] as OperationName[];
+
+/** The function groups of each handler mode for these resources: per operation, per resource, one for all. */
+function handlerModes(names: readonly string[]): [string, [string, OperationName][][]][] {
+  return [
+    ['PER_OPERATION', names.flatMap((r) => ALL_OPERATIONS.map((op) => [[r, op]] as [string, OperationName][]))],
+    ['PER_RESOURCE', names.map((r) => ALL_OPERATIONS.map((op) => [r, op] as [string, OperationName]))],
+    ['SINGLE', [names.flatMap((r) => ALL_OPERATIONS.map((op) => [r, op] as [string, OperationName]))]],
+  ];
+}
+
 describe('the handler uses exactly the DynamoDB actions the construct grants each operation', () => {
   let api: TestApi;
   let calls: Call[] = [];
@@ -228,23 +262,10 @@ describe('owner-scoped: exactly the granted actions, and every request names the
 
 describe('several resources: in every handler mode, a function uses exactly the union of its routes’ grants', () => {
   let api: TestApi;
-  const calls: { action: string; table: string; index?: string }[] = [];
+  const calls: TableCall[] = [];
   const RESOURCES = ['projects', 'notes'] as const;
   beforeAll(async () => {
-    const client = new DynamoDBClient({});
-    client.middlewareStack.add((next, context) => async (args: any) => {
-      const input = args.input ?? {};
-      const command = String(context.commandName).replace(/Command$/, '');
-      if (command === 'TransactWriteItems') {
-        for (const item of input.TransactItems ?? []) {
-          const [kind, body] = Object.entries(item)[0] as [string, any];
-          calls.push({ action: `dynamodb:${{ Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem' }[kind]}`, table: body.TableName });
-        }
-      } else {
-        calls.push({ action: `dynamodb:${command}`, table: input.TableName, ...(input.IndexName ? { index: input.IndexName } : {}) });
-      }
-      return next(args);
-    }, { step: 'initialize', name: 'recordActions' });
+    const client = tableRecordingClient(calls);
     api = await createTestApi({
       resources: [
         { name: 'projects', indexes: [{ indexName: 'byStatus', partitionKey: 'status' }] },
@@ -276,12 +297,7 @@ describe('several resources: in every handler mode, a function uses exactly the 
       ...(op === 'create' ? IDEMPOTENCY_ACTIONS.map((a) => `${a} ${t.idempotencyTableName}`) : []),
     ];
   };
-  const ALL = ['create', 'read', 'list', 'update', 'delete'] as OperationName[];
-  const modes: [string, [string, OperationName][][]][] = [
-    ['PER_OPERATION', RESOURCES.flatMap((r) => ALL.map((op) => [[r, op]] as [string, OperationName][]))],
-    ['PER_RESOURCE', RESOURCES.map((r) => ALL.map((op) => [r, op] as [string, OperationName]))],
-    ['SINGLE', [RESOURCES.flatMap((r) => ALL.map((op) => [r, op] as [string, OperationName]))]],
-  ];
+  const modes = handlerModes(RESOURCES);
 
   test.each(modes)('%s', async (_mode, groups) => {
     for (const group of groups) {
@@ -301,30 +317,11 @@ describe('several resources: in every handler mode, a function uses exactly the 
 });
 
 describe('nested, sorted and owner-scoped resources: in every handler mode, exactly the grants, and every key names its parent', () => {
-  type Rec = { action: string; table: string; index?: string; input: any };
-  const calls: Rec[] = [];
-  const ALL = ['create', 'read', 'list', 'update', 'delete'] as OperationName[];
+  const calls: TableCall[] = [];
   let shared: TestApi;
   let owned: TestApi;
 
-  function recorder(): DynamoDBClient {
-    const client = new DynamoDBClient({});
-    client.middlewareStack.add((next, context) => async (args: any) => {
-      const input = args.input ?? {};
-      const command = String(context.commandName).replace(/Command$/, '');
-      if (command === 'TransactWriteItems') {
-        for (const item of input.TransactItems ?? []) {
-          const [kind, body] = Object.entries(item)[0] as [string, any];
-          const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind];
-          calls.push({ action: `dynamodb:${action}`, table: body.TableName, input: body });
-        }
-      } else {
-        calls.push({ action: `dynamodb:${command}`, table: input.TableName, ...(input.IndexName ? { index: input.IndexName } : {}), input });
-      }
-      return next(args);
-    }, { step: 'initialize', name: 'recordActions' });
-    return client;
-  }
+  const recorder = () => tableRecordingClient(calls);
 
   beforeAll(async () => {
     shared = await createTestApi({
@@ -387,7 +384,7 @@ describe('nested, sorted and owner-scoped resources: in every handler mode, exac
   }
 
   /** A nested table's requests all name one parent's partition, in the key or the key condition; never a filter. */
-  function expectParentPartition(api: TestApi, c: Rec, sub: string | undefined) {
+  function expectParentPartition(api: TestApi, c: TableCall, sub: string | undefined) {
     const where = `${c.action} ${JSON.stringify(c.input).slice(0, 240)}`;
     expect({ where, filter: c.input.FilterExpression }).toEqual({ where, filter: undefined });
     const resource = Object.entries(api.tables).find(([, t]) => t.tableName === c.table)?.[0];
@@ -417,15 +414,10 @@ describe('nested, sorted and owner-scoped resources: in every handler mode, exac
     }
   }
 
-  const modes = (names: string[]): [string, [string, OperationName][][]][] => [
-    ['PER_OPERATION', names.flatMap((r) => ALL.map((op) => [[r, op]] as [string, OperationName][]))],
-    ['PER_RESOURCE', names.map((r) => ALL.map((op) => [r, op] as [string, OperationName]))],
-    ['SINGLE', [names.flatMap((r) => ALL.map((op) => [r, op] as [string, OperationName]))]],
-  ];
 
   test.each([
-    ...modes(['projects', 'tasks', 'comments']).map(([m, g]) => [`shared ${m}`, g] as const),
-    ...modes(['projects', 'tasks']).map(([m, g]) => [`owner-scoped ${m}`, g] as const),
+    ...handlerModes(['projects', 'tasks', 'comments']).map(([m, g]) => [`shared ${m}`, g] as const),
+    ...handlerModes(['projects', 'tasks']).map(([m, g]) => [`owner-scoped ${m}`, g] as const),
   ])('%s', async (name, groups) => {
     const api = name.startsWith('shared') ? shared : owned;
     const sub = name.startsWith('shared') ? undefined : 'ann';
