@@ -143,11 +143,14 @@ export function idText(model: ItemModel, item: JsonObject): string {
 /**
  * Why `value` cannot be an item id, or undefined when it can. An id with `/` is refused: API Gateway decodes `%2F`
  * before routing, so `/items/a%2Fb` never reaches `/items/{id}` and such an item could never be read or changed.
+ * `.` and `..` are refused for the same reason: URL clients (RFC 3986 5.2.4, WHATWG URL; `%2E%2E` too) remove dot
+ * segments, so `/items/..` is sent as `/`.
  */
 export function checkId(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'the id must be a string';
   if (value.length === 0) return 'the id must not be empty';
   if (value.includes('/')) return "the id must not contain '/' (API Gateway decodes %2F before routing, so /items/{id} could never reach it)";
+  if (value === '.' || value === '..') return "the id must not be '.' or '..' (URL clients remove dot segments before sending, so /items/{id} could never reach it)";
   if (LONE_SURROGATE.test(value)) return 'the id is not valid Unicode';
   if (Buffer.byteLength(value, 'utf8') > MAX_ID_BYTES) return `the id is longer than ${MAX_ID_BYTES} bytes`;
   return undefined;

@@ -61,6 +61,17 @@ describe('basic API (scan listing)', () => {
       expect((await api.scanItems()).map((i) => i.id)).not.toContain('a/b');
     });
 
+    // Found by the fuzzer (#24): an item created as '..' had a Location no URL client can request (dot segments are
+    // removed before sending: GET /items/.. is GET /), so it could never be read, changed or deleted.
+    test.each(['.', '..'])("the id %j is refused (422), on POST and on PUT's path: URL clients resolve dot segments, so it could never be reached", async (id) => {
+      const r = await api.call('POST', '/items', { json: { id } });
+      expectProblem(r, 422, 'validation-failed');
+      expect(r.body.errors).toEqual([{ path: '/id', message: expect.stringMatching(/must not be '\.' or '\.\.'/) }]);
+      const put = await api.call('PUT', `/items/${id}`, { json: {} });
+      expectProblem(put, 400, 'invalid-id');
+      expect((await api.scanItems()).map((i) => i.id)).not.toContain(id);
+    });
+
     test('a named stage prefixes Location', async () => {
       const r = await api.call('POST', '/items', { json: { x: 1 }, stage: 'prod' });
       expect(r.status).toBe(201);
