@@ -35,6 +35,8 @@ export interface LaneReport {
   readonly requests: number;
   readonly runs: number;
   readonly failure?: string;
+  /** Steps run, by kind. */
+  readonly steps: Record<string, number>;
 }
 
 export interface FuzzReport {
@@ -191,6 +193,7 @@ async function lane(target: FuzzTarget, api: FuzzTarget['apis'][number], seed: n
     acceptance,
     auth: target.tokens,
     subs: target.subs,
+    stats: new Map(),
     scanDiff: (model) => scanDiff(target.ddb, api.tables, api.resources, model),
   };
   const tenants: Tenant[] = ['a', 'b'];
@@ -224,9 +227,9 @@ async function lane(target: FuzzTarget, api: FuzzTarget['apis'][number], seed: n
       });
       o.log?.(`${api.name}: ${wire.requests} requests, ${runs} runs`);
     }
-    return { api: api.name, requests: wire.requests, runs };
+    return { api: api.name, requests: wire.requests, runs, steps: Object.fromEntries(world.stats) };
   } catch (e) {
-    return { api: api.name, requests: wire.requests, runs, failure: (e as Error).message };
+    return { api: api.name, requests: wire.requests, runs, steps: Object.fromEntries(world.stats), failure: (e as Error).message };
   } finally {
     wire.close();
   }

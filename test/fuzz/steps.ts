@@ -29,7 +29,12 @@ export type Step =
   | { kind: 'delete'; r: string; tenant: Tenant; parent: Target; target: Target; cond: Conditions }
   | { kind: 'list'; r: string; tenant: Tenant; parent: Target; query: ListQuery }
   | { kind: 'bad'; r: string; tenant: Tenant; parent: Target; target: Target; what: BadRequest }
+  | { kind: 'race'; r: string; tenant: Tenant; parent: Target; target: Target; what: Race; body: Attrs }
   | { kind: 'check' };
+
+/** Requests sent at once, whose outcome the model still decides exactly. */
+export const RACES = ['idempotent-posts', 'if-match-puts', 'disjoint-patches', 'same-id-posts', 'deletes', 'child-vs-parent-delete'] as const;
+export type Race = typeof RACES[number];
 
 export interface ListQuery {
   readonly limit?: number;
@@ -60,6 +65,8 @@ export interface World {
   readonly auth: Record<Tenant, string>;
   /** The JWT `sub` of each tenant. */
   readonly subs: Record<Tenant, string>;
+  /** Steps run, by kind (and race or bad request). */
+  readonly stats: Map<string, number>;
   /** Compares every table of the API with the model (the scan diff); a list of differences. */
   scanDiff(model: ApiModel): Promise<string[]>;
 }
@@ -93,8 +100,20 @@ function body(r: ResourceSpec): fc.Arbitrary<Attrs> {
   );
 }
 
-/** A merge patch: some attributes set (from a body), some removed (null). */
+/** Members of nested merge patches: few names, so patches overlap what is stored and each other. */
+const mergeValue: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
+  v: fc.oneof({ depthSize: 'small', maxDepth: 3 },
+    fc.constant(null), fc.constantFrom(1, 'x', true, [1], [] as Json[]),
+    fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('v'), { maxKeys: 3 })),
+})).v;
+
+/** A merge patch: some attributes set (from a body), some removed (null), some merged into nested objects. */
 function patch(r: ResourceSpec): fc.Arbitrary<Attrs> {
+  const nestedPatch = fc.dictionary(fc.constantFrom('meta', 'note', 'dims', 'tags'), mergeValue, { maxKeys: 2 });
+  return fc.oneof({ weight: 1, arbitrary: nestedPatch }, { weight: 2, arbitrary: flatPatch(r) });
+}
+
+function flatPatch(r: ResourceSpec): fc.Arbitrary<Attrs> {
   return fc.tuple(body(r), fc.subarray(['title', 'note', 'tags', 'meta', 'email', 'dims', 'status', 'rank', 'due', 'points', 'sku'], { maxLength: 2 }), fc.nat({ max: 3 }))
     .map(([b, removed, keep]) => {
       const out: Attrs = Object.fromEntries(Object.entries(b).slice(0, keep));
@@ -161,6 +180,7 @@ export function stepsFor(r: ResourceSpec, tenants: readonly Tenant[]): fc.Arbitr
   w(2, fc.record({ kind: fc.constant('delete' as const), ...common, target: target(foreign), cond: conditions() }));
   w(3, fc.record({ kind: fc.constant('list' as const), ...common, query: listQuery(r) }));
   w(3, fc.record({ kind: fc.constant('bad' as const), ...common, target: target(false), what: fc.constantFrom(...BAD_REQUESTS) }));
+  w(1, fc.record({ kind: fc.constant('race' as const), ...common, target: target(false), what: fc.constantFrom(...RACES), body: body(r) }));
   return out;
 }
 
@@ -332,6 +352,8 @@ function refusedPathId(step: Step, r: ResourceSpec, id: Id, res: WireResponse | 
 
 /** Runs one step against the API and the model. */
 export async function runStep(step: Step, model: ApiModel, world: World): Promise<void> {
+  const label = step.kind === 'race' || step.kind === 'bad' ? `${step.kind} ${step.what}` : step.kind;
+  world.stats.set(label, (world.stats.get(label) ?? 0) + 1);
   if (step.kind === 'check') {
     const diff = await world.scanDiff(model);
     if (diff.length) fail(step, `the tables differ from the model:\n      ${diff.slice(0, 10).join('\n      ')}`);
@@ -348,6 +370,7 @@ export async function runStep(step: Step, model: ApiModel, world: World): Promis
     case 'delete': return remove(step, r, model, world);
     case 'list': return list(step, r, model, world);
     case 'bad': return bad(step, r, model, world);
+    case 'race': return race(step, r, model, world);
   }
 }
 
@@ -387,6 +410,7 @@ async function create(step: Extract<Step, { kind: 'create' }>, r: ResourceSpec, 
     checkItem(step, got, r, { ...record.item, version: 1 }, place);
     return;
   }
+  if (got.headers['idempotent-replayed'] !== undefined) fail(step, 'a first request answered as a replay', got);
   const id: Id = got.json[r.idAttribute];
   if (chosen && id !== chosen.id) fail(step, `created under id ${JSON.stringify(id)}, asked for ${JSON.stringify(chosen.id)}`, got);
   if (model.get(r, place.scope, id)) fail(step, `created over an existing item ${JSON.stringify(id)}`, got);
@@ -728,3 +752,99 @@ async function bad(step: Extract<Step, { kind: 'bad' }>, r: ResourceSpec, model:
 
 /** A string arbitrary exported for the command-level generators' tests. */
 export const fuzzString = anyString;
+
+/** Three (or two) requests at once: exactly one wins where one must, none is lost where all must land. */
+async function race(step: Extract<Step, { kind: 'race' }>, r: ResourceSpec, model: ApiModel, world: World): Promise<void> {
+  const place = placeOf(world, model, r, step.tenant, step.parent);
+  if (!place.parentExists) return;
+  if (world.acceptance.judge(r, step.body) !== 'valid') return;
+  const { id, item } = resolveTarget(world, model, r, place, step.target, step.tenant);
+  if (pathIdProblem(r, id)) return;
+  const json = { ...place.headers, 'content-type': 'application/json' };
+  const all = (n: number, make: (i: number) => Parameters<Wire['send']>[0]) => Promise.all(Array.from({ length: n }, (_, i) => world.wire.send(make(i))));
+  const statuses = (rs: (WireResponse | undefined)[]) => rs.map((x) => x?.status ?? 0).sort((a, b) => a - b);
+  // Racers write different content: an attribute of their own, or (a closed schema) a different name.
+  const closed = r.input.additionalProperties === false;
+  const racer = (i: number): Attrs => (closed ? { ...step.body, name: `racer ${i}` } : { ...step.body, racer: i });
+  const racerOf = (res: WireResponse): Attrs => (closed ? { ...step.body, name: res.json.name } : { ...step.body, racer: res.json.racer });
+  switch (step.what) {
+    case 'idempotent-posts': {
+      const key = `race-${model.all(r).length}-${model.idempotency.get(r.name)!.size}`;
+      const sent = r.serverIds ? step.body : { [r.idAttribute]: id, ...step.body };
+      if (!r.serverIds && item) return;
+      const rs = await all(3, () => ({ method: 'POST', path: place.basePath, headers: { ...json, 'idempotency-key': key }, body: JSON.stringify(sent) }));
+      if (statuses(rs).join() !== '201,201,201') fail(step, `statuses ${statuses(rs).join()} (one key, one body: all 201)`);
+      const ids = new Set(rs.map((x) => String(x!.json[r.idAttribute])));
+      if (ids.size !== 1) fail(step, `one key answered ${ids.size} different items`);
+      if (new Set(rs.map((x) => x!.headers.etag)).size !== 1) fail(step, 'one key answered different ETags');
+      if (rs.filter((x) => x!.headers['idempotent-replayed'] !== 'true').length !== 1) fail(step, 'not exactly one original among the answers');
+      const got = rs.find((x) => x!.headers['idempotent-replayed'] !== 'true')!;
+      const newId: Id = got.json[r.idAttribute];
+      const created: ModelItem = { id: newId, attrs: step.body, version: 1, etag: got.headers.etag, createdAt: got.json.createdAt, updatedAt: got.json.updatedAt, ancestors: place.ancestors };
+      model.noteEtag(r, place.scope, newId, created.etag);
+      model.put(r, place.scope, created);
+      model.idempotency.get(r.name)!.set(recordKey(r, world, step.tenant, key, place), { bodyHash: canonical(sent), item: created, sent: JSON.stringify(sent), place, tenant: step.tenant } as any);
+      return;
+    }
+    case 'same-id-posts': {
+      if (r.serverIds || item) return;
+      const rs = await all(3, (i) => ({ method: 'POST', path: place.basePath, headers: json, body: JSON.stringify({ [r.idAttribute]: id, ...racer(i) }) }));
+      if (statuses(rs).join() !== '201,409,409') fail(step, `statuses ${statuses(rs).join()} (one id: one 201, two 409)`);
+      const won = rs.find((x) => x!.status === 201)!;
+      const created: ModelItem = { id, attrs: racerOf(won), version: 1, etag: won.headers.etag, createdAt: won.json.createdAt, updatedAt: won.json.updatedAt, ancestors: place.ancestors };
+      written(step, won, r, model, place, created);
+      return;
+    }
+    case 'if-match-puts': {
+      if (!item) return;
+      const rs = await all(3, (i) => ({ method: 'PUT', path: itemPath(r, place, id), headers: { ...json, 'if-match': item.etag }, body: JSON.stringify(racer(i)) }));
+      if (statuses(rs).join() !== '200,412,412') fail(step, `statuses ${statuses(rs).join()} (one If-Match: one 200, two 412)`);
+      const won = rs.find((x) => x!.status === 200)!;
+      written(step, won, r, model, place, { ...item, attrs: racerOf(won), version: item.version + 1, etag: won.headers.etag, updatedAt: won.json.updatedAt }, item);
+      return;
+    }
+    case 'disjoint-patches': {
+      if (!item || r.input.additionalProperties === false) return;
+      const rs = await all(3, (i) => ({ method: 'PATCH', path: itemPath(r, place, id), headers: { ...place.headers, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ [`race${i}`]: i }) }));
+      if (statuses(rs).join() !== '200,200,200') fail(step, `statuses ${statuses(rs).join()} (patches of different attributes: all 200)`);
+      const versions = rs.map((x) => x!.json.version).sort((a, b) => a - b);
+      if (versions.join() !== [1, 2, 3].map((d) => item.version + d).join()) fail(step, `versions ${versions.join()} after ${item.version}`);
+      const last = rs.find((x) => x!.json.version === item.version + 3)!;
+      const attrs = { ...item.attrs, race0: 0, race1: 1, race2: 2 };
+      for (const x of rs) model.noteEtag(r, place.scope, id, x!.headers.etag);
+      checkItem(step, last, r, { id, attrs, version: item.version + 3 }, place);
+      model.put(r, place.scope, { ...item, attrs, version: item.version + 3, etag: last.headers.etag, updatedAt: last.json.updatedAt });
+      return;
+    }
+    case 'deletes': {
+      if (!item || model.hasChildren(r, place.scope, id)) return;
+      const rs = await all(2, () => ({ method: 'DELETE', path: itemPath(r, place, id), headers: place.headers }));
+      if (statuses(rs).join() !== '204,404') fail(step, `statuses ${statuses(rs).join()} (two deletes: one 204, one 404)`);
+      model.delete(r, place.scope, id);
+      return;
+    }
+    case 'child-vs-parent-delete': {
+      // A parent's delete against a child's creation: never both (an orphan), never neither.
+      const child = world.resources.find((c) => c.ancestors.length === r.ancestors.length + 1 && c.ancestors[c.ancestors.length - 1].name === r.item.split('/').pop()!.slice(1, -1));
+      if (!child || !item || model.hasChildren(r, place.scope, id)) return;
+      const childPlace = { ...place, ancestors: { ...place.ancestors, [child.ancestors[child.ancestors.length - 1].name]: id } };
+      const childScope = model.scopeOf(child, place.owner, childPlace.ancestors);
+      const childId: Id = child.idNumeric ? 1 : 'x1';
+      const [del, made] = await Promise.all([
+        world.wire.send({ method: 'DELETE', path: itemPath(r, place, id), headers: place.headers }),
+        world.wire.send({ method: 'POST', path: fillPath(child.collection, childPlace.ancestors), headers: json, body: JSON.stringify(child.serverIds ? {} : { [child.idAttribute]: childId }) }),
+      ]);
+      const pair = `${del?.status},${made?.status}`;
+      if (pair === '204,404') {
+        model.delete(r, place.scope, id);
+      } else if (pair === '409,201') {
+        const newId: Id = made!.json[child.idAttribute];
+        model.noteEtag(child, childScope, newId, made!.headers.etag);
+        model.put(child, childScope, { id: newId, attrs: {}, version: 1, etag: made!.headers.etag, createdAt: made!.json.createdAt, updatedAt: made!.json.updatedAt, ancestors: childPlace.ancestors });
+      } else {
+        fail(step, `parent DELETE ${del?.status} and child POST ${made?.status}: expected 204 and 404, or 409 and 201`);
+      }
+      return;
+    }
+  }
+}

@@ -41,7 +41,7 @@ export const anyJson = (depth: number): fc.Arbitrary<Json> => fc.letrec<{ v: Jso
 
 /** Attribute names: ordinary, edge-case Unicode, reserved-looking, empty, too long. */
 export const attributeName = (): fc.Arbitrary<string> => fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('title', 'note', 'tags', 'meta', 'n', 'flag') },
+  { weight: 6, arbitrary: fc.constantFrom('title', 'note', 'tags', 'meta', 'n', 'flag', 'dims') },
   { weight: 1, arbitrary: fc.constantFrom('', '__proto__', 'constructor', 'a.b', 'a#b', ':v', '🦄', '\ud800', '\u0000', 'x'.repeat(256), 'é'.repeat(128), '_generation', '_x') },
 );
 
@@ -114,7 +114,7 @@ export function freeAttrs(r: ResourceSpec): fc.Arbitrary<Attrs> {
   ];
   return fc.tuple(
     fc.record(Object.fromEntries(indexed), { requiredKeys: [] }),
-    fc.dictionary(attributeName(), anyJson(3), { maxKeys: 3 }),
+    fc.dictionary(attributeName(), fc.oneof(anyJson(3), fc.dictionary(fc.constantFrom('a', 'b', 'c'), anyJson(1), { maxKeys: 3 })), { maxKeys: 3 }),
     fc.oneof({ weight: 12, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(31, 32, 33, 40) }),
   ).map(([ix, free, depth]) => {
     const attrs: Attrs = { ...free, ...ix } as Attrs;

@@ -28,7 +28,7 @@ export interface WireResponse {
 
 export class Wire {
   public requests = 0;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
   constructor(private readonly baseUrl: string, private readonly checker: OpenApiResponseChecker) {}
 
