@@ -24,6 +24,20 @@ export interface ModelItem {
 export interface IdempotencyRecord {
   readonly bodyHash: string;
   readonly item: ModelItem;
+  /** The body as first sent, the caller and where: what a replay sends again. */
+  readonly sent: string;
+  readonly tenant: string;
+  readonly place: RecordPlace;
+}
+
+/** Where a key was first used: its collection, the caller's headers and the item's scope. */
+export interface RecordPlace {
+  readonly basePath: string;
+  readonly headers: Record<string, string>;
+  readonly ancestors: Record<string, Id>;
+  readonly owner?: string;
+  readonly scope: string;
+  readonly parentExists: boolean;
 }
 
 /** Canonical JSON: object members sorted, so two equal documents compare equal whatever their member order. */

@@ -16,7 +16,9 @@ export type Tenant = 'a' | 'b';
 /** Which item a step aims at: one the model holds (by position), one that does not exist, or another tenant's. */
 export interface Target { readonly pick: number; readonly kind: 'existing' | 'absent' | 'foreign' }
 /** How a conditional header is written, relative to the target's current ETag. */
-export const TAG_FORMS = ['current', 'weak-current', 'stale', 'star', 'list-current', 'list-stale', 'other-generation', 'garbage', 'empty', 'unquoted', 'too-many'] as const;
+export const TAG_FORMS = [
+  'current', 'weak-current', 'stale', 'star', 'list-current', 'list-stale', 'other-generation', 'fifty-with-current', 'garbage', 'empty', 'unquoted', 'too-many',
+] as const;
 export type TagForm = typeof TAG_FORMS[number];
 export interface Conditions { readonly ifMatch?: TagForm; readonly ifNoneMatch?: TagForm }
 
@@ -53,6 +55,7 @@ export const BAD_REQUESTS = [
   'lie-short', 'lie-long', 'lie-two', 'lie-chunked', 'method-undeclared', 'path-undeclared', 'path-bad-escape',
   'query-bad-escape', 'body-deep', 'body-null-proto', 'json-duplicate-keys', 'id-unsafe-number', 'id-negative-zero', 'id-plus',
   'method-head', 'method-put-collection', 'method-options', 'param-twice', 'cursor-other-tenant', 'cursor-other-order',
+  'patch-past-item-limit',
 ] as const;
 export type BadRequest = typeof BAD_REQUESTS[number];
 
@@ -77,14 +80,19 @@ const STRING_IDS = ['x1', 'x2', 'é', 'e\u0301', '🦄', 'a b', 'a+b', '%25', '.
 const NUMBER_IDS = [1, 2, 3, 7, 42, 0, -5, 2 ** 53 - 1, -(2 ** 53 - 1), 0.5, -1.25];
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset="UTF-8"', 'application/vnd.fuzz+json'];
 const PATCH_TYPES = ['application/merge-patch+json', 'application/json', 'application/merge-patch+json; charset=utf8'];
-const IDEM_KEYS = ['k1', 'k2', ' k3 ', '"k1"', 'k'.repeat(255)];
+const IDEM_KEYS = ['k1', 'k2', ' k3 ', '"k1"', 'k'.repeat(255), `"${'k'.repeat(255)}"`, 'k'.repeat(256),
+  // UTF-8 on the wire (a header value is bytes; Node sends latin1 strings byte for byte).
+  Buffer.from('ключ', 'utf8').toString('latin1')];
 
 const target = (foreign: boolean): fc.Arbitrary<Target> => fc.record({
   pick: fc.nat({ max: 20 }),
   kind: fc.oneof({ weight: 8, arbitrary: fc.constant('existing' as const) }, { weight: 2, arbitrary: fc.constant('absent' as const) },
     { weight: foreign ? 2 : 0, arbitrary: fc.constant('foreign' as const) }),
 });
-const tagForm = (): fc.Arbitrary<TagForm | undefined> => fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 4, arbitrary: fc.constantFrom(...TAG_FORMS) });
+const tagForm = (): fc.Arbitrary<TagForm | undefined> => fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 4, arbitrary: fc.constantFrom(...TAG_FORMS) },
+);
 const conditions = (): fc.Arbitrary<Conditions> => fc.record({ ifMatch: tagForm(), ifNoneMatch: tagForm() }, { requiredKeys: [] })
   .map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as Conditions);
 
@@ -92,7 +100,8 @@ const conditions = (): fc.Arbitrary<Conditions> => fc.record({ ifMatch: tagForm(
 function body(r: ResourceSpec): fc.Arbitrary<Attrs> {
   const hasSchema = Object.keys(r.input.properties ?? {}).some((k) => k !== r.idAttribute);
   if (!hasSchema) return freeAttrs(r);
-  const valid = fromSchema({ ...r.input, properties: Object.fromEntries(Object.entries(r.input.properties).filter(([k]) => k !== r.idAttribute)) }) as fc.Arbitrary<Attrs>;
+  const properties = Object.fromEntries(Object.entries(r.input.properties).filter(([k]) => k !== r.idAttribute));
+  const valid = fromSchema({ ...r.input, properties }) as fc.Arbitrary<Attrs>;
   return fc.oneof(
     { weight: 6, arbitrary: valid },
     { weight: 3, arbitrary: fc.tuple(valid, fc.constantFrom(...BREAKS)).map(([b, how]) => breakBody(b, how, r.input)) },
@@ -136,7 +145,11 @@ function listQuery(r: ResourceSpec): fc.Arbitrary<ListQuery> {
     partition: r.partitions.length ? fc.option(fc.record({ name: fc.constantFrom(...r.partitions.map((p) => p.name)), value: fc.constantFrom('open', 'done', 'é', '🦄') }), { nil: undefined }) : fc.constant(undefined),
     range: ranges.length ? fc.option(fc.oneof(...ranges), { nil: undefined }) : fc.constant(undefined),
     order: fc.option(fc.constantFrom('asc' as const, 'desc' as const), { nil: undefined }),
-    fields: fc.option(fc.subarray(['title', 'note', 'status', 'rank', 'due', 'name', 'kind', 'price', 'version', 'a.b', '🦄'], { minLength: 1, maxLength: 3 }), { nil: undefined, freq: 5 }),
+    fields: fc.option(fc.oneof(
+      { weight: 9, arbitrary: fc.subarray(['title', 'note', 'status', 'rank', 'due', 'name', 'kind', 'price', 'version', 'a.b', '🦄'], { minLength: 1, maxLength: 3 }) },
+      // The most names `fields` takes (100).
+      { weight: 1, arbitrary: fc.constant(['name', 'title', ...Array.from({ length: 98 }, (_, i) => (i < 3 ? ['kind', 'price', 'status'][i] : `f${i}`))]) },
+    ), { nil: undefined, freq: 5 }),
   }, { requiredKeys: [] }).map((q) => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as ListQuery);
 }
 
@@ -256,7 +269,15 @@ function resolveTarget(world: World, model: ApiModel, r: ResourceSpec, place: Pl
 }
 
 /** The header value a tag form stands for, and what it matches. */
-function tagHeader(form: TagForm, model: ApiModel, r: ResourceSpec, scope: string, id: Id, current?: ModelItem): { value: string; malformed: boolean; star: boolean; strong: string[]; weak: string[] } {
+interface TagHeader {
+  readonly value: string;
+  readonly malformed: boolean;
+  readonly star: boolean;
+  readonly strong: string[];
+  readonly weak: string[];
+}
+
+function tagHeader(form: TagForm, model: ApiModel, r: ResourceSpec, scope: string, id: Id, current?: ModelItem): TagHeader {
   const cur = current?.etag ?? '"1.AAAAAAAAAAA"';
   const stale = [...(model.etagsSeen.get(`${r.name} ${scope} ${String(id)}`) ?? [])].find((e) => e !== current?.etag) ?? '"7.staleStale1"';
   const base = { malformed: false, star: false, strong: [] as string[], weak: [] as string[] };
@@ -268,6 +289,11 @@ function tagHeader(form: TagForm, model: ApiModel, r: ResourceSpec, scope: strin
     case 'list-current': return { ...base, value: `"nope", ${stale},${cur}`, strong: ['"nope"', stale, cur] };
     case 'list-stale': return { ...base, value: `${stale}, W/"x"`, strong: [stale], weak: ['"x"'] };
     case 'other-generation': { const other = cur.replace(/\.[^"]*"/, '.BBBBBBBBBBB"'); return { ...base, value: other, strong: [other] }; }
+    case 'fifty-with-current': {
+      // The most tags a header may list (50), the current one last.
+      const tags = [...Array.from({ length: 49 }, (_, i) => `"${i}.x"`), cur];
+      return { ...base, value: tags.join(', '), strong: tags };
+    }
     case 'garbage': return { ...base, value: 'abc', malformed: true };
     case 'empty': return { ...base, value: '', malformed: true };
     case 'unquoted': return { ...base, value: cur.replace(/"/g, ''), malformed: true };
@@ -288,7 +314,9 @@ function evaluateConditions(c: Conditions, model: ApiModel, r: ResourceSpec, sco
 }
 
 /** An item as the API answers it must be the model's: same id, attributes and version, with the server's fields. */
-function checkItem(step: Step, res: WireResponse, r: ResourceSpec, expected: { id: Id; attrs: Attrs; version: number }, place: Place, fields?: string[]): void {
+function checkItem(
+  step: Step, res: WireResponse, r: ResourceSpec, expected: { id: Id; attrs: Attrs; version: number }, place: Place, fields?: string[],
+): void {
   const got = res.json;
   if (got?.[r.idAttribute] !== expected.id) fail(step, `id ${JSON.stringify(got?.[r.idAttribute])}, model ${JSON.stringify(expected.id)}`, res);
   const attrs: Attrs = {};
@@ -348,6 +376,17 @@ function refusedPathId(step: Step, r: ResourceSpec, id: Id, res: WireResponse | 
   const problem = pathIdProblem(r, id);
   if (problem) expectStatus(step, res, problem === 'dot' ? [404] : [400]);
   return problem !== undefined;
+}
+
+/** The model's item as a write answered it. */
+function itemFrom(res: WireResponse, id: Id, attrs: Attrs, version: number, ancestors: Record<string, Id>): ModelItem {
+  return { id, attrs, version, etag: res.headers.etag, createdAt: res.json.createdAt, updatedAt: res.json.updatedAt, ancestors };
+}
+
+/** Records an Idempotency-Key's first use (what a replay must answer, and how to replay it). */
+function remember(model: ApiModel, r: ResourceSpec, world: World, tenant: Tenant, key: string, place: Place, sent: Attrs, item: ModelItem): void {
+  const record = { bodyHash: canonical(sent), item, sent: JSON.stringify(sent), place, tenant };
+  model.idempotency.get(r.name)!.set(recordKey(r, world, tenant, key, place), record);
 }
 
 /** Runs one step against the API and the model. */
@@ -416,18 +455,18 @@ async function create(step: Extract<Step, { kind: 'create' }>, r: ResourceSpec, 
   if (model.get(r, place.scope, id)) fail(step, `created over an existing item ${JSON.stringify(id)}`, got);
   checkItem(step, got, r, { id, attrs: step.body, version: 1 }, place);
   if (got.headers.location !== `${place.basePath}/${encodeURIComponent(String(id))}`) fail(step, `Location ${got.headers.location}`, got);
-  const item: ModelItem = { id, attrs: step.body, version: 1, etag: got.headers.etag, createdAt: got.json.createdAt, updatedAt: got.json.updatedAt, ancestors: place.ancestors };
+  const item = itemFrom(got, id, step.body, 1, place.ancestors);
   if (!model.noteEtag(r, place.scope, id, item.etag)) fail(step, `ETag ${item.etag} answered before for this id`, got);
   model.put(r, place.scope, item);
   if (step.idem !== undefined) {
-    model.idempotency.get(r.name)!.set(recordKey(r, world, step.tenant, step.idem, place), { bodyHash: canonical(sent), item, sent: JSON.stringify(sent), place, tenant: step.tenant } as any);
+    remember(model, r, world, step.tenant, step.idem, place, sent, item);
   }
 }
 
 async function replay(step: Extract<Step, { kind: 'replay' }>, r: ResourceSpec, model: ApiModel, world: World, tenant: Tenant): Promise<void> {
-  const records = [...model.idempotency.get(r.name)!.entries()].filter(([, rec]) => (rec as any).tenant === tenant);
+  const records = [...model.idempotency.get(r.name)!.entries()].filter(([, x]) => x.tenant === tenant);
   if (!records.length) return;
-  const [key, rec] = records[step.record % records.length] as [string, any];
+  const [key, rec] = records[step.record % records.length];
   const idem: string = JSON.parse(key)[1];
   const sent = step.mutate ? { ...JSON.parse(rec.sent), replayed: 'differently' } : JSON.parse(rec.sent);
   // Member order must not matter: the same document reordered is the same request.
@@ -501,9 +540,7 @@ async function put(step: Extract<Step, { kind: 'put' }>, r: ResourceSpec, model:
   if (verdict === 'unsure') allowed.push(400, 413, 422);
   const got = expectStatus(step, res, allowed);
   if (got.status >= 300) return;
-  const next: ModelItem = {
-    id, attrs: step.body, version: (item?.version ?? 0) + 1, etag: got.headers.etag, createdAt: item?.createdAt ?? got.json.createdAt, updatedAt: got.json.updatedAt, ancestors: place.ancestors,
-  };
+  const next = { ...itemFrom(got, id, step.body, (item?.version ?? 0) + 1, place.ancestors), createdAt: item?.createdAt ?? got.json.createdAt };
   written(step, got, r, model, place, next, item);
 }
 
@@ -537,20 +574,21 @@ async function patchStep(step: Extract<Step, { kind: 'patch' }>, r: ResourceSpec
   if (verdict === 'invalid') return void expectStatus(step, res, [400, 422]);
   const got = expectStatus(step, res, verdict === 'unsure' ? [200, 400, 413, 422] : [200]);
   if (got.status !== 200) return;
-  written(step, got, r, model, place, { ...item, attrs: merged, version: item.version + 1, etag: got.headers.etag, updatedAt: got.json.updatedAt }, item);
+  written(step, got, r, model, place, { ...itemFrom(got, id, merged, item.version + 1, item.ancestors), createdAt: item.createdAt }, item);
 }
 
 /** RFC 7396. */
-export function mergePatch(target: Json, patchDoc: Json): Json {
+export function mergePatch(into: Json, patchDoc: Json): Json {
   if (patchDoc === null || typeof patchDoc !== 'object' || Array.isArray(patchDoc)) return patchDoc;
   const out: { [k: string]: Json } = {};
-  if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
-    for (const [k, v] of Object.entries(target)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  const set = (k: string, value: Json) => Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+  if (into !== null && typeof into === 'object' && !Array.isArray(into)) {
+    for (const [k, v] of Object.entries(into)) set(k, v);
   }
   for (const [k, v] of Object.entries(patchDoc)) {
     // defineProperty: a member named __proto__ is a member, not the prototype.
     if (v === null) delete out[k];
-    else Object.defineProperty(out, k, { value: mergePatch(Object.prototype.hasOwnProperty.call(out, k) ? out[k] : null, v), enumerable: true, writable: true, configurable: true });
+    else set(k, mergePatch(Object.prototype.hasOwnProperty.call(out, k) ? out[k] : null, v));
   }
   return out;
 }
@@ -645,7 +683,8 @@ async function list(step: Extract<Step, { kind: 'list' }>, r: ResourceSpec, mode
   }
   for (const i of seen) {
     const m = expected.items.find((x) => key(x.id) === key(i[r.idAttribute]))!;
-    checkItem(step, { status: 200, headers: {}, body: JSON.stringify(i), json: i }, r, m, { ...place, ancestors: m.ancestors }, q.fields && [...q.fields]);
+    const asRead = { status: 200, headers: {}, body: JSON.stringify(i), json: i };
+    checkItem(step, asRead, r, m, { ...place, ancestors: m.ancestors }, q.fields && [...q.fields]);
   }
   if (expected.ordered && expected.sortBy) {
     const sortValues = seen.map((i) => {
@@ -663,9 +702,9 @@ async function list(step: Extract<Step, { kind: 'list' }>, r: ResourceSpec, mode
 async function bad(step: Extract<Step, { kind: 'bad' }>, r: ResourceSpec, model: ApiModel, world: World): Promise<void> {
   const place = placeOf(world, model, r, step.tenant, step.parent);
   const { id } = resolveTarget(world, model, r, place, step.target, step.tenant);
-  const list = (query: string) => ({ method: 'GET', path: `${place.basePath}?${query}`, headers: place.headers });
+  const listing = (query: string) => ({ method: 'GET', path: `${place.basePath}?${query}`, headers: place.headers });
   const json = { ...place.headers, 'content-type': 'application/json' };
-  const post = (body: string | Buffer, headers: Record<string, string> = json, lie?: Lie) => ({ method: 'POST', path: place.basePath, headers, body, lie });
+  const post = (payload: string | Buffer, headers: Record<string, string> = json, lie?: Lie) => ({ method: 'POST', path: place.basePath, headers, body: payload, lie });
   const valid = bodyOf(r.serverIds ? {} : {}, r.serverIds ? undefined : id, r.idAttribute);
   const rangeOf = (pred: (x: RangeParam) => boolean) => r.ranges.find(pred);
   const s = r.ranges.find((x) => !x.numeric);
@@ -674,25 +713,25 @@ async function bad(step: Extract<Step, { kind: 'bad' }>, r: ResourceSpec, model:
   let req: { method: string; path: string; headers?: Record<string, string>; body?: string | Buffer; lie?: Lie };
   let allowed = [400];
   switch (step.what) {
-    case 'limit-zero': req = list('limit=0'); break;
-    case 'limit-over': req = list(`limit=${r.maxPageSize + 1}`); break;
-    case 'limit-text': req = list('limit=1e1'); break;
-    case 'limit-twice': req = list('limit=1&limit=2'); break;
-    case 'cursor-garbage': req = list('cursor=!!not-a-cursor'); break;
+    case 'limit-zero': req = listing('limit=0'); break;
+    case 'limit-over': req = listing(`limit=${r.maxPageSize + 1}`); break;
+    case 'limit-text': req = listing('limit=1e1'); break;
+    case 'limit-twice': req = listing('limit=1&limit=2'); break;
+    case 'cursor-garbage': req = listing('cursor=!!not-a-cursor'); break;
     // Under API Gateway's 10 KB request line and headers (a longer one never reaches the function).
-    case 'cursor-long': req = list(`cursor=${'A'.repeat(9 * 1024)}`); break;
-    case 'cursor-forged': req = list(`cursor=${Buffer.from(JSON.stringify({ v: 1, k: { id: 'x' } })).toString('base64url')}`); break;
-    case 'unknown-param': req = list('nope=1'); break;
-    case 'range-bad-op': req = s ? list(`${needs(s)}${s.name}=after.2026`) : list('title=gte.a'); break;
-    case 'range-bad-number': req = n ? list(`${needs(n)}${n.name}=gte.01`) : list('x=1'); break;
-    case 'range-empty-value': req = s ? list(`${needs(s)}${s.name}=gte.`) : list('x=1'); break;
-    case 'range-begins-number': req = n ? list(`${needs(n)}${n.name}=begins.1`) : list('x=1'); break;
-    case 'range-inverted': req = n ? list(`${needs(n)}${n.name}=gte.5&${n.name}=lte.1`) : list('x=1'); break;
-    case 'order-sideways': req = list('order=sideways'); break;
-    case 'fields-hidden': req = list('fields=_generation'); break;
-    case 'fields-too-many': req = list(`fields=${Array.from({ length: 101 }, (_, i) => `f${i}`).join(',')}`); break;
-    case 'fields-empty': req = list('fields=a,,b'); break;
-    case 'two-partitions': req = r.partitions.length ? list(`${r.partitions[0].name}=a&${r.partitions[0].name}=b`) : list('x=1'); break;
+    case 'cursor-long': req = listing(`cursor=${'A'.repeat(9 * 1024)}`); break;
+    case 'cursor-forged': req = listing(`cursor=${Buffer.from(JSON.stringify({ v: 1, k: { id: 'x' } })).toString('base64url')}`); break;
+    case 'unknown-param': req = listing('nope=1'); break;
+    case 'range-bad-op': req = s ? listing(`${needs(s)}${s.name}=after.2026`) : listing('title=gte.a'); break;
+    case 'range-bad-number': req = n ? listing(`${needs(n)}${n.name}=gte.01`) : listing('x=1'); break;
+    case 'range-empty-value': req = s ? listing(`${needs(s)}${s.name}=gte.`) : listing('x=1'); break;
+    case 'range-begins-number': req = n ? listing(`${needs(n)}${n.name}=begins.1`) : listing('x=1'); break;
+    case 'range-inverted': req = n ? listing(`${needs(n)}${n.name}=gte.5&${n.name}=lte.1`) : listing('x=1'); break;
+    case 'order-sideways': req = listing('order=sideways'); break;
+    case 'fields-hidden': req = listing('fields=_generation'); break;
+    case 'fields-too-many': req = listing(`fields=${Array.from({ length: 101 }, (_, i) => `f${i}`).join(',')}`); break;
+    case 'fields-empty': req = listing('fields=a,,b'); break;
+    case 'two-partitions': req = r.partitions.length ? listing(`${r.partitions[0].name}=a&${r.partitions[0].name}=b`) : listing('x=1'); break;
     case 'id-noncanonical': req = { method: 'GET', path: itemPath(r, place, r.idNumeric ? '07' : 'a'.repeat(1025)), headers: place.headers }; break;
     case 'id-too-long': req = { method: 'DELETE', path: itemPath(r, place, r.idNumeric ? '1.0' : '🦄'.repeat(257)), headers: place.headers }; break;
     case 'json-broken': req = post('{"a":'); break;
@@ -717,7 +756,7 @@ async function bad(step: Extract<Step, { kind: 'bad' }>, r: ResourceSpec, model:
     case 'method-undeclared': req = { method: 'POST', path: itemPath(r, place, id), headers: json, body: valid }; allowed = [404]; break;
     case 'path-undeclared': req = { method: 'GET', path: `${place.basePath}/${encodeURIComponent(String(id))}/extra`, headers: place.headers }; allowed = [404]; break;
     case 'path-bad-escape': req = { method: 'DELETE', path: `${place.basePath}/%E0%A4%A`, headers: place.headers }; allowed = [404]; break;
-    case 'query-bad-escape': req = list('limit=%ZZ'); break;
+    case 'query-bad-escape': req = listing('limit=%ZZ'); break;
     case 'body-deep': req = post(bodyOf({ deep: nested(200) }, r.serverIds ? undefined : id, r.idAttribute)); allowed = [400, 422]; break;
     case 'json-duplicate-keys': req = post(`{"dup":1,"dup":2${r.serverIds ? '' : `,"${r.idAttribute}":${JSON.stringify(id)}`}}`); allowed = [400, 422]; break;
     case 'id-unsafe-number': req = { method: 'GET', path: r.idNumeric ? itemPath(r, place, '9007199254740993') : `${place.basePath}/%ED%A0%80`, headers: place.headers }; allowed = r.idNumeric ? [400] : [404]; break;
@@ -726,15 +765,33 @@ async function bad(step: Extract<Step, { kind: 'bad' }>, r: ResourceSpec, model:
     case 'method-head': req = { method: 'HEAD', path: place.basePath, headers: place.headers }; allowed = [404]; break;
     case 'method-put-collection': req = { method: 'PUT', path: place.basePath, headers: json, body: valid }; allowed = [404]; break;
     case 'method-options': req = { method: 'OPTIONS', path: itemPath(r, place, id), headers: place.headers }; allowed = [404]; break;
-    case 'param-twice': req = list('order=asc&order=desc'); break;
+    case 'param-twice': req = listing('order=asc&order=desc'); break;
+    case 'patch-past-item-limit': {
+      // An item near DynamoDB's 400 KB, then a patch that would take it past: 413, and the item as it was.
+      if (r.input.additionalProperties === false) return;
+      const big = { big: 'b'.repeat(300 * 1024) };
+      const made = await world.wire.send(post(bodyOf(big, r.serverIds ? undefined : id, r.idAttribute)));
+      if (made?.status !== 201) {
+        expectStatus(step, made, [409, 404]);
+        return;
+      }
+      const newId: Id = made.json[r.idAttribute];
+      const item = itemFrom(made, newId, big, 1, place.ancestors);
+      checkItem(step, made, r, item, place);
+      model.noteEtag(r, place.scope, newId, item.etag);
+      model.put(r, place.scope, item);
+      req = { method: 'PATCH', path: itemPath(r, place, newId), headers: { ...place.headers, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ more: 'm'.repeat(120 * 1024) }) };
+      allowed = [413];
+      break;
+    }
     case 'cursor-other-tenant': case 'cursor-other-order': {
       // A real cursor of this listing, replayed by the other tenant (or under another parent), or with another order.
-      const first = await world.wire.send(list('limit=1'));
+      const first = await world.wire.send(listing('limit=1'));
       const cursor = first?.status === 200 ? first.json.nextCursor : undefined;
       if (!cursor) return;
       if (step.what === 'cursor-other-order') {
         if (r.scans) return;
-        req = list(`limit=1&order=desc&cursor=${cursor}`);
+        req = listing(`limit=1&order=desc&cursor=${cursor}`);
       } else {
         const other = placeOf(world, model, r, step.tenant === 'a' ? 'b' : 'a', { pick: step.parent.pick + 1, kind: 'existing' });
         if (other.scope === place.scope) return;
@@ -780,10 +837,10 @@ async function race(step: Extract<Step, { kind: 'race' }>, r: ResourceSpec, mode
       if (rs.filter((x) => x!.headers['idempotent-replayed'] !== 'true').length !== 1) fail(step, 'not exactly one original among the answers');
       const got = rs.find((x) => x!.headers['idempotent-replayed'] !== 'true')!;
       const newId: Id = got.json[r.idAttribute];
-      const created: ModelItem = { id: newId, attrs: step.body, version: 1, etag: got.headers.etag, createdAt: got.json.createdAt, updatedAt: got.json.updatedAt, ancestors: place.ancestors };
+      const created = itemFrom(got, newId, step.body, 1, place.ancestors);
       model.noteEtag(r, place.scope, newId, created.etag);
       model.put(r, place.scope, created);
-      model.idempotency.get(r.name)!.set(recordKey(r, world, step.tenant, key, place), { bodyHash: canonical(sent), item: created, sent: JSON.stringify(sent), place, tenant: step.tenant } as any);
+      remember(model, r, world, step.tenant, key, place, sent, created);
       return;
     }
     case 'same-id-posts': {
@@ -791,7 +848,7 @@ async function race(step: Extract<Step, { kind: 'race' }>, r: ResourceSpec, mode
       const rs = await all(3, (i) => ({ method: 'POST', path: place.basePath, headers: json, body: JSON.stringify({ [r.idAttribute]: id, ...racer(i) }) }));
       if (statuses(rs).join() !== '201,409,409') fail(step, `statuses ${statuses(rs).join()} (one id: one 201, two 409)`);
       const won = rs.find((x) => x!.status === 201)!;
-      const created: ModelItem = { id, attrs: racerOf(won), version: 1, etag: won.headers.etag, createdAt: won.json.createdAt, updatedAt: won.json.updatedAt, ancestors: place.ancestors };
+      const created = itemFrom(won, id, racerOf(won), 1, place.ancestors);
       written(step, won, r, model, place, created);
       return;
     }
@@ -800,7 +857,7 @@ async function race(step: Extract<Step, { kind: 'race' }>, r: ResourceSpec, mode
       const rs = await all(3, (i) => ({ method: 'PUT', path: itemPath(r, place, id), headers: { ...json, 'if-match': item.etag }, body: JSON.stringify(racer(i)) }));
       if (statuses(rs).join() !== '200,412,412') fail(step, `statuses ${statuses(rs).join()} (one If-Match: one 200, two 412)`);
       const won = rs.find((x) => x!.status === 200)!;
-      written(step, won, r, model, place, { ...item, attrs: racerOf(won), version: item.version + 1, etag: won.headers.etag, updatedAt: won.json.updatedAt }, item);
+      written(step, won, r, model, place, { ...itemFrom(won, id, racerOf(won), item.version + 1, item.ancestors), createdAt: item.createdAt }, item);
       return;
     }
     case 'disjoint-patches': {
@@ -840,7 +897,7 @@ async function race(step: Extract<Step, { kind: 'race' }>, r: ResourceSpec, mode
       } else if (pair === '409,201') {
         const newId: Id = made!.json[child.idAttribute];
         model.noteEtag(child, childScope, newId, made!.headers.etag);
-        model.put(child, childScope, { id: newId, attrs: {}, version: 1, etag: made!.headers.etag, createdAt: made!.json.createdAt, updatedAt: made!.json.updatedAt, ancestors: childPlace.ancestors });
+        model.put(child, childScope, itemFrom(made!, newId, {}, 1, childPlace.ancestors));
       } else {
         fail(step, `parent DELETE ${del?.status} and child POST ${made?.status}: expected 204 and 404, or 409 and 201`);
       }

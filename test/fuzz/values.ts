@@ -69,12 +69,15 @@ export function fromSchema(schema: any): fc.Arbitrary<Json> {
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -1000, max: Math.min(schema.maximum ?? 1000, 1000) });
     case 'array':
-      return fc.uniqueArray(fromSchema(schema.items ?? {}), { maxLength: schema.maxItems ?? 3, selector: (v) => JSON.stringify(v) }) as fc.Arbitrary<Json>;
+      return fc.uniqueArray(fromSchema(schema.items ?? {}), {
+        maxLength: schema.maxItems ?? 3, selector: (v) => JSON.stringify(v),
+      }) as fc.Arbitrary<Json>;
     case 'object': {
       const props = schema.properties ?? {};
       const required: string[] = (schema.required ?? []).filter((k: string) => props[k]);
       const optional = Object.keys(props).filter((k) => !required.includes(k) && !props[k].readOnly && !/^The id \(attribute/.test(props[k].description ?? ''));
-      return fc.record(Object.fromEntries([...required, ...optional].map((k) => [k, fromSchema(props[k])])), { requiredKeys: required }) as fc.Arbitrary<Json>;
+      const members = Object.fromEntries([...required, ...optional].map((k) => [k, fromSchema(props[k])]));
+      return fc.record(members, { requiredKeys: required }) as fc.Arbitrary<Json>;
     }
     default:
       return anyJson(2);
@@ -107,7 +110,12 @@ export function breakBody(body: Attrs, how: Break, schema: any): Attrs {
 /** Attributes for a resource without a schema: free JSON, with its index attributes of the right type or not. */
 export function freeAttrs(r: ResourceSpec): fc.Arbitrary<Attrs> {
   const indexed = [
-    ...r.partitions.map((p) => [p.name, fc.oneof({ weight: 5, arbitrary: fc.constantFrom('open', 'done', 'é', '🦄') }, { weight: 1, arbitrary: anyJson(1) })] as const),
+    ...r.partitions.map((p) => [p.name, fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom('open', 'done', 'é', '🦄') },
+      { weight: 1, arbitrary: anyJson(1) },
+      // At and past DynamoDB's 2,048-byte partition key (with the scope the server adds to it).
+      { weight: 1, arbitrary: fc.constantFrom('p'.repeat(1024), 'p'.repeat(2000), 'p'.repeat(2049)) },
+    )] as const),
     ...r.ranges.filter((x) => !x.isId && !r.managed.includes(x.name)).map((x) => [x.name, x.numeric
       ? fc.oneof({ weight: 5, arbitrary: fc.constantFrom(-2, 0, 1, 2.5, 3, 10, 1e125) }, { weight: 1, arbitrary: anyJson(1) })
       : fc.oneof({ weight: 5, arbitrary: fc.constantFrom('2026-01-01', '2026-06-30', '2026-12-31', '2027', 'ä', '') }, { weight: 1, arbitrary: anyJson(1) })] as const),

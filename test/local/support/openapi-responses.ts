@@ -26,8 +26,8 @@ export interface CheckedResponse {
 /** A response as any client received it: status, header lookup (case-insensitive, null when absent), body text. */
 export interface ReceivedResponse {
   readonly status: number;
-  header(name: string): string | null;
   readonly body: string;
+  header(name: string): string | null;
 }
 
 const NO_CONTENT = new Set([204, 304]);
