@@ -88,6 +88,8 @@ export interface AlarmThresholdsPlan {
 /** How a resource's functions are built and configured. */
 export interface LambdaPlan {
   readonly handlerMode: HandlerMode;
+  /** A Node.js runtime, nodejs24.x or newer (src/lambda-runtime.ts). */
+  readonly runtime: lambda.Runtime;
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly architecture: lambda.Architecture;
