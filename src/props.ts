@@ -297,7 +297,7 @@ export interface ServerlessCrudApiProps {
 
   /**
    * Replace the built-in handler code while keeping all the infrastructure (routes, roles, alarms). The code gets
-   * the same environment (`CRUD_TABLE_NAME_<i>`, `CRUD_ROUTES`, …) and the whole API's config as JSON in `CRUD_CONFIG`.
+   * the same environment (`CRUD_TABLES`, `CRUD_ROUTES`, …) and the whole API's config as JSON in `CRUD_CONFIG`.
    * @default - the built-in handler bundled with this library
    */
   readonly handlerCode?: lambda.Code;

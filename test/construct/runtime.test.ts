@@ -42,7 +42,8 @@ describe('runtime', () => {
         runtime: lambda.Runtime.NODEJS_24_X,
         resources: [{ name: 'a' }, { name: 'b', runtime: unlistedRuntime('nodejs26.x') }],
       });
-      const byResource = Object.fromEntries(s.api.resources.map((r) => [r.resourceName, r.handlerFunctions.map((f) => (f.node.defaultChild as lambda.CfnFunction).runtime)]));
+      const runtimeOf = (f: lambda.IFunction) => (f.node.defaultChild as lambda.CfnFunction).runtime;
+      const byResource = Object.fromEntries(s.api.resources.map((r) => [r.resourceName, r.handlerFunctions.map(runtimeOf)]));
       expect(byResource).toEqual({ a: ['nodejs24.x'], b: ['nodejs26.x'] });
     });
   });

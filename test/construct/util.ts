@@ -79,3 +79,13 @@ export function withKnownRuntime<T>(name: string, body: (runtime: lambda.Runtime
     lambda.Runtime.ALL.splice(lambda.Runtime.ALL.indexOf(runtime), 1);
   }
 }
+
+/**
+ * A resolved `CRUD_TABLES` (or `CRUD_IDEMPOTENCY_TABLES`) value as what it names by resource position: the logical id
+ * of a `{ Ref }`, a literal name as is, '' where the function touches no table.
+ */
+export function tablePositions(value: unknown): string[] {
+  if (value === undefined) return [];
+  const text = (v: any): string => (typeof v === 'string' ? v : v.Ref ? v.Ref : v['Fn::Join'][1].map(text).join(v['Fn::Join'][0]));
+  return text(value).split(',');
+}
