@@ -58,6 +58,7 @@ test.each([
   ['a partial read (fields) under a weak ETag', 'GET', '/items/a?fields=title', { status: 200, headers: { ...json, etag: 'W/"1.kQ2x9VbTtWc"' }, body: { id: 'a' } }, []],
   ['a matching problem', 'GET', '/items/a', { status: 404, headers: { 'content-type': PROBLEM_CONTENT_TYPE }, body: problem('not-found', 404) }, []],
   ['API Gateway\'s 404 off the routes', 'GET', '/nope', { status: 404, headers: json, body: { message: 'Not Found' } }, []],
+  ['API Gateway\'s 404 to HEAD off the routes, without a body (RFC 9110)', 'HEAD', '/nope', { status: 404, headers: json }, []],
 ])('%s passes', async (_name, method, path, answer, expected) => {
   expect(await mismatchesOf(method, path, answer)).toEqual(expected);
 });
