@@ -201,13 +201,20 @@ async function lane(target: FuzzTarget, api: FuzzTarget['apis'][number], seed: n
   // Long sequences reach deep states (many items, pages, stale tags) and amortise the tables' reset between runs.
   const sequence = fc.array(step, { minLength: 1, maxLength: o.maxSteps ?? 60, size: 'max' });
   let runs = 0;
+  let shrinking = false;
   const property = fc.asyncProperty(sequence, async (steps) => {
-    // The lane's quota is met: the chunk's remaining runs pass at once (fast-check has no early stop by count).
-    if (wire.requests >= quota) return;
+    // The lane's quota is met: the chunk's remaining runs pass at once (fast-check has no early stop by count) —
+    // unless a run failed, when every later run is a shrink attempt and must really run.
+    if (wire.requests >= quota && !shrinking) return;
     runs++;
     await Promise.all(api.tables.map((t) => empty(target.ddb, t)));
     const model = new ApiModel(api.resources);
-    for (const s of [...steps, { kind: 'check' } as Step]) await runStep(s, model, world);
+    try {
+      for (const s of [...steps, { kind: 'check' } as Step]) await runStep(s, model, world);
+    } catch (e) {
+      shrinking = true;
+      throw e;
+    }
   });
   let chunk = 0;
   try {
