@@ -217,7 +217,8 @@ function walk(value: JsonValue, path: string, add: (path: string, message: strin
   }
 }
 
-function checkName(name: string): string | undefined {
+/** Why `name` cannot be an attribute name this API stores, or undefined when it can. */
+export function checkName(name: string): string | undefined {
   if (name.length === 0) return 'attribute names must not be empty';
   if (name === '__proto__') return "'__proto__' is not allowed as an attribute name";
   if (LONE_SURROGATE.test(name)) return 'attribute name is not valid Unicode (it holds an unpaired surrogate)';

@@ -1,6 +1,6 @@
 /** `PATCH /items/{id}`: JSON Merge Patch (RFC 7396), path-wise when it can be. */
 import { HttpResponse, jsonResponse, readJsonObject } from './http';
-import { buildItem, checkAttributes, clientContent, oversizedScopedIndexKeys, presentItem, tagOf, versionOf } from './item';
+import { buildItem, checkAttributes, checkName, clientContent, oversizedScopedIndexKeys, presentItem, tagOf, versionOf } from './item';
 import { invalidItem, notFound, preconditionFailed } from './item-errors';
 import { ItemReader, asRead, checkBodyId, checkBuilt, createdAtOf, keptGeneration, preconditions, withoutId } from './item-writes';
 import { escapePointer, JsonObject, JsonValue } from './json';
@@ -132,7 +132,8 @@ export function updatePlan(patch: JsonObject, before: JsonObject): Pick<UpdatePl
       const path = [...parent, key];
       const old = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
       if (value === null) {
-        remove.push(path);
+        // No stored attribute has a name the API refuses (''; DynamoDB refuses to even name it): nothing to remove.
+        if (checkName(key) === undefined) remove.push(path);
       } else if (isObject(value) && isObject(old)) {
         maps.push({ path, isMap: true });
         walk(value, old, path);

@@ -768,7 +768,7 @@ async function bad(step: Extract<Step, { kind: 'bad' }>, r: ResourceSpec, model:
     case 'param-twice': req = listing('order=asc&order=desc'); break;
     case 'patch-past-item-limit': {
       // An item near DynamoDB's 400 KB, then a patch that would take it past: 413, and the item as it was.
-      if (r.input.additionalProperties === false) return;
+      if (r.input.additionalProperties === false || pathIdProblem(r, id)) return;
       const big = { big: 'b'.repeat(300 * 1024) };
       const made = await world.wire.send(post(bodyOf(big, r.serverIds ? undefined : id, r.idAttribute)));
       if (made?.status !== 201) {
