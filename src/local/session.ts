@@ -20,9 +20,11 @@ import { DrainingFunction, FunctionSpec, hostFunctions } from './function-host';
 import { isLoopbackBind } from './host-check';
 import { Jwks, JwtConfigError, jwtExpectations, loadJwks } from './jwt';
 import { DEFAULT_LIMITS, describeLimits } from './limits';
+import { servedRoutes } from './served-routes';
 import { AuthSettings, RunningApi, startApiServer } from './server';
 import { SynthProcess } from './synth-process';
 import { describeOutcome, ensureTable } from './tables';
+import { templateRouteLines } from './template-routes';
 import { watchAssembly, watchSources, Watcher } from './watch';
 
 /** The options of `cdk-serverless-crud-api local` (see `USAGE` in cli.ts). */
@@ -185,7 +187,7 @@ class LocalSession {
     for (const s of started) this.printApi(s, jwtChecks);
     if (!isLoopbackBind(o.host)) {
       out(warn(`! LISTENING ON ${o.host}, NOT ONLY LOOPBACK: other machines can reach these APIs` +
-        `${apis.some((a) => o.noAuth || a.manifest.routes.some((r) => ['iam', 'custom', 'none'].includes(r.auth.kind))) ? ', and some serve every request unauthenticated' : ''}.`));
+        `${apis.some((a) => o.noAuth || [...servedRoutes(a).values()].some((r) => ['iam', 'custom', 'none'].includes(r.auth.kind))) ? ', and some serve every request unauthenticated' : ''}.`));
     }
     out(dim(`Hosts answered: localhost, *.localhost, 127.0.0.0/8, [::1], ${[o.host, ...o.allowedHosts].join(', ')} (others: 403; --allowed-host adds one).`));
     if (!o.endpoint) {
@@ -242,12 +244,12 @@ class LocalSession {
     for (const api of apis) {
       const checks = new Map<string, { issuer: string; audience: string[] }>();
       jwtChecks.set(api.manifest.path, checks);
-      for (const route of api.manifest.routes) {
-        const where = `${api.manifest.path} (/${route.resource})`;
-        if (o.noAuth || (route.auth.kind !== 'jwt' && route.auth.kind !== 'cognito')) continue;
+      for (const [key, route] of servedRoutes(api)) {
+        const where = `${api.manifest.path} (${route.source === 'addFunctionRoute' || route.source === 'httpApi.addRoutes' ? key : route.path.split('/').slice(0, 2).join('/')})`;
+        if (o.noAuth || route.unservable !== undefined || (route.auth.kind !== 'jwt' && route.auth.kind !== 'cognito')) continue;
         if (!o.jwks) throw new UsageError(`${where} uses ${route.auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
         try {
-          checks.set(`${route.method} ${route.path}`, jwtExpectations(where, route.auth, o));
+          checks.set(key, jwtExpectations(where, route.auth, o));
         } catch (e) {
           if (e instanceof JwtConfigError) throw new UsageError(e.message);
           throw e;
@@ -310,6 +312,8 @@ class LocalSession {
         environment: env,
         timeoutSeconds: fn.timeoutSeconds,
         memoryMb: fn.memoryMb,
+        // Lambda's runtime provides the AWS SDK; locally, the user's functions find it in the app's node_modules.
+        moduleDirs: [path.resolve(o.appDir, 'node_modules')],
       });
     }
     return specs;
@@ -370,6 +374,7 @@ class LocalSession {
     out(`${bold(m.path)}  ${bold(server.url)}`);
     out(noDocs ? warn(`  docs   none: ${noDocs}`) : `  docs   ${server.url}${DOCS_PATH}  ${dim('(Swagger UI: every route, "Try it out" calls this API)')}`);
     for (const r of m.routes) out(`  ${r.method.padEnd(6)} ${server.url}${r.path}  ${dim(`→ ${r.functionLogicalId}`)}`);
+    for (const line of templateRouteLines(api, server.url, o.noAuth)) out(line.warn ? warn(line.text) : line.text);
     out(dim(`  throttle ${m.throttle.rateLimit}/s burst ${m.throttle.burstLimit}${m.cors ? `, CORS for ${(m.cors.allowOrigins ?? []).join(' ')}` : ''}`));
     // One line per resource: resources of one API may be authorized differently.
     for (const resource of [...new Set(m.routes.map((r) => r.resource))]) {
