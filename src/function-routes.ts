@@ -67,7 +67,7 @@ export function addFunctionRoute(x: FunctionRouteContext, props: FunctionRoutePr
   checkPath(path, fail);
   const label = `${method} ${path}`;
   if (x.plan.openApiRoute) {
-    fail(`'openApiRoute' is on, and the OpenAPI document it serves at GET /openapi.json is staged with the API's handler when ` +
+    fail('\'openApiRoute\' is on, and the OpenAPI document it serves at GET /openapi.json is staged with the API\'s handler when ' +
       `the API is built, before '${label}' exists: it would be served without this route. Turn 'openApiRoute' off (the ` +
       "document stays in 'openApiDocument' and the cloud assembly, with this route) or serve the document yourself");
   }

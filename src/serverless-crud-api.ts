@@ -177,7 +177,14 @@ export class ServerlessCrudApi extends Construct {
       this.functionLogGroups[op] = fn.logGroup;
     }
     const manifest = runnerManifest({
-      path: this.node.path, stageName: STAGE_NAME, api, httpApi: this.httpApi, resources, functions, openApiRoute, functionRoutes: this.functionRoutes,
+      path: this.node.path,
+      stageName: STAGE_NAME,
+      api,
+      httpApi: this.httpApi,
+      resources,
+      functions,
+      openApiRoute,
+      functionRoutes: this.functionRoutes,
     });
     this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, manifest);
 
@@ -235,7 +242,13 @@ export class ServerlessCrudApi extends Construct {
    */
   public addFunctionRoute(props: FunctionRouteProps): apigwv2.HttpRoute {
     const route = addFunctionRoute({
-      api: this, httpApi: this.httpApi, stageName: STAGE_NAME, plan: this.apiPlan, resources: this.crudResources, routes: this.routeRefs(), routeIds: this.functionRouteIds,
+      api: this,
+      httpApi: this.httpApi,
+      stageName: STAGE_NAME,
+      plan: this.apiPlan,
+      resources: this.crudResources,
+      routes: this.routeRefs(),
+      routeIds: this.functionRouteIds,
     }, props);
     this.functionRoutes.push(route);
     return route.route;

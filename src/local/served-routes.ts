@@ -5,8 +5,8 @@
  */
 import type { LocalApi } from './assembly';
 import type { GatewayResponse } from './gateway';
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../shared/problems';
 import type { LocalAuth } from '../shared/local-manifest';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '../shared/problems';
 
 /** One route as the server serves it. */
 export interface ServedRoute {

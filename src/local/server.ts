@@ -154,7 +154,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       }
     }
     const fn = route.functionLogicalId!;
-    return { fn, invoker: functions.get(fn)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer, payloadVersion: route.payloadVersion };
+    return {
+      fn, invoker: functions.get(fn)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer, payloadVersion: route.payloadVersion,
+    };
   };
 
   const server = http.createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs }, (request, response) => {

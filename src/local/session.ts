@@ -312,8 +312,8 @@ class LocalSession {
         environment: env,
         timeoutSeconds: fn.timeoutSeconds,
         memoryMb: fn.memoryMb,
-        // Lambda's runtime provides the AWS SDK; locally, the user's functions find it in the app's node_modules.
-        moduleDirs: [path.resolve(o.appDir, 'node_modules')],
+        // Lambda's runtime provides the AWS SDK; locally, the user's functions find it where the app finds its packages.
+        moduleDirs: appModuleDirs(o.appDir),
       });
     }
     return specs;
@@ -588,6 +588,16 @@ function ms(since: number): string {
 function removeDir(dir: string): void {
   // Only folders the runner made itself, under the temporary folder.
   if (path.basename(dir).startsWith('crud-api-local-') && path.dirname(dir) === os.tmpdir()) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** The `node_modules` folders the app's own code resolves packages from: its folder's and each parent's. */
+function appModuleDirs(appDir: string): string[] {
+  const dirs: string[] = [];
+  for (let d = path.resolve(appDir); ; d = path.dirname(d)) {
+    const modules = path.join(d, 'node_modules');
+    if (fs.existsSync(modules)) dirs.push(modules);
+    if (path.dirname(d) === d) return dirs;
+  }
 }
 
 function pickAwsCredentials(): Record<string, string> {

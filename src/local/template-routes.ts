@@ -46,7 +46,9 @@ const DEFAULT_MEMORY_MB = 128;
  * The routes of the API `manifest.apiLogicalId` that `manifest.routes` does not list, and the functions serving the
  * servable ones. `assemblyDir` resolves asset paths.
  */
-export function templateRoutes(manifest: LocalManifest, template: any, assemblyDir: string): { routes: TemplateRoute[]; functions: TemplateFunction[] } {
+export function templateRoutes(
+  manifest: LocalManifest, template: any, assemblyDir: string,
+): { routes: TemplateRoute[]; functions: TemplateFunction[] } {
   const resources: Record<string, any> = template.Resources ?? {};
   const crud = new Set(manifest.routes.map((r) => `${r.method} ${r.path}`));
   const declared = new Map((manifest.functionRoutes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
@@ -170,7 +172,9 @@ function inlineCodeDir(code: string): string {
  * The start-up lines of an API's own routes: each servable one with its function, payload format and authorization;
  * each unservable one with why (it answers 501).
  */
-export function templateRouteLines(api: { templateRoutes: readonly TemplateRoute[] }, url: string, noAuth: boolean): { text: string; warn?: boolean }[] {
+export function templateRouteLines(
+  api: { templateRoutes: readonly TemplateRoute[] }, url: string, noAuth: boolean,
+): { text: string; warn?: boolean }[] {
   return api.templateRoutes.map((r) => {
     const where = r.method === '$default' ? `${'ANY'.padEnd(6)} ${url}/* ($default)` : `${r.method.padEnd(6)} ${url}${r.path}`;
     if (r.unservable !== undefined) return { text: `  ${where}  ! NOT SERVED LOCALLY (answers 501): ${r.unservable} [${r.source}]`, warn: true };

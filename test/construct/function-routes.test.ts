@@ -5,15 +5,15 @@
  */
 import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
-import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { nagFindings } from './util';
 import { AccessLevel, ApiAuthorization, FunctionRouteProps, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
 import { ACCESS_LEVEL_INDEX_ACTIONS, ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/iam-actions';
 import { LOCAL_MANIFEST_METADATA_TYPE, LocalManifest } from '../../src/shared/local-manifest';
-import { nagFindings } from './util';
 
 const SHOP: ServerlessCrudApiProps = {
   resources: [
@@ -65,7 +65,9 @@ describe('addFunctionRoute: grants and environment', () => {
   test('indexes: Query and Scan on exactly the indexes listed', () => {
     const { stack, api, fn } = setup();
     api.addFunctionRoute({
-      method: HttpMethod.GET, path: '/orders/{id}/summary', handler: fn,
+      method: HttpMethod.GET,
+      path: '/orders/{id}/summary',
+      handler: fn,
       tables: [{ resource: 'orders', access: AccessLevel.READ, indexes: ['byStatus'] }, { resource: 'payments', access: AccessLevel.WRITE }],
     });
     const orders = JSON.parse(tableArn(stack, api, 'orders'));
@@ -79,7 +81,9 @@ describe('addFunctionRoute: grants and environment', () => {
   test("each table's name in CRUD_TABLE_<NAME>", () => {
     const { stack, api, fn } = setup();
     api.addFunctionRoute({
-      method: HttpMethod.POST, path: '/orders/{id}/checkout', handler: fn,
+      method: HttpMethod.POST,
+      path: '/orders/{id}/checkout',
+      handler: fn,
       tables: [{ resource: 'orders', access: AccessLevel.READ_WRITE }, { resource: 'order-lines', access: AccessLevel.READ }],
     });
     const ref = (name: string) => ({ Ref: stack.getLogicalId(api.resource(name).table.node.defaultChild as any) });
@@ -129,7 +133,9 @@ describe('addFunctionRoute: the route', () => {
     const { stack, api, fn } = setup();
     api.addFunctionRoute({ method: HttpMethod.POST, path: '/orders/{id}/checkout', handler: fn });
     api.addFunctionRoute({
-      method: HttpMethod.GET, path: '/orders/{id}/receipt', handler: fn,
+      method: HttpMethod.GET,
+      path: '/orders/{id}/receipt',
+      handler: fn,
       authorization: ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['shop'], scopes: ['orders:read'] }),
     });
     const t = Template.fromStack(stack);
@@ -139,7 +145,8 @@ describe('addFunctionRoute: the route', () => {
     });
     t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['shop'] } });
     t.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0',
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as any), 'Arn'] },
     });
   });
@@ -159,7 +166,10 @@ describe('addFunctionRoute: the route', () => {
   test('the OpenAPI document and file: the route with its schemas and security; an open body without them', () => {
     const { app, api, fn } = setup();
     api.addFunctionRoute({
-      method: HttpMethod.POST, path: '/orders/{id}/checkout', handler: fn, summary: 'Check an order out',
+      method: HttpMethod.POST,
+      path: '/orders/{id}/checkout',
+      handler: fn,
+      summary: 'Check an order out',
       requestSchema: { type: 'object', properties: { card: { type: 'string' } }, required: ['card'] },
       responseSchema: { type: 'object', properties: { paymentId: { type: 'string' } } },
     });
@@ -189,8 +199,11 @@ describe('addFunctionRoute: the route', () => {
     const manifest = entry.data as unknown as LocalManifest;
     expect(manifest.apiLogicalId).toBe(stack.getLogicalId(api.httpApi.node.defaultChild as any));
     expect(manifest.functionRoutes).toEqual([{
-      method: 'POST', path: '/orders/{id}/checkout', functionLogicalId: stack.getLogicalId(fn.node.defaultChild as any),
-      auth: { kind: 'iam' }, tables: [{ resource: 'orders', variable: 'CRUD_TABLE_ORDERS', access: 'READ_WRITE' }],
+      method: 'POST',
+      path: '/orders/{id}/checkout',
+      functionLogicalId: stack.getLogicalId(fn.node.defaultChild as any),
+      auth: { kind: 'iam' },
+      tables: [{ resource: 'orders', variable: 'CRUD_TABLE_ORDERS', access: 'READ_WRITE' }],
     }]);
   });
 });

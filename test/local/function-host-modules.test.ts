@@ -30,8 +30,14 @@ describe('a user function, by module kind', () => {
   };
   const invoke = async (assetDir: string, handler = 'index.handler') => {
     const spec: FunctionSpec = {
-      functionName: path.basename(assetDir), label: path.basename(assetDir), assetDir, handler, environment: { GREETING: 'hi' },
-      timeoutSeconds: 5, memoryMb: 128, moduleDirs: [modules],
+      functionName: path.basename(assetDir),
+      label: path.basename(assetDir),
+      assetDir,
+      handler,
+      environment: { GREETING: 'hi' },
+      timeoutSeconds: 5,
+      memoryMb: 128,
+      moduleDirs: [modules],
     };
     const fn = hostFunctions([spec], { allLogs: false, workerEntry: CLI, onLog: () => undefined }).get(spec.functionName)!;
     hosted.push(fn);
