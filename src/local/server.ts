@@ -155,7 +155,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     }
     const fn = route.functionLogicalId!;
     return {
-      fn, invoker: functions.get(fn)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer, payloadVersion: route.payloadVersion,
+      fn,
+      invoker: functions.get(fn)!,
+      routeKey: match.routeKey,
+      pathParameters: match.pathParameters,
+      authorizer,
+      payloadVersion: route.payloadVersion,
     };
   };
 
