@@ -18,6 +18,8 @@ export interface ServedRoute {
   readonly functionLogicalId?: string;
   /** Where the route comes from, for messages: `resource 'orders'`, `addFunctionRoute`, `httpApi.addRoutes`. */
   readonly source: string;
+  /** The CRUD resource it belongs to (the manifest's routes only). */
+  readonly resource?: string;
   /** Why the runner cannot serve it. */
   readonly unservable?: string;
 }
@@ -27,7 +29,13 @@ export function servedRoutes(api: Pick<LocalApi, 'manifest' | 'templateRoutes'>)
   const out = new Map<string, ServedRoute>();
   for (const r of api.manifest.routes) {
     out.set(`${r.method} ${r.path}`, {
-      method: r.method, path: r.path, auth: r.auth, payloadVersion: '2.0', functionLogicalId: r.functionLogicalId, source: `resource '${r.resource}'`,
+      method: r.method,
+      path: r.path,
+      auth: r.auth,
+      payloadVersion: '2.0',
+      functionLogicalId: r.functionLogicalId,
+      source: `resource '${r.resource}'`,
+      resource: r.resource,
     });
   }
   for (const r of api.templateRoutes ?? []) out.set(r.method === '$default' ? '$default' : `${r.method} ${r.path}`, r);

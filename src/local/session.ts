@@ -17,6 +17,7 @@ import { AssemblyError, loadApis, LocalApi, localTableName, resolveLocalValue, s
 import { defaultDocsAssetsDir, DOCS_PATH, DocsPage, docsUnavailable } from './docs';
 import { DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { DrainingFunction, FunctionSpec, hostFunctions } from './function-host';
+import { matchRouteKey } from './gateway';
 import { isLoopbackBind } from './host-check';
 import { Jwks, JwtConfigError, jwtExpectations, loadJwks } from './jwt';
 import { DEFAULT_LIMITS, describeLimits } from './limits';
@@ -245,7 +246,7 @@ class LocalSession {
       const checks = new Map<string, { issuer: string; audience: string[] }>();
       jwtChecks.set(api.manifest.path, checks);
       for (const [key, route] of servedRoutes(api)) {
-        const where = `${api.manifest.path} (${route.source === 'addFunctionRoute' || route.source === 'httpApi.addRoutes' ? key : route.path.split('/').slice(0, 2).join('/')})`;
+        const where = `${api.manifest.path} (${route.resource !== undefined ? `/${route.resource}` : key})`;
         if (o.noAuth || route.unservable !== undefined || (route.auth.kind !== 'jwt' && route.auth.kind !== 'cognito')) continue;
         if (!o.jwks) throw new UsageError(`${where} uses ${route.auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
         try {
@@ -339,7 +340,10 @@ class LocalSession {
   // ---- servers ----
 
   private docsOf(api: LocalApi): { docs?: DocsPage; noDocs?: string } {
-    const noDocs = docsUnavailable(api.manifest.routes.map((r) => r.path), api.openApiFile, defaultDocsAssetsDir());
+    // A route of the user's own ($default, a greedy `{proxy+}`, a literal `/_docs`) that would answer there keeps it.
+    const keys = [...servedRoutes(api).keys()];
+    const shadowed = [DOCS_PATH, `${DOCS_PATH}/index.html`].some((p) => matchRouteKey(keys, 'GET', p) !== undefined);
+    const noDocs = docsUnavailable([...api.manifest.routes.map((r) => r.path), ...(shadowed ? [DOCS_PATH] : [])], api.openApiFile, defaultDocsAssetsDir());
     return noDocs ? { noDocs } : { docs: { document: JSON.parse(fs.readFileSync(api.openApiFile, 'utf8')), assetsDir: defaultDocsAssetsDir() } };
   }
 
