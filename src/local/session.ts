@@ -343,7 +343,8 @@ class LocalSession {
     // A route of the user's own ($default, a greedy `{proxy+}`, a literal `/_docs`) that would answer there keeps it.
     const keys = [...servedRoutes(api).keys()];
     const shadowed = [DOCS_PATH, `${DOCS_PATH}/index.html`].some((p) => matchRouteKey(keys, 'GET', p) !== undefined);
-    const noDocs = docsUnavailable([...api.manifest.routes.map((r) => r.path), ...(shadowed ? [DOCS_PATH] : [])], api.openApiFile, defaultDocsAssetsDir());
+    const paths = [...api.manifest.routes.map((r) => r.path), ...(shadowed ? [DOCS_PATH] : [])];
+    const noDocs = docsUnavailable(paths, api.openApiFile, defaultDocsAssetsDir());
     return noDocs ? { noDocs } : { docs: { document: JSON.parse(fs.readFileSync(api.openApiFile, 'utf8')), assetsDir: defaultDocsAssetsDir() } };
   }
 
