@@ -97,7 +97,7 @@ export interface LocalManifest {
   readonly stageName: string;
   readonly routes: LocalRoute[];
   readonly functions: LocalFunction[];
-  /** The API's resources with their tables, in the order of the handler config (`CRUD_TABLE_NAME_<i>`). */
+  /** The API's resources with their tables, in the order of the handler config (the positions of `CRUD_TABLES`). */
   readonly resources: LocalResource[];
   /**
    * Logical id of the API's `AWS::ApiGatewayV2::Api`: the runner serves every Lambda-proxy route of it, those not
