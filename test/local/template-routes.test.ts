@@ -11,6 +11,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ServerlessCrudApi } from '../../src';
 import { loadApis } from '../../src/local/assembly';
@@ -42,7 +43,7 @@ describe('the runner reads the user\'s routes from the template', () => {
     add('/v1', new HttpLambdaIntegration('V1', fn('V1Fn'), { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_1_0 }));
     add('/alias', new HttpLambdaIntegration('Alias', new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn('Versioned').currentVersion })));
     add('/image', new HttpLambdaIntegration('Image', new lambda.DockerImageFunction(stack, 'Image', {
-      code: lambda.DockerImageCode.fromEcr(require('aws-cdk-lib/aws-ecr').Repository.fromRepositoryName(stack, 'Repo', 'repo')),
+      code: lambda.DockerImageCode.fromEcr(ecr.Repository.fromRepositoryName(stack, 'Repo', 'repo')),
     })));
     api.addFunctionRoute({ method: apigwv2.HttpMethod.POST, path: '/own', handler: fn('Own') });
     app.synth();
