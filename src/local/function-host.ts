@@ -377,12 +377,23 @@ export function isFunctionHostThread(): boolean {
 export function runFunctionHost(): void {
   const spec = workerData.spec as FunctionSpec;
   const port = parentPort!;
-  const loaded: Promise<Handler | Error> = loadHandler(spec).catch((e) => e as Error);
+  const loaded: Promise<Handler | Error> = loadHandler(spec).catch((e) => withSdkHint(e as Error));
   port.on('message', async ({ id, event, requestId }: { id: number; event: unknown; requestId: string }) => {
     const handler = await loaded;
     const result = handler instanceof Error ? importError(handler) : await invokeHandler(spec, handler, event, requestId);
     port.postMessage({ id, ...result });
   });
+}
+
+/**
+ * A package of the AWS SDK that is neither in the asset nor in the app's node_modules: Lambda's runtime would provide
+ * it, the runner cannot; the message says how to make it resolvable locally.
+ */
+function withSdkHint(e: Error): Error {
+  const missing = /Cannot find (?:module|package) '(@aws-sdk\/[^'/]+)/.exec(e?.message ?? '')?.[1];
+  if (!missing) return e;
+  return Object.assign(new Error(`${e.message}\n${missing} is provided by Lambda's Node.js runtime; to run the function locally, install it in ` +
+    `your app (npm install --save-dev ${missing}) or bundle it into the function's code`), { name: e.name, stack: e.stack });
 }
 
 async function loadHandler(spec: FunctionSpec): Promise<Handler> {

@@ -72,6 +72,12 @@ describe('a user function, by module kind', () => {
     expect((await invoke(dir)).result).toEqual({ cjs: true });
   });
 
+  test('an AWS SDK package nowhere to be found: the error says Lambda provides it and how to install it locally', async () => {
+    const dir = asset('no-sdk', { 'index.js': "require('@aws-sdk/client-not-installed'); exports.handler = async () => ({});" });
+    const { error } = await invoke(dir);
+    expect(error?.message).toMatch(/Cannot find module '@aws-sdk\/client-not-installed'[\s\S]*provided by Lambda's Node.js runtime; .*npm install --save-dev @aws-sdk\/client-not-installed/);
+  });
+
   test('no handler file: Runtime.ImportModuleError naming it', async () => {
     const dir = asset('missing', { 'other.js': '' });
     expect((await invoke(dir)).error).toMatchObject({ name: 'Runtime.ImportModuleError', message: expect.stringContaining("Cannot find module 'index'") });
