@@ -501,8 +501,9 @@ class LocalSession {
             if (!next.has(label)) lines.push(`watch: - ${key} ${label}: removed`);
           }
         }
-        const before = new Set(served.api.manifest.routes.map((r) => `${r.method} ${r.path}`));
-        const after = new Set(api.manifest.routes.map((r) => `${r.method} ${r.path}`));
+        // Every route, the user's own included.
+        const before = new Set(servedRoutes(served.api).keys());
+        const after = new Set(servedRoutes(api).keys());
         for (const r of after) if (!before.has(r)) lines.push(`watch: + ${key} route ${r}`);
         for (const r of before) if (!after.has(r)) lines.push(`watch: - ${key} route ${r}`);
         const { docs, noDocs } = this.docsOf(api);

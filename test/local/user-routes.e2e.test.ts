@@ -69,6 +69,7 @@ function writeApp(dir: string, version: string): void {
     const py = new lambda.Function(stack, 'Py', { runtime: lambda.Runtime.PYTHON_3_12, handler: 'index.handler', code: lambda.Code.fromInline('def handler(e, c):\\n  return {}') });
     api.httpApi.addRoutes({ path: '/py', methods: [apigwv2.HttpMethod.GET], authorizer: none, integration: new HttpLambdaIntegration('Py', py) });
     api.httpApi.addRoutes({ path: '/proxy', methods: [apigwv2.HttpMethod.GET], authorizer: none, integration: new HttpUrlIntegration('Url', 'https://example.com') });
+    ${version === 'v2' ? "api.httpApi.addRoutes({ path: '/hi/{name}', methods: [apigwv2.HttpMethod.GET], authorizer: none, integration: new HttpLambdaIntegration('Hi', stack.node.findChild('Hello')) });" : ''}
     app.synth();
   `);
 }
@@ -144,11 +145,13 @@ describe('local runner: the user\'s own routes', () => {
     }
   });
 
-  test('--watch: an edit to the user function reloads it', async () => {
+  test('--watch: an edit to the user function reloads it; a route added to the HTTP API is served', async () => {
     const mark = runner.output().length;
     writeApp(dir, 'v2');
     await eventually(runner, 'the reload', () => /^watch: ✓ /m.test(runner.output().slice(mark)));
     expect(runner.output().slice(mark)).toMatch(/watch: ↻ UserRoutesE2E\/Shop Checkout\w+: reloaded/);
+    expect(runner.output().slice(mark)).toMatch(/^watch: \+ UserRoutesE2E\/Shop route GET \/hi\/\{name\}$/m);
+    expect(await (await fetch(`${url}/hi/dan`)).json()).toEqual({ esm: true, name: 'dan', version: '2.0' });
     const auth = { 'authorization': `Bearer ${token('alice')}`, 'content-type': 'application/json' };
     const order: any = await (await fetch(`${url}/orders`, { method: 'POST', headers: auth, body: JSON.stringify({ total: 7 }) })).json();
     expect(await (await fetch(`${url}/orders/${order.id}/checkout`, { method: 'POST', headers: auth })).json()).toMatchObject({ version: 'v2' });
