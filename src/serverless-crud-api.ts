@@ -15,6 +15,7 @@ import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
 import { deployLimitAdvice, deployLimitErrors } from './deploy-limits';
 import { FunctionRouteProps } from './function-route-props';
 import { FunctionRoute, addFunctionRoute } from './function-routes';
+import { grantRouteInvoke } from './grant-invoke';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
 import { monitorApi } from './monitoring';
@@ -263,15 +264,11 @@ export class ServerlessCrudApi extends Construct {
    * default). To grant one resource's routes, use `resource(name).grantInvoke`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [
-        ...this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
-        ...(this.openApiRoute ? [this.openApiRoute.executeApiArn] : []),
-        ...this.functionRoutes.map((r) => r.executeApiArn),
-      ],
-    });
+    return grantRouteInvoke(grantee, [
+      ...this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+      ...(this.openApiRoute ? [this.openApiRoute.executeApiArn] : []),
+      ...this.functionRoutes.map((r) => r.executeApiArn),
+    ]);
   }
 
   /** Every route of the API so far, as the conflict checks see them. */
