@@ -6,14 +6,12 @@
  * synth, if any, is beside the config and loads on the first validation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DYNAMODB_CLIENT_CONFIG } from './dynamodb-client';
 import { createHandler } from './handler';
 import { loadConfig } from './load-config';
 import { validatorsIn } from './validation';
 
-// Created once per execution environment; region and endpoint come from the standard environment. Timeouts bound a
-// hung connection well inside the function's timeout; the SDK's standard retry mode (3 attempts) stays.
-const dynamodb = new DynamoDBClient({
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-});
+// Created once per execution environment (options in dynamodb-client.ts).
+const dynamodb = new DynamoDBClient(DYNAMODB_CLIENT_CONFIG);
 
 export const handler = createHandler(loadConfig(__dirname, process.env), process.env, { dynamodb, validators: validatorsIn(__dirname) });
