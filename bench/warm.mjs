@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The calibrated warm benchmark on its own (bench/lib/warm-calibrated.mjs), for re-measuring and profiling:
 //
-//   node bench/warm.mjs [--iterations=2000] [--warmup=200] [--node=<path to a node binary>] [--cache-middleware]
+//   node bench/warm.mjs [--iterations=2000] [--warmup=200] [--node=<path to a node binary>] [--cache-middleware=true|false]
 //                       [--ops=read,list] [--cpu-prof=<dir>] [--out=<file.json>]
+//                       [--cache-ab --cache-middleware=false] (both sides also on a client with cacheMiddleware: true, same run)
+//                       [--explain] (two more variants that split the gap: our exact request sent bare; ours without its log line)
 //
 // Starts its own DynamoDB Local. Prints the A/A rows and the ratios; exits non-zero only on errors (a failed request),
 // never on a missed target or an A/A out of tolerance (the output says so).
@@ -30,8 +32,8 @@ try {
   const w = await runWarmCalibrated({
     ddb, endpoint: ddbLocal.endpoint, root: ROOT, outDir: OUT, libDir,
     iterations: Number(arg('iterations', '2000')), warmup: Number(arg('warmup', '200')),
-    node: arg('node', process.execPath), cacheMiddleware: process.argv.includes('--cache-middleware'),
-    ops: arg('ops')?.split(','),
+    node: arg('node', process.execPath), cacheMiddleware: arg('cache-middleware') === undefined ? undefined : arg('cache-middleware') === 'true',
+    ops: arg('ops')?.split(','), explain: process.argv.includes('--explain'), cacheAB: process.argv.includes('--cache-ab'),
     execArgv: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [],
   });
   printWarmCalibrated(w);

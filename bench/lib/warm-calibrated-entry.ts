@@ -3,7 +3,9 @@
  * references, built together so that both sides run the same copy of the SDK — one module instance, one JIT state —
  * and send through one client. What differs between the sides is then only what our handler does around the send.
  */
-export { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+export {
+  DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 export { createHandler } from '../../src/handler/handler';
 export { DYNAMODB_CLIENT_CONFIG } from '../../src/handler/dynamodb-client';
 export * as bare from '../references/bare-sdk';

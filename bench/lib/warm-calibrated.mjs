@@ -52,19 +52,20 @@ async function prepare(ddb) {
 }
 
 /** Builds the one bundle (same esbuild options as the shipped handler). */
-export async function buildWarmEntry(root, outDir) {
+export async function buildWarmEntry(root, outDir, sourcemap = false) {
   const dir = join(outDir, 'bundles', 'warm-calibrated');
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, 'index.js');
-  await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: ['bench/lib/warm-calibrated-entry.ts'], outfile });
+  // A source map (profiling only) changes nothing in the code; it lets a CPU profile name each frame's source file.
+  await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: ['bench/lib/warm-calibrated-entry.ts'], outfile, sourcemap });
   return outfile;
 }
 
-export async function runWarmCalibrated({ ddb, endpoint, root, outDir, libDir, iterations, warmup, node = process.execPath, cacheMiddleware = false, ops, execArgv = [] }) {
-  const entry = await buildWarmEntry(root, outDir);
+export async function runWarmCalibrated({ ddb, endpoint, root, outDir, libDir, iterations, warmup, node = process.execPath, cacheMiddleware, ops, execArgv = [], only, sourcemap = false, explain = false, cacheAB = false }) {
+  const entry = await buildWarmEntry(root, outDir, sourcemap);
   await prepare(ddb);
   const input = {
-    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 42, cacheMiddleware, ops,
+    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 42, cacheMiddleware, ops, only, explain, cacheAB,
     items: { table: T, config: DEFAULT_CONFIG, env: { CRUD_TABLE_NAME_0: T, CRUD_IDEMPOTENCY_TABLE_NAME_0: `${T}-idempotency` } },
     owned: {
       table: OT, owner: OWNER,
@@ -92,20 +93,29 @@ export async function runWarmCalibrated({ ddb, endpoint, root, outDir, libDir, i
   });
   const result = {
     method: 'one bundle, one SDK copy, one client; ours / bare / bare² (A/A) in rotating order',
-    node: nodeVersion, cacheMiddleware, iterations, warmup, seconds: Math.round((Date.now() - started) / 1000),
+    node: nodeVersion, cacheMiddleware: cacheMiddleware ?? 'as shipped (true)', explain, cacheAB, iterations, warmup, seconds: Math.round((Date.now() - started) / 1000),
     loadAverageAtStart, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))), ops: {},
     errors: message.errors.slice(0, 20).map((e) => `warm-calibrated ${e}`),
   };
   for (const [op, s] of Object.entries(message.samples)) {
+    if (only) {
+      result.ops[op] = { [only]: summary(s[only]) };
+      continue;
+    }
     const ours = summary(s.ours);
     const bare = summary(s.bare);
     const aa = summary(s['bare²']);
+    const explained = explain ? {
+      bareOurRequest: summary(s['bare, our request']), oursNoLog: summary(s['ours, no log line']),
+    } : {};
+    const cache = cacheAB ? { oursCache: summary(s['ours, cacheMiddleware']), bareCache: summary(s['bare, cacheMiddleware']) } : {};
     result.ops[op] = {
       ours, bare, aa,
       ratioP50: ratio(ours.p50, bare.p50), ratioP99: ratio(ours.p99, bare.p99), aaP50: Number((aa.p50 / bare.p50).toFixed(3)),
-      overheadP50Ms: Number((ours.p50 - bare.p50).toFixed(3)), target: WARM_TARGETS[op],
+      overheadP50Ms: Number((ours.p50 - bare.p50).toFixed(3)), target: WARM_TARGETS[op], ...explained, ...cache,
     };
   }
+  if (only) return result;
   const off = Object.entries(result.ops).filter(([, o]) => Math.abs(o.aaP50 - 1) > AA_TOLERANCE).map(([op]) => op);
   result.aaWithinTolerance = off.length === 0;
   result.aaOff = off;
@@ -120,4 +130,16 @@ export function printWarmCalibrated(w, title = 'Warm latency, calibrated') {
     Object.entries(w.ops).map(([op, o]) => [op, `${o.aaP50.toFixed(3)}×${Math.abs(o.aaP50 - 1) > AA_TOLERANCE ? ' OFF' : ''}`, fmtMs(o.ours.p50), fmtMs(o.bare.p50),
       `${o.ratioP50.toFixed(2)}×`, o.target ? `≤ ${o.target.toFixed(2)}×` : '', !o.target ? '' : !w.aaWithinTolerance ? 'untrusted' : o.ratioP50 <= o.target ? 'met' : 'MISSED',
       fmtMs(o.ours.p99), fmtMs(o.bare.p99), `${o.ratioP99.toFixed(2)}×`]));
+  if (w.cacheAB) {
+    printTable('cacheMiddleware: true, same run (p50 ms; "with/without" < 1 means it pays)',
+      ['operation', 'ours', 'ours, cacheMiddleware', 'with/without', 'bare', 'bare, cacheMiddleware', 'with/without', 'ratio ours/bare with it'],
+      Object.entries(w.ops).map(([op, o]) => [op, fmtMs(o.ours.p50), fmtMs(o.oursCache.p50), `${(o.oursCache.p50 / o.ours.p50).toFixed(3)}×`,
+        fmtMs(o.bare.p50), fmtMs(o.bareCache.p50), `${(o.bareCache.p50 / o.bare.p50).toFixed(3)}×`, `${(o.oursCache.p50 / o.bareCache.p50).toFixed(2)}×`]));
+  }
+  if (w.explain) {
+    const us = (a, b) => `${((a - b) * 1000).toFixed(0)}`;
+    printTable('Where the gap goes (p50, µs): request shape = bare sending our exact request − bare; our code = ours − bare sending our request; log line = ours − ours logging nowhere',
+      ['operation', 'gap ours − bare', 'request shape', 'our code around the send', 'of which the log line'],
+      Object.entries(w.ops).map(([op, o]) => [op, us(o.ours.p50, o.bare.p50), us(o.bareOurRequest.p50, o.bare.p50), us(o.ours.p50, o.bareOurRequest.p50), us(o.ours.p50, o.oursNoLog.p50)]));
+  }
 }
