@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import { createRequire } from 'module';
-import * as path from 'path';
+import { join } from 'path';
 import { escapePointer, JsonObject, MAX_REPORTED_VIOLATIONS } from './json';
 import type { ProblemViolation } from '../shared/problems';
 import { schemaDraftOf } from '../shared/schema-draft';
@@ -50,7 +50,7 @@ export function validatorsIn(dir: string): ValidatorSource {
   let loaded: Record<string, CompiledValidator | undefined> | undefined;
   return (resource) => {
     if (!loaded) {
-      const file = path.join(dir, VALIDATORS_FILE_NAME);
+      const file = join(dir, VALIDATORS_FILE_NAME);
       if (!fs.existsSync(file)) {
         loaded = {};
       } else {
