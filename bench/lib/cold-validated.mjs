@@ -28,7 +28,7 @@ export async function runColdValidated({ ddb, endpoint, libDir, plainDir, schema
     for (const name of order) {
       const dir = variants[name];
       const r = spawnSync(node, [HARNESS, dir, JSON.stringify(event)], {
-        env: { ...lambdaEnv(endpoint, dir), CRUD_TABLE_NAME_0: TABLE, CRUD_IDEMPOTENCY_TABLE_NAME_0: `${TABLE}-idempotency`, CRUD_ROUTES: 'items:create' },
+        env: { ...lambdaEnv(endpoint, dir), CRUD_TABLES: TABLE, CRUD_IDEMPOTENCY_TABLES: `${TABLE}-idempotency`, CRUD_ROUTES: 'items:create' },
         encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024,
       });
       const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('@@BENCH '));

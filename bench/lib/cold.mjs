@@ -18,7 +18,7 @@ export function lambdaEnv(endpoint, dir) {
     ...awsEnv(endpoint),
     AWS_LAMBDA_FUNCTION_NAME: 'bench-read', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_LAMBDA_LOG_FORMAT: 'JSON', LAMBDA_TASK_ROOT: dir, TZ: 'UTC',
-    CRUD_TABLE_NAME_0: COLD_TABLE, CRUD_ROUTES: 'items:read',
+    CRUD_TABLES: COLD_TABLE, CRUD_ROUTES: 'items:read',
     // The reference handlers (bench/references) read their table from CRUD_TABLE_NAME.
     CRUD_TABLE_NAME: COLD_TABLE,
   };

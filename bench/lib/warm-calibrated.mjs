@@ -66,14 +66,14 @@ export async function runWarmCalibrated({ ddb, endpoint, root, outDir, libDir, i
   await prepare(ddb);
   const input = {
     entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 42, cacheMiddleware, ops, only, explain, cacheAB,
-    items: { table: T, config: DEFAULT_CONFIG, env: { CRUD_TABLE_NAME_0: T, CRUD_IDEMPOTENCY_TABLE_NAME_0: `${T}-idempotency` } },
+    items: { table: T, config: DEFAULT_CONFIG, env: { CRUD_TABLES: T, CRUD_IDEMPOTENCY_TABLES: `${T}-idempotency` } },
     owned: {
       table: OT, owner: OWNER,
       config: { ...DEFAULT_CONFIG, resources: [{ ...DEFAULT_RESOURCE, ownerScoping: { attribute: 'owner' } }] },
-      env: { CRUD_TABLE_NAME_0: OT, CRUD_IDEMPOTENCY_TABLE_NAME_0: `${OT}-idempotency` },
+      env: { CRUD_TABLES: OT, CRUD_IDEMPOTENCY_TABLES: `${OT}-idempotency` },
     },
     nested: {
-      config: NESTED_CONFIG, env: { CRUD_TABLE_NAME_0: PROJECTS, CRUD_TABLE_NAME_1: TASKS },
+      config: NESTED_CONFIG, env: { CRUD_TABLES: `${PROJECTS},${TASKS}` },
       projectsTable: PROJECTS, tasksTable: TASKS, parentId: PARENT, parentPartition: PARENT_PARTITION, pageSize: PAGE, range: RANGE, routeKeys: ROUTE_KEYS,
     },
   };
