@@ -245,8 +245,11 @@ async function main() {
     if (result.warmCalibrated) {
       final.warmCalibrated = { ...(earlier.warmCalibrated ?? {}), ...result.warmCalibrated };
       // Superseded: the earlier method's ratios measured mostly which SDK copy was hotter (its A/A read up to 1.24×).
-      if (!result.warm) delete final.warm;
-      if (!result.relations) delete final.relations;
+      for (const k of ['warm', 'relations']) {
+        if (result[k]) continue;
+        delete final[k];
+        if (final.sectionDates) delete final.sectionDates[k];
+      }
     }
     if (result.bundles) final.bundles = result.bundles;
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
