@@ -282,6 +282,7 @@ typecheck.prependSpawn(openApiTypes);
 project.gitignore.exclude('/examples/todo-app/client/');
 // The CDK app the --watch test edits (removed by the test); bench/offline's install is covered by node_modules/.
 project.gitignore.exclude('/test/local/.watch-app-*/');
+project.gitignore.exclude('/test/local/.user-routes-app-*/');
 project.eslint?.addIgnorePattern('/examples/todo-app/client/');
 
 project.synth();

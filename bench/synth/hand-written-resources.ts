@@ -99,7 +99,7 @@ function handWrittenApi(stack: Stack): void {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        // The construct's encoding: table names by resource position (src/shared/config.ts, ENV.TABLES).
+        // This resource's tables at its position (i) of CRUD_TABLES, as the construct writes them.
         CRUD_TABLES: `${','.repeat(i)}${table.tableName}`,
         CRUD_IDEMPOTENCY_TABLES: `${','.repeat(i)}${idempotencyTable.tableName}`,
         CRUD_ROUTES: OPERATIONS.map((op) => `${name}:${op}`).join(','),
