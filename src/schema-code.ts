@@ -10,7 +10,7 @@ import { AJV_OPTIONS, VALIDATION_RUNTIME_MODULES, VALIDATORS_FILE_NAME } from '.
  *
  * ajv writes every value taken from the schema (property names, patterns, enum values, messages) into the code as a
  * JSON string literal (escaping U+2028/U+2029 too) or as data of the embedded schema, never as code; the tests feed
- * it schemas built to break out (quotes, `*∕`, backslashes, line separators) and check that nothing runs.
+ * it schemas built to break out (quotes, comment closers, backslashes, line separators) and check that nothing runs.
  */
 
 /** The schema does not compile; the message is ajv's. */
