@@ -161,7 +161,9 @@ export class ServerlessCrudApi extends Construct {
       ...(api.openApiRoute ? { openApi: contract.synthTimeDocument } : {}),
     };
     // One code asset for the API: the bundle with the whole config beside it (every function gets the same asset).
-    const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config);
+    // With it, each schema's validation code, compiled at synth (custom code validates on its own).
+    const validators = plan.resources.flatMap((r) => r.validatorCode !== undefined ? [{ resource: r.name, code: r.validatorCode }] : []);
+    const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config, validators);
     const { functions, openApiRoute } = addFunctionsAndRoutes({
       plan, api: this, httpApi: this.httpApi, stageName: STAGE_NAME, resources, config, code, cursorKey: this.cursorKey,
     });

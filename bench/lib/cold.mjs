@@ -7,12 +7,12 @@ import { awsEnv, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
 import { summary } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
-const HARNESS = new URL('./cold-harness.cjs', import.meta.url).pathname;
+export const HARNESS = new URL('./cold-harness.cjs', import.meta.url).pathname;
 export const COLD_TABLE = 'bench-cold';
 const ITEM_ID = 'cold-item';
 
 /** What a deployed read function gets besides its code (Lambda's standard variables and the construct's). */
-function lambdaEnv(endpoint, dir) {
+export function lambdaEnv(endpoint, dir) {
   return {
     PATH: process.env.PATH,
     ...awsEnv(endpoint),

@@ -22,6 +22,7 @@ import { pathToFileURL } from 'url';
 import * as vm from 'vm';
 import { parentPort, Worker, workerData } from 'worker_threads';
 import { CONFIG_FILE_NAME } from '../shared/config';
+import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../shared/validation-code';
 
 /** One Lambda function to run. */
 export interface FunctionSpec {
@@ -68,18 +69,21 @@ export interface HostOptions {
   readonly workerEntry: string;
 }
 
-/** The files of this library's handler asset: the bundle and its config, nothing else. */
-const BUNDLE_FILES = ['index.js', CONFIG_FILE_NAME].sort().join('\n');
+/** The files of this library's handler asset: the bundle and its config, and with a schema its validation code. */
+const BUNDLE_FILES = new Set([
+  ['index.js', CONFIG_FILE_NAME].sort().join('\n'),
+  ['index.js', CONFIG_FILE_NAME, VALIDATORS_FILE_NAME, VALIDATION_RUNTIME_FILE_NAME].sort().join('\n'),
+]);
 
 /**
  * True when the function's code is this library's self-contained handler bundle: `index.handler` in a folder
- * holding exactly `index.js` and `crud-config.json` (the construct stages its built-in handler so; a custom
+ * holding exactly `index.js` and `crud-config.json`, or those and the two validation files (the construct stages its built-in handler so; a custom
  * `handlerCode` gets its config through the environment instead).
  */
 export function isHandlerBundle(fn: Pick<FunctionSpec, 'assetDir' | 'handler'>): boolean {
   if (fn.handler !== 'index.handler') return false;
   try {
-    return fs.readdirSync(fn.assetDir).sort().join('\n') === BUNDLE_FILES;
+    return BUNDLE_FILES.has(fs.readdirSync(fn.assetDir).sort().join('\n'));
   } catch {
     return false;
   }
