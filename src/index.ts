@@ -7,3 +7,4 @@ export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } fr
 export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';
 export { IdType, IdGenerator, KeyAttributeType } from './key-types';
+export { AccessLevel, TableAccess, FunctionRouteProps } from './function-route-props';
