@@ -28,8 +28,8 @@ import { ItemStore } from './store';
 import { parseTraceHeader, XRayEmitter } from './trace';
 import { SchemaValidator } from './validation';
 import { DEFAULTS, HandlerConfig } from '../shared/config';
-import { NO_OPERATION, NO_RESOURCE, OPENAPI_OPERATION } from '../shared/metrics';
 import { PARENT_KEY_ATTRIBUTE, scopeValue } from '../shared/keys';
+import { NO_OPERATION, NO_RESOURCE, OPENAPI_OPERATION } from '../shared/metrics';
 import { PROBLEMS } from '../shared/problems';
 
 /** What the handler is given besides config and environment. */

@@ -66,6 +66,12 @@ export type DatagramSender = (message: string, port: number, host: string) => vo
 
 /** Sends the subsegments of sampled requests to one daemon. */
 export class XRayEmitter {
+  /** The emitter of the environment: undefined without a usable `AWS_XRAY_DAEMON_ADDRESS`. */
+  public static fromEnvironment(env: NodeJS.ProcessEnv): XRayEmitter | undefined {
+    const daemon = parseDaemonAddress(env.AWS_XRAY_DAEMON_ADDRESS);
+    return daemon ? new XRayEmitter(daemon, env.AWS_REGION) : undefined;
+  }
+
   private socket?: dgram.Socket;
 
   constructor(
@@ -73,12 +79,6 @@ export class XRayEmitter {
     private readonly region: string | undefined,
     private readonly sender?: DatagramSender,
   ) {}
-
-  /** The emitter of the environment: undefined without a usable `AWS_XRAY_DAEMON_ADDRESS`. */
-  public static fromEnvironment(env: NodeJS.ProcessEnv): XRayEmitter | undefined {
-    const daemon = parseDaemonAddress(env.AWS_XRAY_DAEMON_ADDRESS);
-    return daemon ? new XRayEmitter(daemon, env.AWS_REGION) : undefined;
-  }
 
   /** Sends one call of a sampled request as a subsegment of the function's segment. */
   public emit(trace: TraceHeader, call: DynamoCall): void {
