@@ -6,4 +6,5 @@ export { ICrudResource } from './crud-resource';
 export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './authorization';
 export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';
+export { CrudMetricOptions } from './resource-metrics';
 export { IdType, IdGenerator, KeyAttributeType } from './key-types';

@@ -9,7 +9,7 @@
  */
 import type { CallsSummary } from './dynamodb-calls';
 import {
-  METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, MetricsConfig, statusClassOf,
+  METRIC_DIMENSION_SETS, METRIC_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE, MetricsConfig, statusClassOf,
 } from '../shared/metrics';
 
 /** What a request's metrics are made of. */
@@ -26,7 +26,8 @@ export interface RequestOutcome {
   readonly writeRetries: number;
 }
 
-const DIMENSION_SET = [METRIC_DIMENSIONS.API, METRIC_DIMENSIONS.RESOURCE, METRIC_DIMENSIONS.OPERATION];
+/** Per resource, and per resource and operation (src/shared/metrics.ts METRIC_DIMENSION_SETS). */
+const DIMENSION_SETS = METRIC_DIMENSION_SETS.map((set) => [...set]);
 
 /** The EMF members to merge into the request's log line. */
 export function requestMetrics(config: MetricsConfig, o: RequestOutcome, nowMs: number): Record<string, unknown> {
@@ -53,7 +54,7 @@ export function requestMetrics(config: MetricsConfig, o: RequestOutcome, nowMs: 
   if (o.writeRetries) put(METRIC_NAMES.WRITE_RETRIES, o.writeRetries, 'Count');
   members._aws = {
     Timestamp: nowMs,
-    CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [DIMENSION_SET], Metrics: metrics }],
+    CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: DIMENSION_SETS, Metrics: metrics }],
   };
   return members;
 }

@@ -10,7 +10,7 @@
 /** The CloudWatch namespace of every metric of this library. */
 export const METRICS_NAMESPACE = 'ServerlessCrudApi';
 
-/** Dimension names, in the one dimension set every metric is published under. */
+/** Dimension names. */
 export const METRIC_DIMENSIONS = {
   /** The API: the construct path of the ServerlessCrudApi (`MyStack/Todos`), so two APIs of an account never mix. */
   API: 'Api',
@@ -19,6 +19,15 @@ export const METRIC_DIMENSIONS = {
   /** The CRUD operation (`create` … `delete`), `openapi`, or {@link NO_OPERATION}. */
   OPERATION: 'Operation',
 } as const;
+
+/**
+ * Every metric is published twice: per resource (Api, Resource) and per operation of a resource (Api, Resource,
+ * Operation), so a resource's figures (a p99 latency included) need no metric math over its operations.
+ */
+export const METRIC_DIMENSION_SETS: readonly (readonly string[])[] = [
+  [METRIC_DIMENSIONS.API, METRIC_DIMENSIONS.RESOURCE],
+  [METRIC_DIMENSIONS.API, METRIC_DIMENSIONS.RESOURCE, METRIC_DIMENSIONS.OPERATION],
+];
 
 /** The Resource dimension of a request that reached no resource (an unknown route, the OpenAPI document). */
 export const NO_RESOURCE = 'none';

@@ -65,7 +65,10 @@ describe('EMF document', () => {
     expect(emfProblems(line)).toEqual([]);
     const directive = (line as any)._aws.CloudWatchMetrics[0];
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
-    expect(directive.Dimensions).toEqual([[METRIC_DIMENSIONS.API, METRIC_DIMENSIONS.RESOURCE, METRIC_DIMENSIONS.OPERATION]]);
+    expect(directive.Dimensions).toEqual([
+      [METRIC_DIMENSIONS.API, METRIC_DIMENSIONS.RESOURCE],
+      [METRIC_DIMENSIONS.API, METRIC_DIMENSIONS.RESOURCE, METRIC_DIMENSIONS.OPERATION],
+    ]);
     expect(Object.fromEntries(directive.Metrics.map((m: any) => [m.Name, (line as any)[m.Name]]))).toEqual({
       [METRIC_NAMES.REQUESTS]: 1,
       '2xx': 1,
@@ -144,7 +147,9 @@ describe('EMF in the request log line', () => {
     const operations = new Set<string>([...ALL_OPERATIONS, OPENAPI_OPERATION, NO_OPERATION]);
     for (const line of lines) {
       expect(emfProblems(line)).toEqual([]);
-      const dims = line._aws.CloudWatchMetrics.flatMap((d: any) => d.Dimensions.flat()).map((n: string) => line[n]);
+      const names = [...new Set<string>(line._aws.CloudWatchMetrics.flatMap((d: any) => d.Dimensions.flat()))];
+      expect(names).toEqual(['Api', 'Resource', 'Operation']);
+      const dims = names.map((n) => line[n]);
       expect(dims[0]).toBe(API);
       expect(resources.has(dims[1])).toBe(true);
       expect(operations.has(dims[2])).toBe(true);
