@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=startup,faults,cold,cursorkey,warm,relations,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//   options: --only=startup,faults,cold,cursorkey,warm,relations,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
 // when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
@@ -23,6 +23,7 @@ import { runFaults } from './lib/faults.mjs';
 import { runStartup } from './lib/startup.mjs';
 import { runWarm } from './lib/warm.mjs';
 import { printRelations, relationsTargets, runRelations } from './lib/relations.mjs';
+import { observabilityTargets, printObservability, runObservability } from './lib/observability.mjs';
 
 // The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -32,7 +33,7 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'cursorkey', 'warm', 'relations', 'load', 'synth'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'cursorkey', 'warm', 'relations', 'observability', 'load', 'synth'];
 /** --merge-into=<full run json>: re-measure only the sections of --only and put them into that file. */
 const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merge-into='.length);
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
@@ -41,6 +42,7 @@ const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
 /** Counts per mode. Quick: enough to exercise every path in well under a minute. */
 const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
+  observability: { coldRuns: 2, iterations: 30, warmup: 5 },
   cursorkey: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },
   load: { rounds: 1, durationS: 2, warmupS: 0.5, runnerWarmupS: 1.5, connections: 8, lowLoad: { rounds: 1, durationS: 1, warmupS: 0.2 } },
@@ -50,6 +52,7 @@ const COUNTS = quick ? {
   synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
   cold: { runs: 40, warmupRounds: 1 },
+  observability: { coldRuns: 40, iterations: 1500, warmup: 200 },
   cursorkey: { runs: 20 },
   warm: { iterations: 2000, warmup: 200 },
   load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8, lowLoad: { rounds: 2, durationS: 10, warmupS: 1 } },
@@ -190,6 +193,14 @@ async function main() {
       errors.push(...relations.errors);
       result.relations = relations;
     }
+    if (only.includes('observability')) {
+      log('bench: tracing and EMF (cold and warm, on vs off, A/A)');
+      const observability = await runObservability({
+        ddb, endpoint: ddbLocal.endpoint, oursDir: built.bundles.ours.dir, outDir: OUT, libDir: built.libDir, ...COUNTS.observability, log,
+      });
+      errors.push(...observability.errors.slice(0, 20).map((e) => `observability ${e}`));
+      result.observability = observability;
+    }
     if (only.includes('load')) {
       log('bench: local server load');
       const load = await runLoad({ root: ROOT, outDir: OUT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, singleAssemblyDir: singleAssembly, bareSdk: built.bareSdk,
@@ -284,6 +295,7 @@ function evaluateTargets(r) {
       s.ratioP50 <= TARGETS.synthResources, 'median; one API of ten resources (HandlerMode.PER_RESOURCE) against the same in L2s');
   }
   t.push(...relationsTargets(r));
+  t.push(...observabilityTargets(r));
   return t;
 }
 
@@ -362,6 +374,7 @@ function print(r) {
         `${s.ratioP50.toFixed(2)}×`, `${s.templates.ours?.resources}/${s.templates.hand?.resources}`, s.runs]));
   }
   printRelations(r);
+  printObservability(r);
   printTable('Targets', ['target', 'measured', 'wanted', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : 'MISSED']));
 }
 

@@ -114,7 +114,9 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     const note: OperationRequest['note'] = {};
     const trace = parseTraceHeader(env._X_AMZN_TRACE_ID);
-    const calls = new RequestCalls(deps.dynamodb, xray && trace?.sampled ? (c) => xray.emit(trace, c) : undefined);
+    const traced = xray !== undefined && trace?.sampled === true;
+    if (traced) xray.prepare();
+    const calls = new RequestCalls(deps.dynamodb, traced ? (c) => xray.emit(trace, c) : undefined);
     let resource: string | undefined;
     let route: string | undefined;
     let operation: string | undefined;

@@ -87,15 +87,23 @@ export class XRayEmitter {
     this.send(message);
   }
 
+  /**
+   * Opens the socket (once per execution environment) when a sampled request starts, so that it is bound by the time
+   * the first call ends: a send then leaves within a tick, before Lambda freezes the environment after the response.
+   */
+  public prepare(): void {
+    if (this.sender || this.socket) return;
+    this.socket = dgram.createSocket(this.daemon.host.includes(':') ? 'udp6' : 'udp4');
+    // Never keep the process alive, never crash it: a lost datagram is a lost subsegment, nothing more.
+    this.socket.unref();
+    this.socket.on('error', () => undefined);
+    this.socket.bind(0);
+  }
+
   private send(message: string) {
     if (this.sender) return this.sender(message, this.daemon.port, this.daemon.host);
-    if (!this.socket) {
-      this.socket = dgram.createSocket(this.daemon.host.includes(':') ? 'udp6' : 'udp4');
-      // Never keep the process alive, never crash it: a lost datagram is a lost subsegment, nothing more.
-      this.socket.unref();
-      this.socket.on('error', () => undefined);
-    }
-    this.socket.send(message, this.daemon.port, this.daemon.host, () => undefined);
+    this.prepare();
+    this.socket!.send(message, this.daemon.port, this.daemon.host, () => undefined);
   }
 }
 
