@@ -137,8 +137,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // ---- the Lambda handler: src/handler/crud.lambda.ts is bundled by esbuild into assets/handler/crud.lambda/index.js.
 // Bundled directly rather than through lambdaAutoDiscover, which would also generate a `CrudFunction` construct class
 // that nothing uses (the construct builds its functions itself, from the bundle plus a config file).
-// The construct deploys nodejs24.x (the newest Lambda Node runtime; cdk-nag's AwsSolutions-L1 wants the latest); the
-// bundle targets its syntax level.
+// The bundle targets nodejs24.x's syntax level: the oldest runtime the construct deploys (MIN_NODE_RUNTIME_MAJOR in
+// src/lambda-runtime.ts). By default the construct deploys the newest Node.js runtime the user's aws-cdk-lib knows,
+// because cdk-nag's AwsSolutions-L1 compares with that.
 project.bundler.addBundle('src/handler/crud.lambda.ts', {
   platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,
   target: awscdk.LambdaRuntime.NODEJS_24_X.esbuildTarget,

@@ -10,7 +10,7 @@ import type { CrudResource } from './crud-resource';
 import { CURSOR_KEY_ACTIONS } from './iam-actions';
 import { OperationFunction } from './operation-function';
 import type { CrudApiPlan, LambdaPlan } from './plan';
-import { ENV, HandlerConfig, OperationName, relatedTables, servedOperation, tableNameVariable } from './shared/config';
+import { ALL_ROUTES, ENV, HandlerConfig, joinTableNames, OperationName, relatedTables, servedOperation } from './shared/config';
 import { OPENAPI_ROUTE_PATH, routePath, routesOf } from './shared/routes';
 
 /*
@@ -75,12 +75,21 @@ export function addFunctionsAndRoutes(x: ApiRoutesInputs): ApiRoutes {
     const routes = spec.serves.flatMap((s) => s.operations.map((op) => servedOperation(s.resource.resourceName, op)));
     const operations = [...new Set(spec.serves.flatMap((s) => s.operations))];
     const lists = operations.includes('list');
-    const environment: { [key: string]: string } = {};
-    for (const s of spec.serves) Object.assign(environment, s.resource.functionEnvironment(s.operations));
+    const tables = new Map<number, string>();
+    const idempotencyTables = new Map<number, string>();
+    for (const s of spec.serves) {
+      const names = s.resource.functionTables(s.operations);
+      tables.set(s.resource.plan.index, names.table);
+      if (names.idempotencyTable) idempotencyTables.set(s.resource.plan.index, names.idempotencyTable);
+    }
     // Tables of other resources it touches (a nested create's parent check, a parent delete's children query).
     const related = relatedTables(x.config, new Map(spec.serves.map((s) => [s.resource.resourceName, new Set(s.operations)])));
-    for (const index of related.keys()) environment[tableNameVariable(index)] = x.resources[index].table.tableName;
-    environment[ENV.ROUTES] = routes.join(',');
+    for (const index of related.keys()) tables.set(index, x.resources[index].table.tableName);
+    // One variable per kind, not per resource: Lambda's 4 KB environment limit counts every name (src/deploy-limits.ts).
+    const environment: { [key: string]: string } = { [ENV.TABLES]: joinTableNames(tables) };
+    if (idempotencyTables.size > 0) environment[ENV.IDEMPOTENCY_TABLES] = joinTableNames(idempotencyTables);
+    const servesAll = x.resources.every((r) => spec.serves.some((s) => s.resource === r && s.operations.length === r.plan.operations.length));
+    environment[ENV.ROUTES] = servesAll ? ALL_ROUTES : routes.join(',');
     if (lists && x.cursorKey) environment[ENV.CURSOR_SECRET_ARN] = x.cursorKey.secretArn;
     if (spec.lambda.customCode) environment[ENV.CONFIG] = JSON.stringify(x.config);
 
@@ -146,6 +155,10 @@ function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
     if (!integration) {
       integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.invokeTarget, {
         payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        // A function of one operation (one or two routes) may be invoked by its own routes only. A function serving
+        // several operations gets one permission for this API instead of one per route: a SINGLE function of 20
+        // resources had 120 AWS::Lambda::Permission, a quarter of CloudFormation's 500 resources per stack.
+        scopePermissionToRoute: fn.operations.length === 1,
       });
       integrations.set(fn, integration);
     }

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization } from './authorization';
 import { Operation } from './crud-operation';
 import { IdGenerator, IdType } from './key-types';
@@ -171,6 +172,12 @@ export interface CrudResourceProps {
   readonly stream?: dynamodb.StreamViewType;
 
   /**
+   * Lambda runtime of this resource's functions (Node.js, `nodejs24.x` or newer).
+   * @default - the API's `runtime`
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
    * Memory of this resource's functions, in MB (128 to 10240).
    * @default - the API's `memorySize`
    */
@@ -213,4 +220,4 @@ export const RESOURCE_DATA_PROPS = [
 export const RESOURCE_ONLY_PROPS = ['parent', 'pathParameter'] as const;
 
 /** The Lambda settings a resource entry may override. */
-export const RESOURCE_LAMBDA_PROPS = ['memorySize', 'timeout', 'reservedConcurrency', 'provisionedConcurrency', 'environment'] as const;
+export const RESOURCE_LAMBDA_PROPS = ['runtime', 'memorySize', 'timeout', 'reservedConcurrency', 'provisionedConcurrency', 'environment'] as const;

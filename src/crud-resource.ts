@@ -14,7 +14,7 @@ import type { OperationFunction } from './operation-function';
 import type { ResourcePlan } from './plan';
 import { CrudMetricOptions, requestMetric } from './resource-metrics';
 import {
-  DEFAULTS, IDEMPOTENCY_TABLE, IndexConfig, OperationName, RelatedTableAction, ResourceConfig, idempotencyTableNameVariable, tableNameVariable,
+  DEFAULTS, IDEMPOTENCY_TABLE, IndexConfig, OperationName, RelatedTableAction, ResourceConfig,
 } from './shared/config';
 import type { KeyAttribute } from './shared/keys';
 import { METRIC_NAMES } from './shared/metrics';
@@ -291,11 +291,10 @@ export class CrudResource extends Construct implements ICrudResource {
     };
   }
 
-  /** The `CRUD_*` variables a function serving `ops` of this resource needs for it. */
-  public functionEnvironment(ops: OperationName[]): { [key: string]: string } {
-    const env: { [key: string]: string } = { [tableNameVariable(this.plan.index)]: this.table.tableName };
-    if (this.idempotencyTable && ops.includes('create')) env[idempotencyTableNameVariable(this.plan.index)] = this.idempotencyTable.tableName;
-    return env;
+  /** The table names a function serving `ops` of this resource needs for it (the idempotency table only to create). */
+  public functionTables(ops: OperationName[]): { table: string; idempotencyTable?: string } {
+    const idempotencyTable = this.idempotencyTable && ops.includes('create') ? this.idempotencyTable.tableName : undefined;
+    return { table: this.table.tableName, ...(idempotencyTable ? { idempotencyTable } : {}) };
   }
 
   /** Records that `fn` serves `ops` of this resource. */

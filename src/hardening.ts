@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MANAGED_POLICY_LIMIT_CHARS, policySize } from './deploy-limits';
+import { ResolvedLengths } from './resolved-lengths';
 
 /*
  * What `encryptionKey` and `hardened` add on top of the default (README "Hardened deployment"). The construct calls
@@ -18,31 +20,57 @@ export interface FunctionRoleProps extends iam.RoleProps {
 
 /**
  * A function's role. With `managedPolicy`, every statement added to it (by the construct, by grants, by
- * `lambda.Function` for X-Ray) goes, unchanged, into one `AWS::IAM::ManagedPolicy` attached to this role only,
- * instead of the inline `DefaultPolicy`: the strict packs (IAMNoInlinePolicy) reject inline policies. Routing at
- * add time keeps the statements identical and independent of the order in which they are added.
+ * `lambda.Function` for X-Ray) goes, unchanged, into customer-managed policies (`AWS::IAM::ManagedPolicy`) attached to
+ * this role only, instead of the inline `DefaultPolicy`: the strict packs (IAMNoInlinePolicy) reject inline policies.
+ * Routing at add time keeps the statements identical and independent of the order in which they are added.
+ *
+ * IAM refuses a managed policy over 6,144 characters at deploy time, and one function of a large API holds more (20
+ * resources with two indexes each in HandlerMode.SINGLE: about 15,000). So statements fill `Policy`, then `Policy2`,
+ * `Policy3` …, each up to the limit, measured as deployed (src/resolved-lengths.ts); src/deploy-limits.ts checks the
+ * result again at synth, after any statement was changed.
  */
 export class FunctionRole extends iam.Role {
-  private managedPolicy?: iam.ManagedPolicy;
+  private readonly policies: { policy: iam.ManagedPolicy; size: number }[] = [];
+  private readonly managed: boolean;
+  private readonly policyDescription?: string;
+  private lengths?: ResolvedLengths;
 
   constructor(scope: Construct, id: string, props: FunctionRoleProps) {
     const { managedPolicy, ...roleProps } = props;
     super(scope, id, roleProps);
-    if (managedPolicy) {
-      // A child of the role: acknowledgements on the role cover it, and the function depends on it as on the role.
-      this.managedPolicy = new iam.ManagedPolicy(this, 'Policy', {
-        description: roleProps.description?.slice(0, 1000),
-        roles: [this],
-      });
-    }
+    this.managed = managedPolicy;
+    this.policyDescription = roleProps.description?.slice(0, 1000);
+    // The first one exists from the start, so that a role with no statement yet still has its policy (and its id).
+    if (managedPolicy) this.addManagedPolicyPart();
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    if (!this.managedPolicy) return super.addToPrincipalPolicy(statement);
-    this.managedPolicy.addStatements(statement);
-    return { statementAdded: true, policyDependable: this.managedPolicy };
+    if (!this.managed) return super.addToPrincipalPolicy(statement);
+    this.lengths ??= new ResolvedLengths(Stack.of(this));
+    // +1: the comma between statements.
+    const size = policySize(this.lengths, statement.toStatementJson()) + 1;
+    let part = this.policies[this.policies.length - 1];
+    if (part.size > 0 && part.size + size > MANAGED_POLICY_LIMIT_CHARS - EMPTY_POLICY_DOCUMENT_CHARS) part = this.addManagedPolicyPart();
+    part.policy.addStatements(statement);
+    part.size += size;
+    return { statementAdded: true, policyDependable: part.policy };
+  }
+
+  /** The next managed policy: `Policy`, `Policy2`, `Policy3` … — children of the role, so acknowledgements cover them. */
+  private addManagedPolicyPart(): { policy: iam.ManagedPolicy; size: number } {
+    const n = this.policies.length + 1;
+    const policy = new iam.ManagedPolicy(this, n === 1 ? 'Policy' : `Policy${n}`, {
+      description: n === 1 ? this.policyDescription : this.policyDescription?.slice(0, 990)?.concat(` (part ${n})`),
+      roles: [this],
+    });
+    const part = { policy, size: 0 };
+    this.policies.push(part);
+    return part;
   }
 }
+
+/** `{"Version":"2012-10-17","Statement":[]}`: what a policy document holds besides its statements. */
+const EMPTY_POLICY_DOCUMENT_CHARS = 39;
 
 /** KMS actions CloudWatch Logs performs on a log group's key (named: no wildcards in our policies). */
 export const LOGS_KEY_ACTIONS = [

@@ -67,7 +67,7 @@ export class OperationFunction extends Construct {
     this.function = new lambda.Function(this, 'Resource', {
       // Lambda caps descriptions at 256 characters; a deep construct path must not break the deploy.
       description: `${props.label} — ${props.ownerPath} (cdk-serverless-crud-api)`.slice(0, 256),
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: plan.runtime,
       architecture: plan.architecture,
       code: props.code,
       handler: plan.handler,

@@ -23,7 +23,7 @@ import type { TableKeySchema } from './shared/keys';
 /** The whole plan of one ServerlessCrudApi. */
 export interface CrudApiPlan {
   readonly api: ApiPlan;
-  /** The resources served, in the order of the handler config (`CRUD_TABLE_NAME_<i>`). */
+  /** The resources served, in the order of the handler config (the positions of `CRUD_TABLES`). */
   readonly resources: ResourcePlan[];
   /**
    * Whether the resources come from the `resources` prop (each under a construct named after it) rather than from
@@ -88,6 +88,8 @@ export interface AlarmThresholdsPlan {
 /** How a resource's functions are built and configured. */
 export interface LambdaPlan {
   readonly handlerMode: HandlerMode;
+  /** A Node.js runtime, nodejs24.x or newer (src/lambda-runtime.ts). */
+  readonly runtime: lambda.Runtime;
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly architecture: lambda.Architecture;
@@ -112,7 +114,7 @@ export interface LambdaPlan {
 export interface ResourcePlan {
   /** Path segment of the collection. */
   readonly name: string;
-  /** Position in the handler config (`CRUD_TABLE_NAME_<index>`). */
+  /** Position in the handler config (and in `CRUD_TABLES`). */
   readonly index: number;
   /** Who may call its routes: the API's authorization or the resource's own. */
   readonly authorization: AuthorizationBinding;

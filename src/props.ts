@@ -226,6 +226,14 @@ export interface ServerlessCrudApiProps {
   readonly timeout?: Duration;
 
   /**
+   * Lambda runtime of each function: Node.js, `nodejs24.x` or newer (the built-in handler is bundled for Node.js 24).
+   * The default follows your aws-cdk-lib, so cdk-nag's AwsSolutions-L1 and Serverless-LambdaLatestVersion (which
+   * compare with the newest runtime it knows) stay clean when you upgrade it; pin one to control when functions move.
+   * @default - the newest Node.js runtime the app's aws-cdk-lib knows (never older than nodejs24.x)
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
    * Instruction set of each function.
    * @default lambda.Architecture.ARM_64 — Graviton: cheaper per ms and at least as fast for this workload
    */
@@ -289,7 +297,7 @@ export interface ServerlessCrudApiProps {
 
   /**
    * Replace the built-in handler code while keeping all the infrastructure (routes, roles, alarms). The code gets
-   * the same environment (`CRUD_TABLE_NAME_<i>`, `CRUD_ROUTES`, …) and the whole API's config as JSON in `CRUD_CONFIG`.
+   * the same environment (`CRUD_TABLES`, `CRUD_ROUTES`, …) and the whole API's config as JSON in `CRUD_CONFIG`.
    * @default - the built-in handler bundled with this library
    */
   readonly handlerCode?: lambda.Code;

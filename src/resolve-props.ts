@@ -6,6 +6,7 @@ import { ApiAuthorization } from './authorization';
 import { resolveCors } from './cors';
 import { HandlerMode } from './crud-operation';
 import { CrudResourceProps, RESOURCE_DATA_PROPS, RESOURCE_LAMBDA_PROPS, RESOURCE_ONLY_PROPS } from './crud-resource-props';
+import { checkRuntime, newestNodeRuntime } from './lambda-runtime';
 import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan, ResourcePlan } from './plan';
 import type { ServerlessCrudApiProps } from './props';
 import { checkChains, checkParents, childrenOf } from './resolve-relations';
@@ -138,6 +139,7 @@ function resolveLambdaOverrides(entry: CrudResourceProps, defaults: Omit<LambdaP
   checkLambdaSettings(entry, fail);
   const merged = {
     ...defaults,
+    runtime: entry.runtime ?? defaults.runtime,
     memorySize: entry.memorySize ?? defaults.memorySize,
     timeout: entry.timeout ?? defaults.timeout,
     reservedConcurrency: entry.reservedConcurrency ?? defaults.reservedConcurrency,
@@ -155,7 +157,7 @@ function resolveLambdaOverrides(entry: CrudResourceProps, defaults: Omit<LambdaP
 /** SINGLE mode: one function serves every resource, so the resources' Lambda settings must agree. */
 function checkSingleFunctionSettings(resources: { lambda: Omit<LambdaPlan, 'logRetention'> }[], entries: CrudResourceProps[], fail: (m: string) => never) {
   const value = (l: Omit<LambdaPlan, 'logRetention'>, k: typeof RESOURCE_LAMBDA_PROPS[number]) =>
-    k === 'timeout' ? l.timeout.toSeconds() : k === 'environment' ? JSON.stringify(Object.entries(l.environment).sort()) : l[k];
+    k === 'timeout' ? l.timeout.toSeconds() : k === 'runtime' ? l.runtime.name : k === 'environment' ? JSON.stringify(Object.entries(l.environment).sort()) : l[k];
   const differing = RESOURCE_LAMBDA_PROPS.filter((k) => new Set(resources.map((r) => value(r.lambda, k))).size > 1);
   if (differing.length === 0) return;
   const named = entries.flatMap((e, i) => differing.filter((k) => e[k] !== undefined).map((k) => `'resources[${i}].${k}'`));
@@ -186,6 +188,7 @@ function checkCustomCodeConfigSize(props: ServerlessCrudApiProps, resources: Omi
 /** The Lambda numbers, environment names: one rule each, for the API's defaults and a resource's overrides. */
 function checkLambdaSettings(p: Pick<ServerlessCrudApiProps, typeof RESOURCE_LAMBDA_PROPS[number]>, fail: (m: string) => never) {
   const known = (v: unknown) => v !== undefined && !Token.isUnresolved(v);
+  checkRuntime(p.runtime, fail);
   if (known(p.memorySize) && (!Number.isInteger(p.memorySize) || p.memorySize! < 128 || p.memorySize! > 10240)) {
     fail(`'memorySize' must be an integer from 128 to 10240 MB (got ${p.memorySize})`);
   }
@@ -224,6 +227,7 @@ function resolveLambda(props: ServerlessCrudApiProps, fail: (m: string) => never
 
   return {
     handlerMode: props.handlerMode ?? HandlerMode.PER_OPERATION,
+    runtime: props.runtime ?? newestNodeRuntime(),
     memorySize: props.memorySize ?? 1024,
     timeout: props.timeout ?? Duration.seconds(10),
     architecture: props.architecture ?? lambda.Architecture.ARM_64,

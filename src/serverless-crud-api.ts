@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { OpenApiRoute, addFunctionsAndRoutes } from './api-routes';
 import { Operation } from './crud-operation';
 import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
+import { deployLimitAdvice, deployLimitErrors } from './deploy-limits';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
 import { monitorApi } from './monitoring';
@@ -152,6 +153,8 @@ export class ServerlessCrudApi extends Construct {
     });
     this.handlerFunctions = functions.map((f) => f.function);
     this.openApiRoute = openApiRoute;
+    // What deploy would refuse (environment and policy sizes), checked at synth once every statement is in.
+    this.node.addValidation({ validate: () => deployLimitErrors(this.handlerFunctions, deployLimitAdvice(api.lambdaDefaults.handlerMode)) });
 
     const first = resources[0];
     this.table = first.table;

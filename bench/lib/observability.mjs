@@ -50,7 +50,7 @@ function variantEnv(name, endpoint, dir, daemon) {
   return {
     PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC', LAMBDA_TASK_ROOT: dir,
     AWS_LAMBDA_FUNCTION_NAME: 'bench-read', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', AWS_LAMBDA_LOG_FORMAT: 'JSON',
-    CRUD_TABLE_NAME_0: TABLE, CRUD_IDEMPOTENCY_TABLE_NAME_0: `${TABLE}-idempotency`, CRUD_ROUTES: 'items:read',
+    CRUD_TABLES: TABLE, CRUD_IDEMPOTENCY_TABLES: `${TABLE}-idempotency`, CRUD_ROUTES: 'items:read',
     ...(name === 'off' ? {} : { AWS_XRAY_DAEMON_ADDRESS: daemon, _X_AMZN_TRACE_ID: TRACE_HEADER }),
   };
 }

@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ALL_OPERATIONS, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS,
-  idempotencyTableNameVariable, IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, OperationName, OwnerScopingConfig,
-  RESERVED_QUERY_PARAMETERS, ResourceConfig, tableNameVariable, IdGenerator, KeyType, MAX_NESTING_DEPTH, relatedTables,
+  ALL_OPERATIONS, ALL_ROUTES, CONFIG_FILE_NAME, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, HIDDEN_ATTRIBUTES, IDEMPOTENCY_TTL_BOUNDS,
+  IndexConfig, MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, OperationName, OwnerScopingConfig,
+  RESERVED_QUERY_PARAMETERS, ResourceConfig, IdGenerator, KeyType, MAX_NESTING_DEPTH, relatedTables, splitTableNames,
 } from '../shared/config';
 import { OWNER_INDEX_KEY_PREFIX, PARENT_KEY_ATTRIBUTE, SCOPED_INDEX_KEY_PREFIX } from '../shared/keys';
 import { pathParameterOf } from '../shared/routes';
@@ -321,7 +321,7 @@ export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv):
   const byName = new Map(config.resources.map((r, i) => [r.name, { config: r, index: i }]));
   const served = new Map<string, Set<OperationName>>();
   const raw = env[ENV.ROUTES];
-  if (raw === undefined) {
+  if (raw === undefined || raw.trim() === ALL_ROUTES) {
     for (const r of config.resources) served.set(r.name, new Set(r.operations));
   } else {
     for (const entry of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
@@ -342,24 +342,24 @@ export function parseEnvironment(config: HandlerConfig, env: NodeJS.ProcessEnv):
       served.get(name)!.add(op);
     }
   }
+  const tables = splitTableNames(env[ENV.TABLES]);
+  const idempotencyTables = splitTableNames(env[ENV.IDEMPOTENCY_TABLES]);
+  const tableOf = (index: number, name: string, why: string) => {
+    const tableName = tables[index];
+    if (!tableName) throw new ConfigError(`${ENV.TABLES} has no table at position ${index}: the handler needs the table of resource '${name}'${why}`);
+    return tableName;
+  };
   const resources = new Map<string, ServedResource>();
   for (const [name, operations] of served) {
     const { config: resource, index } = byName.get(name)!;
-    const tableName = env[tableNameVariable(index)];
-    if (!tableName) {
-      throw new ConfigError(`${tableNameVariable(index)} is not set: the handler needs the table of resource '${name}'`);
-    }
-    const idempotencyTableName = env[idempotencyTableNameVariable(index)] || undefined;
+    const tableName = tableOf(index, name, '');
+    const idempotencyTableName = idempotencyTables[index];
     resources.set(name, { config: resource, tableName, operations, ...(idempotencyTableName ? { idempotencyTableName } : {}) });
   }
   const related = new Map<string, string>();
   for (const index of relatedTables(config, served).keys()) {
     const name = config.resources[index].name;
-    const tableName = env[tableNameVariable(index)];
-    if (!tableName) {
-      throw new ConfigError(`${tableNameVariable(index)} is not set: the handler needs the table of resource '${name}' (a parent or child of a resource it serves)`);
-    }
-    related.set(name, tableName);
+    related.set(name, tableOf(index, name, ' (a parent or child of a resource it serves)'));
   }
   const cursorSecrets = (env[ENV.CURSOR_SECRET] ?? '').split(/\s+/).filter((k) => k !== '');
   const cursorSecretArn = env[ENV.CURSOR_SECRET_ARN] || undefined;

@@ -8,17 +8,23 @@ import type { MetricsConfig } from './metrics';
 
 /**
  * Environment variables the construct sets on every CRUD function. A function serves some operations of some
- * resources of its API; per-resource variables are numbered by the resource's position in
- * {@link HandlerConfig.resources} (`CRUD_TABLE_NAME_0`, …), and only the resources a function serves have them.
+ * resources of its API; the table names it needs are listed by the resource's position in
+ * {@link HandlerConfig.resources}, and only the resources a function touches have one.
  */
 export const ENV = {
-  /** Prefix of the items table name of resource `i` (a deploy-time token, so it cannot live in the config file). */
-  TABLE_NAME_PREFIX: 'CRUD_TABLE_NAME_',
-  /** Prefix of the idempotency table name of resource `i`; set only on functions that create in it. */
-  IDEMPOTENCY_TABLE_NAME_PREFIX: 'CRUD_IDEMPOTENCY_TABLE_NAME_',
   /**
-   * What this function serves: comma-separated `<resource>:<operation>` pairs (`tasks:create,tasks:read`). A request
-   * for anything else is a 404. Absent (the local runner): everything the config enables.
+   * The items table names of the resources this function touches, by their position in the config: comma-separated,
+   * empty where it touches none (`t0,,t2`). Deploy-time tokens, so they cannot live in the config file. One variable
+   * rather than one per resource, because Lambda's 4 KB environment limit counts every name (DynamoDB table names
+   * cannot contain a comma).
+   */
+  TABLES: 'CRUD_TABLES',
+  /** The idempotency table names, in the same form; set only on functions that create. */
+  IDEMPOTENCY_TABLES: 'CRUD_IDEMPOTENCY_TABLES',
+  /**
+   * What this function serves: comma-separated `<resource>:<operation>` pairs (`tasks:create,tasks:read`), or
+   * {@link ALL_ROUTES} for every operation of every resource of the config (the one function of an API in
+   * HandlerMode.SINGLE). A request for anything else is a 404. Absent (the local runner): everything the config enables.
    */
   ROUTES: 'CRUD_ROUTES',
   /**
@@ -42,14 +48,18 @@ export const ENV = {
   CURSOR_SECRET: 'CRUD_CURSOR_SECRET',
 } as const;
 
-/** The environment variable holding resource `index`'s items table name. */
-export function tableNameVariable(index: number): string {
-  return `${ENV.TABLE_NAME_PREFIX}${index}`;
+/** {@link ENV.ROUTES} of a function that serves every operation of every resource of its config. */
+export const ALL_ROUTES = '*';
+
+/** {@link ENV.TABLES} (or IDEMPOTENCY_TABLES) for the given table names by resource position. */
+export function joinTableNames(byPosition: ReadonlyMap<number, string>): string {
+  const last = Math.max(-1, ...byPosition.keys());
+  return Array.from({ length: last + 1 }, (_, i) => byPosition.get(i) ?? '').join(',');
 }
 
-/** The environment variable holding resource `index`'s idempotency table name. */
-export function idempotencyTableNameVariable(index: number): string {
-  return `${ENV.IDEMPOTENCY_TABLE_NAME_PREFIX}${index}`;
+/** The table names of {@link ENV.TABLES} (or IDEMPOTENCY_TABLES) by resource position; undefined where none. */
+export function splitTableNames(value: string | undefined): (string | undefined)[] {
+  return (value ?? '').split(',').map((name) => name.trim() || undefined);
 }
 
 /** One `<resource>:<operation>` entry of {@link ENV.ROUTES}. */
@@ -229,7 +239,7 @@ export const MAX_NESTING_DEPTH = 4;
 
 /**
  * Tables a function needs besides those of the resources it serves, as resource indexes, with the DynamoDB actions it
- * sends to each (the construct grants exactly these and sets `CRUD_TABLE_NAME_<i>` for them; the handler requires them):
+ * sends to each (the construct grants exactly these and puts their names in `CRUD_TABLES`; the handler requires them):
  * - a nested resource's create and update (a PUT may create) check the parent in the same transaction:
  *   `ConditionCheckItem` on the parent's table;
  * - a resource with children checks on delete that none remains: `Query` on each child's table (its base table, one

@@ -83,7 +83,7 @@ export interface LocalManifest {
   readonly stageName: string;
   readonly routes: LocalRoute[];
   readonly functions: LocalFunction[];
-  /** The API's resources with their tables, in the order of the handler config (`CRUD_TABLE_NAME_<i>`). */
+  /** The API's resources with their tables, in the order of the handler config (the positions of `CRUD_TABLES`). */
   readonly resources: LocalResource[];
   readonly cors?: LocalCors;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };

@@ -59,9 +59,9 @@ describe('new ServerlessCrudApi(this, "Todos") — the one-liner', () => {
     for (const p of fns) {
       expect(Object.keys(p.Environment.Variables).sort()).toEqual(
         ({
-          'items:create': ['CRUD_IDEMPOTENCY_TABLE_NAME_0', 'CRUD_ROUTES', 'CRUD_TABLE_NAME_0'],
-          'items:list': ['CRUD_CURSOR_SECRET_ARN', 'CRUD_ROUTES', 'CRUD_TABLE_NAME_0'],
-        } as Record<string, string[]>)[p.Environment.Variables.CRUD_ROUTES] ?? ['CRUD_ROUTES', 'CRUD_TABLE_NAME_0']);
+          'items:create': ['CRUD_IDEMPOTENCY_TABLES', 'CRUD_ROUTES', 'CRUD_TABLES'],
+          'items:list': ['CRUD_CURSOR_SECRET_ARN', 'CRUD_ROUTES', 'CRUD_TABLES'],
+        } as Record<string, string[]>)[p.Environment.Variables.CRUD_ROUTES] ?? ['CRUD_ROUTES', 'CRUD_TABLES']);
     }
   });
 

@@ -57,7 +57,7 @@ describe('props', () => {
     const s = synth({ handlerMode: HandlerMode.SINGLE });
     s.template.resourceCountIs('AWS::Lambda::Function', 1);
     s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
-    expect(fnProps(s)[0].Environment.Variables.CRUD_ROUTES).toBe('items:create,items:read,items:list,items:update,items:delete');
+    expect(fnProps(s)[0].Environment.Variables.CRUD_ROUTES).toBe('*'); // every operation of every resource
     expect(new Set(Object.values(s.api.functions)).size).toBe(1);
     expect(s.api.alarms).toHaveLength(3 + 4);
   });
@@ -233,7 +233,7 @@ describe('props', () => {
     const s = synth({}, (stack) => ({ existingTable: dynamodb.TableV2.fromTableName(stack, 'Existing', 'legacy-items') }));
     s.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1); // the idempotency table only
     expect(JSON.stringify(s.template.findResources('AWS::IAM::Policy'))).toContain(':table/legacy-items');
-    expect(fnProps(s)[0].Environment.Variables.CRUD_TABLE_NAME_0).toBe('legacy-items');
+    expect(fnProps(s)[0].Environment.Variables.CRUD_TABLES).toBe('legacy-items');
   });
 
   test('monitoring: thresholds, SNS actions on ALARM and OK, dashboard; alarms off', () => {

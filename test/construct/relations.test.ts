@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { packFindings } from './compliance';
-import { Synth, dynamoStatementsByFunction, nagFindings, synth } from './util';
+import { Synth, dynamoStatementsByFunction, nagFindings, synth, tablePositions } from './util';
 import {
   ApiAuthorization, CrudResourceProps, HandlerMode, IdGenerator, IdType, KeyAttributeType, Operation, ServerlessCrudApi, ServerlessCrudApiProps,
 } from '../../src';
@@ -183,17 +183,18 @@ describe.each([false, true])('projects → tasks → comments (owner scoping %s)
   });
 
   test('env: every table a function touches, its own and the related ones, and nothing else', () => {
-    const tableEnv = (p: string) => Object.fromEntries(Object.entries(envOf(s, p)).filter(([k]) => k.includes('TABLE_NAME')));
-    const ref = (id: string) => ({ Ref: id });
-    expect(tableEnv('tasks/CreateFunction')).toEqual({
-      CRUD_TABLE_NAME_1: ref(TABLE('tasks')), CRUD_IDEMPOTENCY_TABLE_NAME_1: ref(IDEMPOTENCY('tasks')), CRUD_TABLE_NAME_0: ref(TABLE('projects')),
-    });
-    expect(tableEnv('tasks/UpdateFunction')).toEqual({ CRUD_TABLE_NAME_1: ref(TABLE('tasks')), CRUD_TABLE_NAME_0: ref(TABLE('projects')) });
-    expect(tableEnv('tasks/DeleteFunction')).toEqual({ CRUD_TABLE_NAME_1: ref(TABLE('tasks')), CRUD_TABLE_NAME_2: ref(TABLE('comments')) });
-    expect(tableEnv('projects/DeleteFunction')).toEqual({ CRUD_TABLE_NAME_0: ref(TABLE('projects')), CRUD_TABLE_NAME_1: ref(TABLE('tasks')) });
-    expect(tableEnv('comments/DeleteFunction')).toEqual({ CRUD_TABLE_NAME_2: ref(TABLE('comments')) });
-    expect(tableEnv('tasks/ReadFunction')).toEqual({ CRUD_TABLE_NAME_1: ref(TABLE('tasks')) });
-    expect(tableEnv('tasks/ListFunction')).toEqual({ CRUD_TABLE_NAME_1: ref(TABLE('tasks')) });
+    // By position in the config: projects 0, tasks 1, comments 2.
+    const tables = (p: string) => tablePositions(envOf(s, p).CRUD_TABLES);
+    const idempotency = (p: string) => tablePositions(envOf(s, p).CRUD_IDEMPOTENCY_TABLES);
+    expect(tables('tasks/CreateFunction')).toEqual([TABLE('projects'), TABLE('tasks')]);
+    expect(idempotency('tasks/CreateFunction')).toEqual(['', IDEMPOTENCY('tasks')]);
+    expect(tables('tasks/UpdateFunction')).toEqual([TABLE('projects'), TABLE('tasks')]);
+    expect(idempotency('tasks/UpdateFunction')).toEqual([]);
+    expect(tables('tasks/DeleteFunction')).toEqual(['', TABLE('tasks'), TABLE('comments')]);
+    expect(tables('projects/DeleteFunction')).toEqual([TABLE('projects'), TABLE('tasks')]);
+    expect(tables('comments/DeleteFunction')).toEqual(['', '', TABLE('comments')]);
+    expect(tables('tasks/ReadFunction')).toEqual(['', TABLE('tasks')]);
+    expect(tables('tasks/ListFunction')).toEqual(['', TABLE('tasks')]);
     expect(envOf(s, 'comments/CreateFunction').CRUD_ROUTES).toBe('comments:create');
   });
 
@@ -249,7 +250,7 @@ describe('handler modes with nesting', () => {
     const all = JSON.stringify(dynamoStatementsByFunction(s, true));
     expect(all).not.toContain('ConditionCheckItem');
     expect(dynamoStatementsByFunction(s, true)['tasks/DeleteFunction']).toEqual([{ actions: ['dynamodb:DeleteItem'], resources: [arn(TABLE('tasks'))] }]);
-    expect(Object.keys(envOf(s, 'tasks/DeleteFunction')).filter((k) => k.startsWith('CRUD_TABLE'))).toEqual(['CRUD_TABLE_NAME_1']);
+    expect(tablePositions(envOf(s, 'tasks/DeleteFunction').CRUD_TABLES)).toEqual(['', TABLE('tasks')]);
   });
 
   test('a customer-managed key: the related statement comes with decrypt on the related table\'s key', () => {

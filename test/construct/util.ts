@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
 
@@ -54,4 +55,37 @@ export function nagFindings(s: Synth): string[] {
     }
   }
   return findings;
+}
+
+/**
+ * A Lambda runtime that aws-cdk-lib's `Runtime.ALL` does not list (the constructor adds every runtime to it), so a
+ * test can name a runtime without changing what the construct's default sees.
+ */
+export function unlistedRuntime(name: string, family = lambda.RuntimeFamily.NODEJS): lambda.Runtime {
+  const runtime = new lambda.Runtime(name, family);
+  lambda.Runtime.ALL.splice(lambda.Runtime.ALL.indexOf(runtime), 1);
+  return runtime;
+}
+
+/**
+ * Runs `body` with an aws-cdk-lib that knows one more runtime, as a newer aws-cdk-lib does (2.278 lists `nodejs26.x`),
+ * and takes it out again afterwards.
+ */
+export function withKnownRuntime<T>(name: string, body: (runtime: lambda.Runtime) => T): T {
+  const runtime = new lambda.Runtime(name, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true });
+  try {
+    return body(runtime);
+  } finally {
+    lambda.Runtime.ALL.splice(lambda.Runtime.ALL.indexOf(runtime), 1);
+  }
+}
+
+/**
+ * A resolved `CRUD_TABLES` (or `CRUD_IDEMPOTENCY_TABLES`) value as what it names by resource position: the logical id
+ * of a `{ Ref }`, a literal name as is, '' where the function touches no table.
+ */
+export function tablePositions(value: unknown): string[] {
+  if (value === undefined) return [];
+  const text = (v: any): string => (typeof v === 'string' ? v : v.Ref ? v.Ref : v['Fn::Join'][1].map(text).join(v['Fn::Join'][0]));
+  return text(value).split(',');
 }

@@ -5,6 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { unlistedRuntime } from './util';
 import { ApiAuthorization, HandlerMode, Operation, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
 
 const jwt = () => ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] });
@@ -67,6 +68,9 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   }), /'existingTable' must have partition key 'owner' \(string\) and sort key 'id' \(string\) \(ownerScoping keys items by owner, then id\); it has partition key 'id' \(S\)/],
   ['timeToLiveAttribute is the id', { timeToLiveAttribute: 'id' }, /'timeToLiveAttribute' must not be 'id'/],
   ['memorySize out of range', { memorySize: 64 }, /'memorySize' must be an integer from 128 to 10240 MB \(got 64\)/],
+  ['runtime of another family', { runtime: lambda.Runtime.PYTHON_3_13 }, /'runtime' must be a Node.js runtime, nodejs24.x or newer.*got 'python3.13'.*lambda.Runtime.NODEJS_24_X/],
+  ['runtime older than the bundle', { runtime: lambda.Runtime.NODEJS_22_X }, /'runtime' must be a Node.js runtime, nodejs24.x or newer, because the built-in handler is bundled for Node.js 24 \(got 'nodejs22.x'\)/],
+  ['runtime without a version', { runtime: unlistedRuntime('nodejs') }, /'runtime' must be a Node.js runtime, nodejs24.x or newer.*got 'nodejs'/],
   ['timeout above API Gateway\'s limit', { timeout: Duration.seconds(45) }, /'timeout' must be between 1 and 30 seconds: API Gateway HTTP APIs stop waiting after 30 s/],
   ['reservedConcurrency zero', { reservedConcurrency: 0 }, /'reservedConcurrency' must be a positive integer \(got 0\); 0 would throttle every request/],
   ['provisionedConcurrency zero', { provisionedConcurrency: 0 }, /'provisionedConcurrency' must be a positive integer/],
@@ -103,6 +107,11 @@ const RULES: [string, ServerlessCrudApiProps | ((stack: Stack) => ServerlessCrud
   ['owner scoping on a resource whose own authorization is none()', { authorization: jwt(), resources: [{ name: 'a', ownerScoping: true, authorization: ApiAuthorization.none() }] },
     /'resources\[0\].ownerScoping' needs a caller identity with a JWT 'sub', but 'resources\[0\].authorization' is none\(\)/],
   ['a resource Lambda override out of range', { resources: [{ name: 'a', memorySize: 64 }] }, /'resources\[0\].memorySize' must be an integer from 128 to 10240 MB \(got 64\)/],
+  ['a resource runtime override too old', { resources: [{ name: 'a', runtime: lambda.Runtime.NODEJS_20_X }] }, /'resources\[0\].runtime' must be a Node.js runtime, nodejs24.x or newer, because the built-in handler is bundled for Node.js 24 \(got 'nodejs20.x'\)/],
+  ['SINGLE with different runtimes', {
+    handlerMode: HandlerMode.SINGLE,
+    resources: [{ name: 'a', runtime: lambda.Runtime.NODEJS_24_X }, { name: 'b', runtime: unlistedRuntime('nodejs30.x') }],
+  }, /handlerMode SINGLE runs every resource in one function, but 'resources\[0\].runtime', 'resources\[1\].runtime' give the resources different Lambda settings/],
   ['a resource environment with a reserved name', { resources: [{ name: 'a', environment: { CRUD_ROUTES: 'x' } }] }, /'resources\[0\].environment' key 'CRUD_ROUTES' is reserved/],
   ['a resource provisioned above the API\'s reserved', { reservedConcurrency: 2, resources: [{ name: 'a', provisionedConcurrency: 5 }] },
     /'resources\[0\].provisionedConcurrency' \(5\) exceeds 'resources\[0\].reservedConcurrency' \(2\)/],

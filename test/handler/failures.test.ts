@@ -123,7 +123,7 @@ describe('genuine bugs', () => {
   });
 
   test('a missing table (a deployment bug) → 500 without the table name', async () => {
-    const h = api.handlerWith({ CRUD_TABLE_NAME_0: 'no-such-table-anywhere' });
+    const h = api.handlerWith({ CRUD_TABLES: 'no-such-table-anywhere' });
     const r = await h(apiEvent('GET', '/items/x'));
     expect(r.statusCode).toBe(500);
     expect(r.body).not.toContain('no-such-table');

@@ -134,28 +134,28 @@ describe('parseConfig refuses what the handler cannot serve', () => {
   const key = { CRUD_CURSOR_SECRET: 'k'.repeat(32) };
 
   test('the environment needs the tables of the resources the function serves, and only those', () => {
-    expect(() => parseEnvironment(full, key)).toThrow(/CRUD_TABLE_NAME_0 is not set: the handler needs the table of resource 'todos'/);
-    const all = parseEnvironment(two, { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', ...key });
+    expect(() => parseEnvironment(full, key)).toThrow(/CRUD_TABLES has no table at position 0: the handler needs the table of resource 'todos'/);
+    const all = parseEnvironment(two, { CRUD_TABLES: 't0,t1', ...key });
     expect([...all.resources.keys()]).toEqual(['todos', 'tags']);
     expect(all.resources.get('todos')!.operations).toEqual(new Set(['read', 'list']));
-    const some = parseEnvironment(two, { CRUD_TABLE_NAME_1: 't1', CRUD_IDEMPOTENCY_TABLE_NAME_1: 'i1', CRUD_ROUTES: ' tags:create ' });
+    const some = parseEnvironment(two, { CRUD_TABLES: ',t1', CRUD_IDEMPOTENCY_TABLES: ',i1', CRUD_ROUTES: ' tags:create ' });
     expect([...some.resources.keys()]).toEqual(['tags']);
     expect(some.resources.get('tags')).toMatchObject({ tableName: 't1', idempotencyTableName: 'i1', operations: new Set(['create']) });
   });
 
   test("a nested resource's writes need the parent's table, a parent's delete its children's tables", () => {
     const nested = parseConfig({ version: 4, resources: [{ name: 'projects', pathParameter: 'projectId' }, { name: 'tasks', parent: 'projects' }] }, 'test');
-    expect(() => parseEnvironment(nested, { CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:create' }))
-      .toThrow(/CRUD_TABLE_NAME_0 is not set: the handler needs the table of resource 'projects' \(a parent or child of a resource it serves\)/);
-    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:update' }).relatedTables).toEqual(new Map([['projects', 't0']]));
+    expect(() => parseEnvironment(nested, { CRUD_TABLES: ',t1', CRUD_ROUTES: 'tasks:create' }))
+      .toThrow(/CRUD_TABLES has no table at position 0: the handler needs the table of resource 'projects' \(a parent or child of a resource it serves\)/);
+    expect(parseEnvironment(nested, { CRUD_TABLES: 't0,t1', CRUD_ROUTES: 'tasks:update' }).relatedTables).toEqual(new Map([['projects', 't0']]));
     // Reading or listing a child needs no other table; deleting a parent needs its children's.
-    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_1: 't1', CRUD_ROUTES: 'tasks:read' }).relatedTables.size).toBe(0);
-    expect(() => parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_ROUTES: 'projects:delete' })).toThrow(/CRUD_TABLE_NAME_1 is not set/);
-    expect(parseEnvironment(nested, { CRUD_TABLE_NAME_0: 't0', CRUD_ROUTES: 'projects:read' }).relatedTables.size).toBe(0);
+    expect(parseEnvironment(nested, { CRUD_TABLES: ',t1', CRUD_ROUTES: 'tasks:read' }).relatedTables.size).toBe(0);
+    expect(() => parseEnvironment(nested, { CRUD_TABLES: 't0', CRUD_ROUTES: 'projects:delete' })).toThrow(/CRUD_TABLES has no table at position 1/);
+    expect(parseEnvironment(nested, { CRUD_TABLES: 't0', CRUD_ROUTES: 'projects:read' }).relatedTables.size).toBe(0);
   });
 
   test('CRUD_ROUTES names served operations of resources of the config', () => {
-    const env = { CRUD_TABLE_NAME_0: 't0', CRUD_TABLE_NAME_1: 't1', ...key };
+    const env = { CRUD_TABLES: 't0,t1', ...key };
     expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'nope:read' })).toThrow(/'nope:read', which names no resource of the config \(todos, tags\)/);
     expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'tags:fly' })).toThrow(/'fly' is not an operation/);
     expect(() => parseEnvironment(two, { ...env, CRUD_ROUTES: 'tags:delete' })).toThrow(/'tags:delete', which the config does not enable \(create, read\)/);
@@ -163,7 +163,7 @@ describe('parseConfig refuses what the handler cannot serve', () => {
   });
 
   test('a function that lists needs a cursor key: there is no default or derived one', () => {
-    const t = { CRUD_TABLE_NAME_0: 't' };
+    const t = { CRUD_TABLES: 't' };
     expect(() => parseEnvironment(full, t)).toThrow(/Neither CRUD_CURSOR_SECRET_ARN nor CRUD_CURSOR_SECRET is set/);
     expect(() => parseEnvironment(full, { ...t, CRUD_CURSOR_SECRET: 'short' })).toThrow(/shorter than 16 bytes/);
     expect(parseEnvironment(full, { ...t, CRUD_ROUTES: 'todos:read' }).cursorSecretArn).toBeUndefined();
@@ -184,7 +184,7 @@ describe('the Lambda entry (crud.lambda.ts)', () => {
     const api = await createTestApi();
     try {
       await api.call('PUT', '/items/entry', { json: { a: 1 } });
-      process.env.CRUD_TABLE_NAME_0 = api.tableName;
+      process.env.CRUD_TABLES = api.tableName;
       process.env.CRUD_CONFIG = JSON.stringify(api.config);
       process.env.CRUD_ROUTES = 'items:read';
       let entry: typeof import('../../src/handler/crud.lambda') | undefined;
@@ -210,7 +210,7 @@ describe('the Lambda entry (crud.lambda.ts)', () => {
   test('fails at import with a ConfigError when there is no config', () => {
     delete process.env.CRUD_CONFIG;
     delete process.env.CRUD_CONFIG_FILE;
-    process.env.CRUD_TABLE_NAME_0 = 't';
+    process.env.CRUD_TABLES = 't';
     jest.isolateModules(() => {
       expect(() => jest.requireActual('../../src/handler/crud.lambda')).toThrow(/No handler config/);
     });

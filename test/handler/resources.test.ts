@@ -69,7 +69,9 @@ describe('several resources in one API', () => {
   test('a function serves exactly the resource operations of CRUD_ROUTES, and needs only their tables', async () => {
     // Only the tags table is in this function's environment, as the construct sets it.
     const h = api.handlerWith({
-      CRUD_ROUTES: 'tags:read,tags:create', CRUD_TABLE_NAME_0: '', CRUD_TABLE_NAME_2: '', CRUD_IDEMPOTENCY_TABLE_NAME_0: '', CRUD_IDEMPOTENCY_TABLE_NAME_2: '',
+      CRUD_ROUTES: 'tags:read,tags:create',
+      CRUD_TABLES: `,${api.tables.tags.tableName}`,
+      CRUD_IDEMPOTENCY_TABLES: `,${api.tables.tags.idempotencyTableName}`,
     });
     const status = async (method: string, path: string, json?: unknown) => (await h(apiEvent(method, path, json ? { json } : {}))).statusCode;
     expect(await status('POST', '/tags', { tag: 'served', label: 'yes' })).toBe(201);

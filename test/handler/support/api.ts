@@ -12,7 +12,7 @@ import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/ha
 import { parseConfig } from '../../../src/handler/load-config';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import {
-  ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, idempotencyTableNameVariable, ResourceConfig, tableNameVariable,
+  ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, joinTableNames, ResourceConfig,
 } from '../../../src/shared/config';
 import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
 import { routePath, ROUTES } from '../../../src/shared/routes';
@@ -106,6 +106,8 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     : undefined;
   const tables: TestApi['tables'] = {};
   const baseEnv: Record<string, string> = { [ENV.CURSOR_SECRET]: TEST_CURSOR_SECRET };
+  const tableNames = new Map<number, string>();
+  const idempotencyTableNames = new Map<number, string>();
   for (const [index, resource] of config.resources.entries()) {
     const suffix = `${process.pid}-${Date.now()}-${++tableCounter}`;
     const names = {
@@ -114,9 +116,12 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     };
     await createTables(resource, names.tableName, names.idempotencyTableName);
     tables[resource.name] = names;
-    baseEnv[tableNameVariable(index)] = names.tableName;
-    if (names.idempotencyTableName) baseEnv[idempotencyTableNameVariable(index)] = names.idempotencyTableName;
+    tableNames.set(index, names.tableName);
+    if (names.idempotencyTableName) idempotencyTableNames.set(index, names.idempotencyTableName);
   }
+  // As the construct sets them (src/api-routes.ts): the names by resource position, in one variable each.
+  baseEnv[ENV.TABLES] = joinTableNames(tableNames);
+  if (idempotencyTableNames.size > 0) baseEnv[ENV.IDEMPOTENCY_TABLES] = joinTableNames(idempotencyTableNames);
   const first = config.resources[0];
   const { tableName, idempotencyTableName } = tables[first.name];
 
