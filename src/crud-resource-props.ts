@@ -78,7 +78,8 @@ export interface CrudResourceProps {
   readonly indexes?: SecondaryIndex[];
 
   /**
-   * A JSON Schema (draft 2020-12 or draft-07) for item bodies; violations answer 422.
+   * A JSON Schema (draft 2020-12 or draft-07) for item bodies; violations answer 422. Compiled at synth into
+   * validation code that ships with the functions (see `ServerlessCrudApiProps.schema`).
    * @default - no validation beyond what DynamoDB can store
    */
   readonly schema?: { [key: string]: any };

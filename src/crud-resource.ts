@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { Operation } from './crud-operation';
+import { grantRouteInvoke } from './grant-invoke';
 import {
   IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS, tableActionsOf,
 } from './iam-actions';
@@ -195,7 +196,7 @@ export class CrudResource extends Construct implements ICrudResource {
   }
 
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: this.routes.map((r) => r.executeApiArn) });
+    return grantRouteInvoke(grantee, this.routes.map((r) => r.executeApiArn));
   }
 
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {

@@ -96,3 +96,21 @@ export function tableActionsOf(op: OperationName, shape: { readonly scoped: bool
   if (op === 'delete' && shape.hasChildren) return PARENT_DELETE_ACTIONS;
   return (shape.scoped ? SCOPED_TABLE_ACTIONS : TABLE_ACTIONS)[op];
 }
+
+/**
+ * DynamoDB actions of each access level of a function route (`addFunctionRoute`'s `tables`), on the items table.
+ * `ConditionCheckItem` is in both: a transaction's condition on an item reads it, and a write transaction checks
+ * items of other tables. There is no `TransactWriteItems`/`TransactGetItems` action: IAM authorises each contained
+ * action. Keyed by the `AccessLevel` values.
+ */
+export const ACCESS_LEVEL_TABLE_ACTIONS: Record<'READ' | 'WRITE' | 'READ_WRITE', string[]> = {
+  READ: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  WRITE: ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  READ_WRITE: [
+    'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem',
+    'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
+  ],
+};
+
+/** What a function route may do on the indexes it lists (reading levels only): query or scan them. */
+export const ACCESS_LEVEL_INDEX_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'];

@@ -8,3 +8,4 @@ export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';
 export { CrudMetricOptions } from './resource-metrics';
 export { IdType, IdGenerator, KeyAttributeType } from './key-types';
+export { AccessLevel, TableAccess, FunctionRouteProps } from './function-route-props';

@@ -5,6 +5,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
 import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
+import type { FunctionRoute } from './function-routes';
 import type { ApiPlan } from './plan';
 import { ContractInput, ContractServer, openApiDocument } from './shared/openapi';
 import { routePath } from './shared/routes';
@@ -21,26 +22,32 @@ export interface OpenApiContractInputs {
   readonly plan: ApiPlan;
   readonly resources: CrudResource[];
   readonly httpApi: apigwv2.HttpApi;
+  /** The routes of the user's own functions (read when the document is built: they are added after the API). */
+  readonly functionRoutes: () => readonly FunctionRoute[];
 }
 
 /** The document of one API: as a string with tokens, and the file it is written to at synth. */
 export interface OpenApiContract {
-  /** The JSON, with deploy-time values as tokens. */
-  readonly document: string;
+  /** The JSON, with deploy-time values as tokens, and the function routes added so far. */
+  readonly document: () => string;
   /** File name in the cloud assembly directory. */
   readonly fileName: string;
-  /** The document with only the values known at synth time (what the file holds, and what `GET /openapi.json` serves). */
+  /**
+   * The document with only the values known at synth time, as the API is built (what `GET /openapi.json` serves; the
+   * file also has the function routes added later).
+   */
   readonly synthTimeDocument: Record<string, unknown>;
 }
 
 /** Builds the document, and registers writing its synth-time form to the cloud assembly. */
 export function attachOpenApiContract(x: OpenApiContractInputs): OpenApiContract {
-  const document = JSON.stringify(openApiDocument(contractInput(x, (s) => s)));
-  const synthTimeDocument = openApiDocument(contractInput(x, (s) => (s === undefined || Token.isUnresolved(s) ? undefined : s)));
+  const document = () => JSON.stringify(openApiDocument(contractInput(x, (s) => s)));
+  const synthTime = () => openApiDocument(contractInput(x, (s) => (s === undefined || Token.isUnresolved(s) ? undefined : s)));
+  const synthTimeDocument = synthTime();
   const fileName = openApiFileName(x.api);
   attachCustomSynthesis(x.api, {
     onSynthesize(session: ISynthesisSession) {
-      fs.writeFileSync(path.join(session.outdir, fileName), `${JSON.stringify(synthTimeDocument, null, 2)}\n`);
+      fs.writeFileSync(path.join(session.outdir, fileName), `${JSON.stringify(synthTime(), null, 2)}\n`);
     },
   });
   return { document, fileName, synthTimeDocument };
@@ -72,6 +79,16 @@ function contractInput(x: OpenApiContractInputs, known: Known): ContractInput {
     resources: x.resources.map((r) => ({ config: r.handlerConfig(), authorization: authorizationOf(r.plan.authorization) })),
     servers: servers(x, known),
     ...(x.plan.openApiRoute ? { openApiRoute: authorizationOf(x.plan.authorization) } : {}),
+    ...(x.functionRoutes().length > 0 ? {
+      functionRoutes: x.functionRoutes().map((r) => ({
+        method: r.method,
+        path: r.path,
+        summary: r.summary,
+        requestSchema: r.requestSchema,
+        responseSchema: r.responseSchema,
+        authorization: authorizationOf(r.authorization),
+      })),
+    } : {}),
   };
 }
 

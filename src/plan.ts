@@ -138,6 +138,8 @@ export interface ResourcePlan {
   /** The table's key schema (owner-scoped and nested keys included, typed): the one place it is derived. */
   readonly keySchema: TableKeySchema;
   readonly schema?: { [key: string]: any };
+  /** The schema compiled at synth: ajv's standalone validation code (src/schema-code.ts). Present with `schema`. */
+  readonly validatorCode?: string;
   readonly defaultPageSize: number;
   readonly maxPageSize: number;
   readonly idempotencyTtlSeconds: number;

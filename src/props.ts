@@ -108,8 +108,9 @@ export interface ServerlessCrudApiProps {
 
   /**
    * A JSON Schema (draft 2020-12 or draft-07) for item bodies: POST and PUT bodies and the merged result of PATCH
-   * are validated against it, and violations answer 422 listing each one. Any size works: the schema ships in the
-   * function's code asset, not in its environment.
+   * are validated against it, and violations answer 422 listing each one. It is compiled at synth (ajv's standalone
+   * code, in the function's code asset beside its config, not in its environment; any size works), so the functions
+   * carry no validator library and compile nothing; a schema that does not compile fails synth.
    * @default - no validation beyond what DynamoDB can store
    */
   readonly schema?: { [key: string]: any };

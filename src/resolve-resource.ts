@@ -6,6 +6,7 @@ import type { AuthorizationBinding } from './authorization';
 import type { CrudResourceProps } from './crud-resource-props';
 import { IdGenerator, IdType, KeyAttributeType } from './key-types';
 import type { ResourcePlan } from './plan';
+import { compileSchemaCode, SchemaCompileError } from './schema-code';
 import {
   ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IdGenerator as ConfigIdGenerator, IDEMPOTENCY_TTL_BOUNDS, IndexConfig, KeyType,
   MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, RESERVED_QUERY_PARAMETERS,
@@ -192,7 +193,8 @@ export function resolveResource(
     });
   });
 
-  // ---- schema
+  // ---- schema: checked, and compiled into the validation code the functions ship
+  let validatorCode: string | undefined;
   if (props.schema !== undefined) {
     if (typeof props.schema !== 'object' || props.schema === null || Array.isArray(props.schema)) {
       fail("'schema' must be a JSON Schema object, e.g. { type: 'object', properties: { title: { type: 'string' } } }");
@@ -213,6 +215,12 @@ export function resolveResource(
     const type = (props.schema as any).type;
     if (type !== undefined && type !== 'object') {
       fail(`'schema.type' is '${JSON.stringify(type)}', but items are JSON objects; use type: 'object' or omit type`);
+    }
+    try {
+      validatorCode = compileSchemaCode(props.schema);
+    } catch (e) {
+      if (!(e instanceof SchemaCompileError)) throw e;
+      fail(`'schema' does not compile as a JSON Schema: ${e.message}; fix the schema (it is compiled at synth, with ajv)`);
     }
   }
 
@@ -273,6 +281,7 @@ export function resolveResource(
     ownerAttribute: ownerScoping ? ownerAttribute : undefined,
     keySchema,
     schema: props.schema,
+    ...(validatorCode !== undefined ? { validatorCode } : {}),
     defaultPageSize,
     maxPageSize,
     idempotencyTtlSeconds: Math.round(ttl.toSeconds()),

@@ -1,12 +1,14 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { OpenApiRoute } from './api-routes';
 import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
+import type { FunctionRoute } from './function-routes';
 import type { OperationFunction } from './operation-function';
 import type { ApiPlan } from './plan';
 import { IDEMPOTENCY_TABLE, servedOperation } from './shared/config';
 import type { KeyAttribute, TableKeySchema } from './shared/keys';
-import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalManifest, LocalResource, LocalRoute } from './shared/local-manifest';
+import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalFunctionRoute, LocalManifest, LocalResource, LocalRoute } from './shared/local-manifest';
 import { OPENAPI_ROUTE_PATH } from './shared/routes';
 
 /** What {@link runnerManifest} describes. */
@@ -21,6 +23,9 @@ export interface RunnerManifestInputs {
   readonly functions: OperationFunction[];
   /** The `GET /openapi.json` route, when `openApiRoute` is on. */
   readonly openApiRoute?: OpenApiRoute;
+  readonly httpApi: apigwv2.HttpApi;
+  /** The function routes: the API's own list, which grows as routes are added after the manifest is made. */
+  readonly functionRoutes: readonly FunctionRoute[];
 }
 
 /** What the local runner needs to serve an API (see src/shared/local-manifest.ts), recorded as construct metadata. */
@@ -68,6 +73,23 @@ export function runnerManifest(x: RunnerManifestInputs): LocalManifest {
       maxAgeSeconds: cors.maxAge?.toSeconds(),
     } : undefined,
     throttle: { rateLimit: api.throttle.rateLimit, burstLimit: api.throttle.burstLimit },
+    apiLogicalId: logicalIdOf(x.httpApi),
+    // Read when the metadata is written at synth, so that it has the routes added after the API was built.
+    get functionRoutes() {
+      return x.functionRoutes.map((r) => localFunctionRoute(r, x.httpApi));
+    },
+  };
+}
+
+function localFunctionRoute(r: FunctionRoute, httpApi: apigwv2.HttpApi): LocalFunctionRoute {
+  const cfn = r.handler.node.defaultChild;
+  const sameStack = cfn instanceof CfnResource && Stack.of(cfn) === Stack.of(httpApi);
+  return {
+    method: r.method,
+    path: r.path,
+    ...(sameStack ? { functionLogicalId: cfn.logicalId } : {}),
+    auth: localAuth(r.authorization),
+    tables: r.tables.map((t) => ({ resource: t.resource, variable: t.variable, access: t.access })),
   };
 }
 

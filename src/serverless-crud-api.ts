@@ -9,19 +9,24 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { OpenApiRoute, addFunctionsAndRoutes } from './api-routes';
+import { OpenApiRoute, RouteRef, addFunctionsAndRoutes, crudRouteRefs } from './api-routes';
 import { Operation } from './crud-operation';
 import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
 import { deployLimitAdvice, deployLimitErrors } from './deploy-limits';
+import { FunctionRouteProps } from './function-route-props';
+import { FunctionRoute, addFunctionRoute } from './function-routes';
+import { grantRouteInvoke } from './grant-invoke';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
 import { monitorApi } from './monitoring';
-import { attachOpenApiContract } from './openapi-contract';
+import { OpenApiContract, attachOpenApiContract } from './openapi-contract';
+import type { ApiPlan } from './plan';
 import { ServerlessCrudApiProps } from './props';
 import { resolvePlan } from './resolve-props';
 import { runnerManifest } from './runner-manifest';
 import { CONFIG_VERSION, HandlerConfig } from './shared/config';
 import { LOCAL_MANIFEST_METADATA_TYPE } from './shared/local-manifest';
+import { OPENAPI_ROUTE_PATH } from './shared/routes';
 
 /** The stage every route is served on. */
 const STAGE_NAME = '$default';
@@ -78,14 +83,18 @@ export class ServerlessCrudApi extends Construct {
   public readonly encryptionKey?: kms.IKey;
   /**
    * The API's contract: an OpenAPI 3.1 document (JSON) generated from the resolved configuration, covering every route
-   * of every resource, its parameters, headers, item and problem+json bodies, security schemes and servers.
+   * of every resource, its parameters, headers, item and problem+json bodies, security schemes and servers, and the
+   * function routes added so far (`addFunctionRoute`): read it after adding them.
    *
    * Values known only at deploy time (the execute-api URL, a custom domain created in the app, a Cognito issuer) are
    * tokens inside the string: CloudFormation fills them in where the string is used in a resource property (for
    * example `s3deploy.Source.data('openapi.json', api.openApiDocument)`). To read the document at synth time, use the
-   * file `openApiFileName` in the cloud assembly, where such values are server variables instead.
+   * file `openApiFileName` in the cloud assembly, where such values are server variables instead (it has every
+   * function route, whenever added).
    */
-  public readonly openApiDocument: string;
+  public get openApiDocument(): string {
+    return this.contract.document();
+  }
   /**
    * Name of the OpenAPI document file written into the cloud assembly directory at synth (`cdk.out/<name>`):
    * `<stack artifact id>.<path of the API under its stack, dots for slashes>.openapi.json`, e.g.
@@ -95,11 +104,17 @@ export class ServerlessCrudApi extends Construct {
 
   private readonly crudResources: CrudResource[];
   private readonly openApiRoute?: OpenApiRoute;
+  private readonly apiPlan: ApiPlan;
+  private readonly contract: OpenApiContract;
+  /** The routes of the user's own functions, in the order added. */
+  private readonly functionRoutes: FunctionRoute[] = [];
+  /** Construct id prefixes of the function routes. */
+  private readonly functionRouteIds = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ServerlessCrudApiProps = {}) {
     super(scope, id);
     const plan = resolvePlan(this, props);
-    const api = plan.api;
+    const api = this.apiPlan = plan.api;
     this.encryptionKey = api.encryptionKey;
 
     // ------------------------------------------------------------ the HTTP API and its stage
@@ -135,8 +150,9 @@ export class ServerlessCrudApi extends Construct {
     this.resources = [...resources];
     const lists = resources.some((r) => r.plan.operations.includes('list'));
     this.cursorKey = plan.declaredResources ? (lists ? createCursorKey(this, this.node.path) : undefined) : resources[0].cursorKey;
-    const contract = attachOpenApiContract({ api: this, plan: api, resources, httpApi: this.httpApi });
-    this.openApiDocument = contract.document;
+    const contract = this.contract = attachOpenApiContract({
+      api: this, plan: api, resources, httpApi: this.httpApi, functionRoutes: () => this.functionRoutes,
+    });
     this.openApiFileName = contract.fileName;
     const config: HandlerConfig = {
       version: CONFIG_VERSION,
@@ -147,7 +163,9 @@ export class ServerlessCrudApi extends Construct {
       metrics: { api: this.node.path },
     };
     // One code asset for the API: the bundle with the whole config beside it (every function gets the same asset).
-    const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config);
+    // With it, each schema's validation code, compiled at synth (custom code validates on its own).
+    const validators = plan.resources.flatMap((r) => r.validatorCode !== undefined ? [{ resource: r.name, code: r.validatorCode }] : []);
+    const code = api.lambdaDefaults.customCode ?? builtinHandlerCode(config, validators);
     const { functions, openApiRoute } = addFunctionsAndRoutes({
       plan, api: this, httpApi: this.httpApi, stageName: STAGE_NAME, resources, config, code, cursorKey: this.cursorKey,
     });
@@ -166,7 +184,16 @@ export class ServerlessCrudApi extends Construct {
       this.functions[op] = fn.function;
       this.functionLogGroups[op] = fn.logGroup;
     }
-    const manifest = runnerManifest({ path: this.node.path, stageName: STAGE_NAME, api, resources, functions, openApiRoute });
+    const manifest = runnerManifest({
+      path: this.node.path,
+      stageName: STAGE_NAME,
+      api,
+      httpApi: this.httpApi,
+      resources,
+      functions,
+      openApiRoute,
+      functionRoutes: this.functionRoutes,
+    });
     this.node.addMetadata(LOCAL_MANIFEST_METADATA_TYPE, manifest);
 
     // ------------------------------------------------------------ monitoring, hardening, output
@@ -201,18 +228,60 @@ export class ServerlessCrudApi extends Construct {
   }
 
   /**
-   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource and `GET /openapi.json` when
-   * `openApiRoute` is on (for `ApiAuthorization.iam()`, the default). To grant one resource's routes, use `resource(name).grantInvoke`.
+   * Adds a route of your own: your Lambda function behind a method and path on this API, beside the CRUD routes. The
+   * route gets the API's authorizer (or `authorization`); the function gets exactly the DynamoDB actions of each
+   * table's access level and each table's name in `CRUD_TABLE_<NAME>`; the route joins `grantInvoke`, the OpenAPI
+   * document and what the local runner serves. A route whose path variables differ from the CRUD routes' at the same
+   * level, or whose method and path exist already, is refused here (API Gateway would refuse it on deploy).
+   *
+   * @example
+   * api.addFunctionRoute({
+   *   method: HttpMethod.POST,
+   *   path: '/orders/{id}/checkout',
+   *   handler: checkoutFunction,
+   *   tables: [
+   *     { resource: 'orders', access: AccessLevel.READ_WRITE },
+   *     { resource: 'payments', access: AccessLevel.WRITE },
+   *   ],
+   * });
+   *
+   * @param props the route: method, path, function, authorization, tables and schemas
+   * @returns the route (an escape hatch to its `HttpRoute`)
+   */
+  public addFunctionRoute(props: FunctionRouteProps): apigwv2.HttpRoute {
+    const route = addFunctionRoute({
+      api: this,
+      httpApi: this.httpApi,
+      stageName: STAGE_NAME,
+      plan: this.apiPlan,
+      resources: this.crudResources,
+      routes: this.routeRefs(),
+      routeIds: this.functionRouteIds,
+    }, props);
+    this.functionRoutes.push(route);
+    return route.route;
+  }
+
+  /**
+   * Grants `execute-api:Invoke` on exactly this API's routes, of every resource, of the function routes added so far
+   * (`addFunctionRoute`) and `GET /openapi.json` when `openApiRoute` is on (for `ApiAuthorization.iam()`, the
+   * default). To grant one resource's routes, use `resource(name).grantInvoke`.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: [
-        ...this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
-        ...(this.openApiRoute ? [this.openApiRoute.executeApiArn] : []),
-      ],
-    });
+    return grantRouteInvoke(grantee, [
+      ...this.crudResources.flatMap((r) => r.routes.map((route) => route.executeApiArn)),
+      ...(this.openApiRoute ? [this.openApiRoute.executeApiArn] : []),
+      ...this.functionRoutes.map((r) => r.executeApiArn),
+    ]);
+  }
+
+  /** Every route of the API so far, as the conflict checks see them. */
+  private routeRefs(): RouteRef[] {
+    return [
+      ...crudRouteRefs(this.crudResources),
+      ...(this.openApiRoute ? [{ key: `GET ${OPENAPI_ROUTE_PATH}`, path: OPENAPI_ROUTE_PATH, origin: 'openApiRoute' }] : []),
+      ...this.functionRoutes.map((r) => ({ key: `${r.method} ${r.path}`, path: r.path, origin: 'addFunctionRoute' })),
+    ];
   }
 
   /**

@@ -30,8 +30,15 @@ describe('npm package', () => {
   });
 
   test('contains nothing else: no sources, tests, examples, benchmarks or bundler metadata', () => {
-    const stray = files.filter((f) => /^(src|test|examples|bench|\.ci|\.projen)\//.test(f) || f.endsWith('.meta.json') || /^lib\/(handler|local)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const own = files.filter((f) => !f.startsWith('node_modules/'));
+    const stray = own.filter((f) => /^(src|test|examples|bench|\.ci|\.projen)\//.test(f) || f.endsWith('.meta.json') || /^lib\/(handler|local)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'));
     expect(stray).toEqual([]);
+  });
+
+  test('bundles ajv and ajv-formats with their dependencies (jsii ships them to every language); the handler asset holds none', () => {
+    const bundled = new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]));
+    for (const dep of ['ajv', 'ajv-formats', 'fast-deep-equal', 'fast-uri', 'json-schema-traverse', 'require-from-string']) expect(bundled).toContain(dep);
+    expect(files).toContain('assets/handler/validation-runtime/index.js');
   });
 
   test('a consumer with only aws-cdk-lib and constructs synthesizes the one-liner from the tarball', () => {
@@ -45,10 +52,15 @@ describe('npm package', () => {
       const { ServerlessCrudApi } = require('cdk-serverless-crud-api');
       const app = new App({ outdir: ${JSON.stringify(path.join(app, 'cdk.out'))} });
       new ServerlessCrudApi(new Stack(app, 'Consumer'), 'Todos');
+      new ServerlessCrudApi(new Stack(app, 'WithSchema'), 'Notes', { schema: { type: 'object', properties: { title: { maxLength: 3 } } } });
       app.synth();`);
     execFileSync(process.execPath, ['app.js'], { cwd: app, env: { ...process.env, JSII_DEPRECATED: 'quiet', NODE_PATH: '' } });
     const assets = fs.readdirSync(path.join(app, 'cdk.out')).filter((d) => d.startsWith('asset.'));
-    expect(assets.map((a) => fs.readdirSync(path.join(app, 'cdk.out', a)).sort())).toEqual([['crud-config.json', 'index.js']]);
+    // The schema is compiled at synth with the ajv inside the package (the consumer has none).
+    expect(assets.map((a) => fs.readdirSync(path.join(app, 'cdk.out', a)).sort().join(' ')).sort()).toEqual([
+      'crud-config.json crud-validation-runtime.js crud-validators.js index.js',
+      'crud-config.json index.js',
+    ]);
   });
 
   test('the bin runs from the package', () => {

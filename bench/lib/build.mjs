@@ -2,6 +2,7 @@
 // `bundle:handler/crud.lambda` (bundle, platform node, target node24, minify, AWS SDK bundled, tsconfig.dev.json).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -23,19 +24,25 @@ export const DEFAULT_CONFIG = { version: 4, resources: [DEFAULT_RESOURCE] };
  * The config of an API with ten resources, each with a JSON Schema and an index: the read function of the first one
  * must not pay for the nine it does not serve (cold-init row "10 resources").
  */
+/** A JSON Schema of 20 properties (the ten-resource API's, and the first validated create's). */
+export const SCHEMA_20 = {
+  type: 'object',
+  properties: Object.fromEntries(Array.from({ length: 20 }, (__, k) => [`field${k}`, { type: 'string', maxLength: 200 }])),
+  required: ['field0'],
+};
+
 export const TEN_RESOURCES_CONFIG = {
   version: 4,
   resources: Array.from({ length: 10 }, (_, i) => ({
     ...DEFAULT_RESOURCE,
     name: i === 0 ? 'items' : `things${i}`,
     indexes: [{ indexName: 'byStatus', partitionKey: 'status', sortKey: 'updatedAt' }],
-    schema: {
-      type: 'object',
-      properties: Object.fromEntries(Array.from({ length: 20 }, (__, k) => [`field${k}`, { type: 'string', maxLength: 200 }])),
-      required: ['field0'],
-    },
+    schema: SCHEMA_20,
   })),
 };
+
+/** The default API with SCHEMA_20 on its resource: the asset the construct stages for it (with its validation code). */
+export const SCHEMA_CONFIG = { version: 4, resources: [{ ...DEFAULT_RESOURCE, schema: SCHEMA_20 }] };
 
 /** The handler bundles compared by the cold-init benchmark; `ours` is the product. */
 export const VARIANTS = {
@@ -99,6 +106,28 @@ export async function buildAll(root, outDir) {
   });
   await helper('src/local/dynamodb-local.ts', 'dynamodb-local.cjs');
   await helper('test/handler/support/events.ts', 'events.cjs');
+
+  // The asset of an API with a 20-property schema, as the construct stages it: the same bundle, its config, and the
+  // validation code compiled from the schema (by the construct's own module) with ajv's runtime helpers beside it.
+  await build({ absWorkingDir: root, entryPoints: ['src/schema-code.ts'], outfile: join(libDir, 'schema-code.cjs'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+  const runtime = join(outDir, 'bundles', 'validation-runtime', 'index.js');
+  const runtimeBuild = await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: ['src/handler/validation-runtime.ts'], outfile: runtime });
+  const { compileSchemaCode, validatorsModule } = createRequire(import.meta.url)(join(libDir, 'schema-code.cjs'));
+  const schemaDir = join(outDir, 'bundles', 'ours-schema');
+  mkdirSync(schemaDir, { recursive: true });
+  writeFileSync(join(schemaDir, 'index.js'), readFileSync(join(bundles.ours.dir, 'index.js')));
+  writeFileSync(join(schemaDir, 'crud-config.json'), JSON.stringify(SCHEMA_CONFIG, null, 2) + '\n');
+  writeFileSync(join(schemaDir, 'crud-validators.js'), validatorsModule([{ resource: 'items', code: compileSchemaCode(SCHEMA_20) }]));
+  writeFileSync(join(schemaDir, 'crud-validation-runtime.js'), readFileSync(runtime));
+  const files = ['index.js', 'crud-validators.js', 'crud-validation-runtime.js'].map((f) => readFileSync(join(schemaDir, f)));
+  bundles['ours-schema'] = {
+    label: 'ours + a 20-property schema\'s code (index.js + crud-validators.js + crud-validation-runtime.js)',
+    dir: schemaDir,
+    sizeOnly: true,
+    rawBytes: files.reduce((n, b) => n + b.length, 0),
+    gzipBytes: files.reduce((n, b) => n + gzipSync(b).length, 0),
+    byPackage: { 'index.js': files[0].length, 'crud-validators.js': files[1].length, 'crud-validation-runtime.js': files[2].length, ...bytesByPackage(runtimeBuild.metafile) },
+  };
 
   // Is our bench bundle the one the construct ships (assets/, from `npx projen bundle`)?
   const shipped = join(root, 'assets', 'handler', 'crud.lambda', 'index.js');

@@ -7,18 +7,18 @@ import { awsEnv, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
 import { summary } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
-const HARNESS = new URL('./cold-harness.cjs', import.meta.url).pathname;
+export const HARNESS = new URL('./cold-harness.cjs', import.meta.url).pathname;
 export const COLD_TABLE = 'bench-cold';
 const ITEM_ID = 'cold-item';
 
 /** What a deployed read function gets besides its code (Lambda's standard variables and the construct's). */
-function lambdaEnv(endpoint, dir) {
+export function lambdaEnv(endpoint, dir) {
   return {
     PATH: process.env.PATH,
     ...awsEnv(endpoint),
     AWS_LAMBDA_FUNCTION_NAME: 'bench-read', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', AWS_LAMBDA_LOG_FORMAT: 'JSON', LAMBDA_TASK_ROOT: dir, TZ: 'UTC',
-    CRUD_TABLE_NAME_0: COLD_TABLE, CRUD_ROUTES: 'items:read',
+    CRUD_TABLES: COLD_TABLE, CRUD_ROUTES: 'items:read',
     // The reference handlers (bench/references) read their table from CRUD_TABLE_NAME.
     CRUD_TABLE_NAME: COLD_TABLE,
   };

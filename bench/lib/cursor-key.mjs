@@ -64,7 +64,7 @@ export async function runCursorKey({ ddb, endpoint, oursDir, libDir, runs, log }
   const sm = await fakeSecretsManager();
   const base = {
     PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC', AWS_LAMBDA_FUNCTION_NAME: 'bench-list', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-    CRUD_TABLE_NAME_0: TABLE, CRUD_ROUTES: 'items:list',
+    CRUD_TABLES: TABLE, CRUD_ROUTES: 'items:list',
   };
   const variants = {
     'key in CRUD_CURSOR_SECRET': { ...base, CRUD_CURSOR_SECRET: 'bench-cursor-key-0123456789abcdef0123456789abcdef' },

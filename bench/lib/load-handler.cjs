@@ -8,7 +8,7 @@ const { measureAndReport, picker } = require('./load-mix.cjs');
 const o = JSON.parse(process.argv[2]);
 // A fixed cursor key (the runner and AWS use a secret per deployment): list functions refuse to start without one.
 Object.assign(process.env, {
-  CRUD_TABLE_NAME_0: o.table, CRUD_IDEMPOTENCY_TABLE_NAME_0: o.idempotencyTable, CRUD_CURSOR_SECRET: 'bench-cursor-key-0123456789abcdef0123456789abcdef',
+  CRUD_TABLES: o.table, CRUD_IDEMPOTENCY_TABLES: o.idempotencyTable, CRUD_CURSOR_SECRET: 'bench-cursor-key-0123456789abcdef0123456789abcdef',
 });
 const handler = require(`${o.oursDir}/index.js`).handler;
 const { apiEvent } = require(o.eventsLib);

@@ -6,7 +6,7 @@
 const { randomUUID } = require('crypto');
 const o = JSON.parse(process.argv[2]);
 Object.assign(process.env, {
-  CRUD_TABLE_NAME_0: o.projectsTable, CRUD_TABLE_NAME_1: o.tasksTable, CRUD_CURSOR_SECRET: 'bench-cursor-key-0123456789abcdef0123456789abcdef',
+  CRUD_TABLES: `${o.projectsTable},${o.tasksTable}`, CRUD_CURSOR_SECRET: 'bench-cursor-key-0123456789abcdef0123456789abcdef',
 });
 const ours = require(`${o.oursDir}/index.js`).handler;
 const bare = require(o.bareRelations);

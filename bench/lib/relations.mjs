@@ -16,20 +16,20 @@ import { fmtMs, printTable, ratio, summary } from './stats.mjs';
 const WORKER = new URL('./relations-worker.cjs', import.meta.url).pathname;
 const PROJECTS = 'bench-rel-projects';
 const TASKS = 'bench-rel-tasks';
-const PARENT = 'p-bench';
+export const PARENT = 'p-bench';
 /** The parent's partition value: scopeValue(undefined, [PARENT]) of src/shared/keys.ts (each id length-prefixed). */
-const PARENT_PARTITION = `${PARENT.length}:${PARENT}`;
-const CHILDREN = 1000;
-const PAGE = 25;
+export const PARENT_PARTITION = `${PARENT.length}:${PARENT}`;
+export const CHILDREN = 1000;
+export const PAGE = 25;
 /** The range listed: about a third of the children. */
-const RANGE = { low: '2025-03-01', high: '2025-06-30' };
+export const RANGE = { low: '2025-03-01', high: '2025-06-30' };
 
 /** Targets of #13, as ratios of p50 measured in the same run. */
 export const RELATIONS_TARGETS = { 'children list': 1.10, 'range list': 1.10, 'nested create': 1.15 };
 
 const RESOURCE = { idAttribute: 'id', operations: ['create', 'read', 'list', 'update', 'delete'], defaultPageSize: 25, maxPageSize: 1000, idempotencyTtlSeconds: 86400 };
 /** The handler config the construct writes for projects and their tasks (config v4). */
-const CONFIG = {
+export const CONFIG = {
   version: 4,
   resources: [
     { ...RESOURCE, name: 'projects', pathParameter: 'projectId', indexes: [] },
@@ -37,13 +37,23 @@ const CONFIG = {
   ],
 };
 /** The API's routes, as API Gateway matches them. */
-const ROUTE_KEYS = [
+export const ROUTE_KEYS = [
   'GET /projects', 'POST /projects', 'GET /projects/{projectId}', 'PUT /projects/{projectId}', 'PATCH /projects/{projectId}', 'DELETE /projects/{projectId}',
   'GET /projects/{projectId}/tasks', 'POST /projects/{projectId}/tasks', 'GET /projects/{projectId}/tasks/{id}', 'PUT /projects/{projectId}/tasks/{id}',
   'PATCH /projects/{projectId}/tasks/{id}', 'DELETE /projects/{projectId}/tasks/{id}',
 ];
 
-async function createTables(ddb) {
+/** The projects and tasks tables, seeded: one parent with its children (also used by warm-calibrated.mjs). */
+export async function setupRelationsTables(ddb, projects = PROJECTS, tasks = TASKS) {
+  await createTables(ddb, projects, tasks);
+  await seed(ddb, projects, [stored({ id: { S: PARENT }, title: { S: 'bench project' } })]);
+  await seed(ddb, tasks, Array.from({ length: CHILDREN }, (_, i) => stored({
+    _parent: { S: PARENT_PARTITION }, id: { S: `t-${String(i).padStart(4, '0')}` }, projectId: { S: PARENT }, title: { S: `task ${i}` }, done: { BOOL: false },
+    due: { S: `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}` },
+  })));
+}
+
+async function createTables(ddb, PROJECTS, TASKS) {
   await ddb.send(new CreateTableCommand({
     TableName: PROJECTS,
     BillingMode: 'PAY_PER_REQUEST',
@@ -78,12 +88,7 @@ export async function runRelations({ root, outDir, ddb, endpoint, oursDir, libDi
   const bareRelations = join(outDir, 'bundles', 'bare-relations', 'index.js');
   await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: ['bench/references/bare-relations.ts'], outfile: bareRelations });
 
-  await createTables(ddb);
-  await seed(ddb, PROJECTS, [stored({ id: { S: PARENT }, title: { S: 'bench project' } })]);
-  await seed(ddb, TASKS, Array.from({ length: CHILDREN }, (_, i) => stored({
-    _parent: { S: PARENT_PARTITION }, id: { S: `t-${String(i).padStart(4, '0')}` }, projectId: { S: PARENT }, title: { S: `task ${i}` }, done: { BOOL: false },
-    due: { S: `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}` },
-  })));
+  await setupRelationsTables(ddb);
   const input = {
     oursDir: dir, bareRelations, eventsLib: join(libDir, 'events.cjs'), projectsTable: PROJECTS, tasksTable: TASKS,
     parentId: PARENT, parentPartition: PARENT_PARTITION, pageSize: PAGE, range: RANGE, routeKeys: ROUTE_KEYS, iterations, warmup,

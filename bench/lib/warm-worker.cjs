@@ -7,10 +7,10 @@ const { randomUUID } = require('crypto');
 const o = JSON.parse(process.argv[2]);
 // A fixed cursor key (the runner and AWS use a secret per deployment): list functions refuse to start without one.
 const CURSOR_SECRET = 'bench-cursor-key-0123456789abcdef0123456789abcdef';
-Object.assign(process.env, { CRUD_TABLE_NAME_0: o.table, CRUD_IDEMPOTENCY_TABLE_NAME_0: o.idempotencyTable, CRUD_CURSOR_SECRET: CURSOR_SECRET });
+Object.assign(process.env, { CRUD_TABLES: o.table, CRUD_IDEMPOTENCY_TABLES: o.idempotencyTable, CRUD_CURSOR_SECRET: CURSOR_SECRET });
 const ours = require(`${o.oursDir}/index.js`).handler;
 // The owner-scoped API: the same bundle in another folder (its own module, config and environment) on an owner-keyed table.
-Object.assign(process.env, { CRUD_TABLE_NAME_0: o.ownerTable, CRUD_IDEMPOTENCY_TABLE_NAME_0: o.ownerIdempotencyTable });
+Object.assign(process.env, { CRUD_TABLES: o.ownerTable, CRUD_IDEMPOTENCY_TABLES: o.ownerIdempotencyTable });
 const owned = require(`${o.ownerDir}/index.js`).handler;
 const OWNER = 'tenant-a|user-1';
 const bare = require(o.bareSdk);

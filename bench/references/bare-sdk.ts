@@ -6,7 +6,13 @@ import {
   AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
-const client = new DynamoDBClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
+// The handler's client options (src/handler/dynamodb-client.ts), cacheMiddleware included, so the comparison stays fair.
+let client = new DynamoDBClient({ requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 }, cacheMiddleware: true });
+
+/** Sends through `c` instead (bench/lib/warm-calibrated: one SDK instance for our handler and the bare calls). */
+export function useClient(c: DynamoDBClient): void {
+  client = c;
+}
 
 /** GetItem, strongly consistent (as the handler reads). */
 export const getItem = (table: string, id: string) => client.send(new GetItemCommand({

@@ -99,8 +99,9 @@ function handWrittenApi(stack: Stack): void {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        [`CRUD_TABLE_NAME_${i}`]: table.tableName,
-        [`CRUD_IDEMPOTENCY_TABLE_NAME_${i}`]: idempotencyTable.tableName,
+        // This resource's tables at its position (i) of CRUD_TABLES, as the construct writes them.
+        CRUD_TABLES: `${','.repeat(i)}${table.tableName}`,
+        CRUD_IDEMPOTENCY_TABLES: `${','.repeat(i)}${idempotencyTable.tableName}`,
         CRUD_ROUTES: OPERATIONS.map((op) => `${name}:${op}`).join(','),
         CRUD_CURSOR_SECRET_ARN: cursorKey.secretArn,
         CRUD_CONFIG: CONFIG,

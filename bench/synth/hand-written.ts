@@ -111,10 +111,10 @@ function handWrittenApi(stack: Stack): void {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        CRUD_TABLE_NAME_0: table.tableName,
+        CRUD_TABLES: table.tableName,
         CRUD_ROUTES: `items:${op.name}`,
         CRUD_CONFIG: CONFIG,
-        ...(op.name === 'create' ? { CRUD_IDEMPOTENCY_TABLE_NAME_0: idempotencyTable.tableName } : {}),
+        ...(op.name === 'create' ? { CRUD_IDEMPOTENCY_TABLES: idempotencyTable.tableName } : {}),
       },
     });
     const integration = new HttpLambdaIntegration(`${op.name}Integration`, fn);

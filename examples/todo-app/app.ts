@@ -1,13 +1,15 @@
 /**
  * Example app: the one-liner, a configured variant (schema, an index, CORS, an alarm on one of its metrics), and an API
- * of five resources (a public read-only catalogue, IAM-authorized orders and customers, and projects with their nested
- * tasks) on one URL.
+ * of six resources (a public read-only catalogue, IAM-authorized orders, their payments and customers, and projects
+ * with their nested tasks) on one URL, with a route of its own: `POST /orders/{id}/checkout`.
  * Synthesize with `npx projen synth:example` from the repository root.
  */
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { ApiAuthorization, HandlerMode, IdGenerator, Operation, ServerlessCrudApi } from '../../src';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AccessLevel, ApiAuthorization, HandlerMode, IdGenerator, Operation, ServerlessCrudApi } from '../../src';
 
 const app = new App();
 const stack = new Stack(app, 'TodoApp');
@@ -39,7 +41,7 @@ const notes = new ServerlessCrudApi(stack, 'Notes', {
 // The stage's metrics, named as on HttpStage: many 4xx in a row usually means a broken frontend release.
 new cloudwatch.Alarm(stack, 'NotesClientErrors', { metric: notes.metricClientError(), threshold: 50, evaluationPeriods: 3 });
 
-// Five resources on one HTTP API, one stage, one URL: each with its own table, functions and authorization.
+// Six resources on one HTTP API, one stage, one URL: each with its own table, functions and authorization.
 const shop = new ServerlessCrudApi(stack, 'Shop', {
   handlerMode: HandlerMode.PER_RESOURCE,
   resources: [
@@ -56,6 +58,8 @@ const shop = new ServerlessCrudApi(stack, 'Shop', {
       name: 'orders',
       schema: { type: 'object', properties: { total: { type: 'number', minimum: 0 } }, required: ['total'] },
     },
+    // Written by the checkout route below (never by clients): read-only through the API.
+    { name: 'payments', operations: [Operation.READ, Operation.LIST] },
     { name: 'customers', schema: { type: 'object', properties: { email: { type: 'string' } }, required: ['email'] } },
     // A nested pair: tasks live under their project (/projects/{projectId}/tasks/{id}). Creating a task checks that the
     // project exists (404 otherwise), a project that still has tasks cannot be deleted (409), task ids are time-ordered
@@ -78,6 +82,30 @@ const shop = new ServerlessCrudApi(stack, 'Shop', {
       },
     },
   ],
+});
+// A route of its own: checkout pays an order, marking it paid and recording the payment in one transaction. The
+// function gets exactly the actions of its access levels on the two tables, their names in CRUD_TABLE_ORDERS and
+// CRUD_TABLE_PAYMENTS, and the route the API's (IAM) authorization; the local runner serves it like the CRUD routes.
+const checkout = new lambda.Function(stack, 'Checkout', {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromAsset(path.join(__dirname, 'checkout')),
+  description: 'POST /orders/{id}/checkout of the Shop API',
+});
+shop.addFunctionRoute({
+  method: HttpMethod.POST,
+  path: '/orders/{id}/checkout',
+  handler: checkout,
+  summary: 'Pay an order: mark it paid and record the payment, in one transaction',
+  tables: [
+    { resource: 'orders', access: AccessLevel.READ_WRITE },
+    { resource: 'payments', access: AccessLevel.WRITE },
+  ],
+  responseSchema: {
+    type: 'object',
+    properties: { id: { type: 'string' }, orderId: { type: 'string' }, amount: { type: 'number' }, version: { type: 'integer' } },
+    required: ['id', 'orderId', 'amount'],
+  },
 });
 new cloudwatch.Alarm(stack, 'OrdersErrors', { metric: shop.resource('orders').metricErrors(), threshold: 1, evaluationPeriods: 1 });
 

@@ -26,7 +26,7 @@ import { resolveRoute } from './routes';
 import { AncestorId, OperationRequest, Services } from './services';
 import { ItemStore } from './store';
 import { parseTraceHeader, XRayEmitter } from './trace';
-import { SchemaValidator } from './validation';
+import { SchemaValidator, ValidatorSource } from './validation';
 import { DEFAULTS, HandlerConfig } from '../shared/config';
 import { PARENT_KEY_ATTRIBUTE, scopeValue } from '../shared/keys';
 import { NO_OPERATION, NO_RESOURCE, OPENAPI_OPERATION } from '../shared/metrics';
@@ -43,6 +43,11 @@ export interface HandlerDependencies {
   readonly newId?: () => string;
   /** Where cursor keys come from. @default from the environment (CRUD_CURSOR_SECRET or CRUD_CURSOR_SECRET_ARN) */
   readonly cursorKeys?: CursorKeySource;
+  /**
+   * The validation code compiled from each resource's JSON Schema at synth. A resource with a schema and no validator
+   * answers its writes with 500 (a deployment bug); its reads still work. @default none
+   */
+  readonly validators?: ValidatorSource;
 }
 
 /** What serves each route of the shared route table (src/shared/routes.ts), by `METHOD target`. */
@@ -70,12 +75,13 @@ const RESPONSE_RESERVE_MS = 1_000;
 const RETRY_AFTER_SECONDS = '1';
 
 /**
- * Builds a handler. Throws ConfigError when the environment does not fit the config. Cheap: nothing is compiled or
- * called until the first request (the JSON Schema compiles on first use).
+ * Builds a handler. Throws ConfigError when the environment does not fit the config. Cheap: nothing is loaded or
+ * called until the first request (a schema's validation code, compiled at synth, loads on first use).
  */
 export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, deps: HandlerDependencies): CrudHandler {
   const environment = parseEnvironment(config, env);
   const keys = deps.cursorKeys ?? cursorKeySource(environment);
+  const validators = deps.validators ?? (() => undefined);
   // Services only for the resources this function serves: nothing is prepared for the others.
   const services = new Map<string, Services>();
   const tableOf = (name: string) => environment.resources.get(name)?.tableName ?? environment.relatedTables.get(name);
@@ -94,7 +100,7 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
       model,
       store: new ItemStore(deps.dynamodb, served.tableName, model, served.idempotencyTableName),
       cursors: new CursorCodec(served.tableName, keys),
-      ...(served.config.schema !== undefined ? { validator: new SchemaValidator(served.config.schema) } : {}),
+      ...(served.config.schema !== undefined ? { validator: new SchemaValidator(name, served.config.schema, validators) } : {}),
       idempotency: served.idempotencyTableName !== undefined,
       clock: deps.clock ?? (() => new Date()),
       ...(newId ? { newId } : {}),

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SynthProcess } from './synth-process';
+import { TemplateRoute, templateRoutes } from './template-routes';
 import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest } from '../shared/local-manifest';
 
 /** A function of an API, ready to be run locally. */
@@ -19,7 +20,7 @@ export interface LocalFunctionSpec {
   readonly environment: Record<string, unknown>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
-  /** What it serves, `<resource>:<operation>`. */
+  /** What it serves, `<resource>:<operation>` (none: a function of the user's own routes). */
   readonly routes: string[];
 }
 
@@ -41,6 +42,8 @@ export interface LocalApi {
   readonly tables: LocalTableSpec[];
   /** The API's OpenAPI document in the assembly (`<stack artifact id>.<path under the stack>.openapi.json`). */
   readonly openApiFile: string;
+  /** The API's other Lambda-proxy routes (the user's own), servable or not (src/local/template-routes.ts). */
+  readonly templateRoutes: TemplateRoute[];
 }
 
 export class AssemblyError extends Error {}
@@ -176,6 +179,11 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
       routes: fn.routes,
     });
   }
+  // The user's own routes: their functions run beside ours (a worker each), by logical id like ours.
+  const extra = templateRoutes(manifest, template, assemblyDir);
+  for (const fn of extra.functions) {
+    if (!functions.has(fn.logicalId)) functions.set(fn.logicalId, { ...fn, routes: [] });
+  }
   const tables: LocalTableSpec[] = [];
   for (const t of manifest.resources.flatMap((r) => [r.table, r.idempotencyTable])) {
     if (!t) continue;
@@ -214,7 +222,7 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
       });
     }
   }
-  return { stackName, manifest, functions, tables };
+  return { stackName, manifest, functions, tables, templateRoutes: extra.routes };
 }
 
 /** The local name of a table the template creates: stable across runs, so `--persist` keeps working. */

@@ -18,9 +18,11 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import * as vm from 'vm';
 import { parentPort, Worker, workerData } from 'worker_threads';
 import { CONFIG_FILE_NAME } from '../shared/config';
+import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../shared/validation-code';
 
 /** One Lambda function to run. */
 export interface FunctionSpec {
@@ -33,6 +35,11 @@ export interface FunctionSpec {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /**
+   * `node_modules` folders searched for packages the code does not bring itself (Lambda's runtime provides the AWS
+   * SDK; locally the app's own dependencies stand in for it). Worker-hosted code only.
+   */
+  readonly moduleDirs?: string[];
 }
 
 export interface InvokeResult {
@@ -88,18 +95,21 @@ export interface HostOptions {
   readonly workerEntry: string;
 }
 
-/** The files of this library's handler asset: the bundle and its config, nothing else. */
-const BUNDLE_FILES = ['index.js', CONFIG_FILE_NAME].sort().join('\n');
+/** The files of this library's handler asset: the bundle and its config, and with a schema its validation code. */
+const BUNDLE_FILES = new Set([
+  ['index.js', CONFIG_FILE_NAME].sort().join('\n'),
+  ['index.js', CONFIG_FILE_NAME, VALIDATORS_FILE_NAME, VALIDATION_RUNTIME_FILE_NAME].sort().join('\n'),
+]);
 
 /**
  * True when the function's code is this library's self-contained handler bundle: `index.handler` in a folder
- * holding exactly `index.js` and `crud-config.json` (the construct stages its built-in handler so; a custom
+ * holding exactly `index.js` and `crud-config.json`, or those and the two validation files (the construct stages its built-in handler so; a custom
  * `handlerCode` gets its config through the environment instead).
  */
 export function isHandlerBundle(fn: Pick<FunctionSpec, 'assetDir' | 'handler'>): boolean {
   if (fn.handler !== 'index.handler') return false;
   try {
-    return fs.readdirSync(fn.assetDir).sort().join('\n') === BUNDLE_FILES;
+    return BUNDLE_FILES.has(fs.readdirSync(fn.assetDir).sort().join('\n'));
   } catch {
     return false;
   }
@@ -400,24 +410,99 @@ export function isFunctionHostThread(): boolean {
   return parentPort !== null && workerData?.role === 'function-host';
 }
 
-/** Worker side: loads the function with `require` and serves invocations until terminated. */
+/**
+ * Worker side: loads the function as Lambda's Node.js runtime does — `<file>.js`, `.mjs` or `.cjs`, an ES module when
+ * it is `.mjs` or a `.js` under a package.json of `"type": "module"`, CommonJS otherwise — and serves invocations
+ * (once it is loaded) until terminated.
+ */
 export function runFunctionHost(): void {
   const spec = workerData.spec as FunctionSpec;
   const port = parentPort!;
-  let handler: Handler | undefined;
-  let initError: Error | undefined;
-  try {
-    const dot = spec.handler.lastIndexOf('.');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    handler = handlerOf(spec, require(path.join(spec.assetDir, spec.handler.slice(0, dot))));
-  } catch (e) {
-    initError = e as Error;
-  }
+  const loaded: Promise<Handler | Error> = loadHandler(spec).catch((e) => withSdkHint(e as Error));
   port.on('message', async ({ id, event, requestId }: { id: number; event: unknown; requestId: string }) => {
-    const result = handler ? await invokeHandler(spec, handler, event, requestId) : importError(initError!);
+    const handler = await loaded;
+    const result = handler instanceof Error ? importError(handler) : await invokeHandler(spec, handler, event, requestId);
     port.postMessage({ id, ...result });
   });
 }
+
+/**
+ * A package of the AWS SDK that is neither in the asset nor in the app's node_modules: Lambda's runtime would provide
+ * it, the runner cannot; the message says how to make it resolvable locally.
+ */
+function withSdkHint(e: Error): Error {
+  const missing = /Cannot find (?:module|package) '(@aws-sdk\/[^'/]+)/.exec(e?.message ?? '')?.[1];
+  if (!missing) return e;
+  return Object.assign(new Error(`${e.message}\n${missing} is provided by Lambda's Node.js runtime; to run the function locally, install it in ` +
+    `your app (npm install --save-dev ${missing}) or bundle it into the function's code`), { name: e.name, stack: e.stack });
+}
+
+async function loadHandler(spec: FunctionSpec): Promise<Handler> {
+  const dot = spec.handler.lastIndexOf('.');
+  const file = handlerFile(path.join(spec.assetDir, spec.handler.slice(0, dot)));
+  if (!file) throw Object.assign(new Error(`Cannot find module '${spec.handler.slice(0, dot)}' (.js, .mjs or .cjs) in ${spec.assetDir}`), { name: 'Runtime.ImportModuleError' });
+  if (spec.moduleDirs?.length) withModuleDirs(spec.moduleDirs);
+  if (isEsm(file, spec.assetDir)) {
+    // A real dynamic import (the bundler must not turn it into require: this file is bundled as CommonJS).
+    const load = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+    return handlerOf(spec, await load(pathToFileURL(file).href));
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return handlerOf(spec, require(file));
+}
+
+/** The handler's file, as Lambda looks for it. */
+function handlerFile(base: string): string | undefined {
+  return ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => fs.existsSync(f));
+}
+
+/** Whether Node loads `file` as an ES module: `.mjs`, or `.js` whose nearest package.json (within the asset) says so. */
+function isEsm(file: string, assetDir: string): boolean {
+  if (file.endsWith('.mjs')) return true;
+  if (file.endsWith('.cjs')) return false;
+  const root = path.resolve(assetDir);
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        return JSON.parse(fs.readFileSync(pkg, 'utf8')).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dir === root || path.dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * Packages the code does not bring (the AWS SDK, which Lambda's runtime provides) are looked up in `dirs` last, like
+ * Lambda's NODE_PATH: for CommonJS through the global module paths, for ES modules through a resolve hook that retries
+ * a bare specifier from there.
+ */
+function withModuleDirs(dirs: string[]): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = require('module');
+  process.env.NODE_PATH = [...(process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean), ...dirs].join(path.delimiter);
+  Module._initPaths();
+  if (typeof Module.register === 'function') {
+    Module.register(`data:text/javascript,${encodeURIComponent(ESM_FALLBACK_HOOK)}`, { data: { parents: dirs.map((d) => pathToFileURL(path.join(d, 'x.js')).href) } });
+  }
+}
+
+const ESM_FALLBACK_HOOK = `
+let parents = [];
+export function initialize(data) { parents = data.parents; }
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (e) {
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND' || /^[./]|^[a-z]+:/i.test(specifier)) throw e;
+    for (const parentURL of parents) {
+      try { return await next(specifier, { ...context, parentURL }); } catch { /* next */ }
+    }
+    throw e;
+  }
+}`;
 
 /**
  * A hosted function that counts its invocations in flight, so that it can be retired without cutting them off: in

@@ -19,30 +19,64 @@ export interface RouteKeyMatch {
 }
 
 /**
- * Matches `METHOD path` against route keys like `GET /items/{id}`. `path` is the percent-decoded path (see
- * event.ts): a parameter is one non-empty segment of it, so a decoded `%2F` splits a value and matches no route.
+ * Matches `METHOD path` against route keys like `GET /items/{id}`, `ANY /files/{path+}` or `$default`, choosing as
+ * API Gateway does when several match: the most specific path (compared segment by segment: a literal before a
+ * variable before a greedy variable), then an exact method before `ANY`; `$default` only when nothing else matches.
+ * `path` is the percent-decoded path (see event.ts): a parameter is one non-empty segment of it, so a decoded `%2F`
+ * splits a value and matches no `{id}`.
  */
 export function matchRouteKey(routeKeys: string[], method: string, path: string): RouteKeyMatch | undefined {
   const segments = path.split('/');
+  let best: { match: RouteKeyMatch; rank: number[] } | undefined;
+  let fallback: RouteKeyMatch | undefined;
   for (const routeKey of routeKeys) {
+    if (routeKey === '$default') {
+      fallback = { routeKey };
+      continue;
+    }
     const [m, template] = routeKey.split(' ');
     if (m !== method && m !== 'ANY') continue;
     const tpl = template.split('/');
-    if (tpl.length !== segments.length) continue;
     const params: Record<string, string> = {};
+    const rank: number[] = [];
     let ok = true;
     for (let i = 0; i < tpl.length && ok; i++) {
+      const greedy = i === tpl.length - 1 ? /^\{([^}+]+)\+\}$/.exec(tpl[i]) : null;
+      if (greedy) {
+        const rest = segments.slice(i).join('/');
+        if (i >= segments.length || rest === '') { ok = false; break; }
+        params[greedy[1]] = rest;
+        rank.push(0);
+        break;
+      }
+      if (i >= segments.length) { ok = false; break; }
       const p = /^\{([^}+]+)\}$/.exec(tpl[i]);
       if (p) {
         if (segments[i] === '') { ok = false; break; }
         params[p[1]] = segments[i];
+        rank.push(1);
       } else if (tpl[i] !== segments[i]) {
         ok = false;
+      } else {
+        rank.push(2);
       }
     }
-    if (ok) return { routeKey, pathParameters: Object.keys(params).length ? params : undefined };
+    if (!ok || (!/\+\}$/.test(template) && tpl.length !== segments.length)) continue;
+    rank.push(m === method ? 1 : 0);
+    const match = { routeKey, pathParameters: Object.keys(params).length ? params : undefined };
+    if (!best || moreSpecific(rank, best.rank)) best = { match, rank };
   }
-  return undefined;
+  return best?.match ?? fallback;
+}
+
+/** Lexicographic comparison of two ranks (a longer exact path ranks above a greedy prefix of it). */
+function moreSpecific(a: number[], b: number[]): boolean {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? -1;
+    const y = b[i] ?? -1;
+    if (x !== y) return x > y;
+  }
+  return false;
 }
 
 

@@ -8,6 +8,7 @@ import type { LocalApi } from './assembly';
 import { ByteBudget, declaredLength, hasPendingBody, readBody } from './body';
 import { DocsPage, docsResponse } from './docs';
 import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
+import { buildEventV1, mapResultV1 } from './event-v1';
 import type { FunctionInvoker, RequestUsage } from './function-host';
 import {
   flattenClaims, GATEWAY_ERRORS, GatewayResponse, mapResult, matchRouteKey, newRequestId, preflight, TokenBucket, withCors,
@@ -15,6 +16,7 @@ import {
 import { hostCheck } from './host-check';
 import { Jwks, JwtError, ScopeError, verifyJwt } from './jwt';
 import { DEFAULT_LIMITS, RunnerLimits } from './limits';
+import { notServedLocally, servedRoutes } from './served-routes';
 
 export interface AuthSettings {
   /** false: authorization is off (--no-auth). */
@@ -83,18 +85,20 @@ type Admission =
     readonly routeKey: string;
     readonly pathParameters?: Record<string, string>;
     readonly authorizer?: Record<string, unknown>;
+    /** The payload format of the route's integration. */
+    readonly payloadVersion: '1.0' | '2.0';
   };
 
 /** What requests are routed by: derived once per version of the API. */
 function routing(v: ApiVersion, previous?: { bucket: TokenBucket; throttle: string }) {
   const m = v.api.manifest;
   const throttle = `${m.throttle.rateLimit}/${m.throttle.burstLimit}`;
+  const routes = servedRoutes(v.api);
   return {
     ...v,
     m,
-    routeKeys: m.routes.map((r) => `${r.method} ${r.path}`),
-    fnByRoute: new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r.functionLogicalId])),
-    routeByKey: new Map(m.routes.map((r) => [`${r.method} ${r.path}`, r])),
+    routeKeys: [...routes.keys()],
+    routeByKey: routes,
     // A reload keeps the bucket's tokens unless the stage's throttling changed.
     bucket: previous && previous.throttle === throttle ? previous.bucket : new TokenBucket(m.throttle.rateLimit, m.throttle.burstLimit),
     throttle,
@@ -109,7 +113,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
   let current = routing(o);
 
   const admit = (request: http.IncomingMessage, headers: Record<string, string>): Admission => {
-    const { routeKeys, fnByRoute, routeByKey, bucket, m, functions } = current;
+    const { routeKeys, routeByKey, bucket, m, functions } = current;
     const cors = m.cors;
     if (!allowedHost(request.headers.host)) return { res: hostNotAllowed(request.headers.host ?? ''), complete: true };
     const method = request.method ?? 'GET';
@@ -132,6 +136,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
 
     let authorizer: Record<string, unknown> | undefined;
     const route = routeByKey.get(match.routeKey)!;
+    if (route.unservable !== undefined) return { res: notServedLocally(match.routeKey, route.source, route.unservable) };
     const auth = current.auth;
     if (auth.enforce && (route.auth.kind === 'jwt' || route.auth.kind === 'cognito')) {
       const expected = auth.jwt?.get(match.routeKey);
@@ -148,8 +153,15 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
         throw e;
       }
     }
-    const fn = fnByRoute.get(match.routeKey)!;
-    return { fn, invoker: functions.get(fn)!, routeKey: match.routeKey, pathParameters: match.pathParameters, authorizer };
+    const fn = route.functionLogicalId!;
+    return {
+      fn,
+      invoker: functions.get(fn)!,
+      routeKey: match.routeKey,
+      pathParameters: match.pathParameters,
+      authorizer,
+      payloadVersion: route.payloadVersion,
+    };
   };
 
   const server = http.createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs }, (request, response) => {
@@ -187,7 +199,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       return fail(e);
     }
     if ('res' in admission) return send(admission.complete ? admission.res : finish(admission.res));
-    const { fn, invoker, routeKey, pathParameters, authorizer } = admission;
+    const { fn, invoker, routeKey, pathParameters, authorizer, payloadVersion } = admission;
 
     readBody(request, limits.maxBodyBytes, budget).then(async (read) => {
       if (!read.ok) {
@@ -199,7 +211,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
         const req: GatewayRequest = {
           method, url, rawHeaders: request.rawHeaders, body: read.body, sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
         };
-        const event = buildEvent(req, { routeKey, pathParameters, apiId, stage: m.stageName, requestId, now: new Date(), authorizer });
+        const context = { routeKey, pathParameters, apiId, stage: m.stageName, requestId, now: new Date(), authorizer };
+        const event = payloadVersion === '1.0' ? buildEventV1(req, context) : buildEvent(req, context);
         const out = await withIntegrationTimeout(invoker.invoke(event, requestId), limits.integrationTimeoutMs);
         if (out === INTEGRATION_TIMED_OUT) {
           o.log(`${method} ${url} → 503: ${shortName(fn)} did not answer within the integration timeout (${limits.integrationTimeoutMs / 1000} s)`);
@@ -209,7 +222,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
           o.onFunctionError?.(fn, requestId, out.error);
           return send(finish(GATEWAY_ERRORS.internal()), fn);
         }
-        send(finish(mapResult(out.result)), fn, out.usage);
+        send(finish(payloadVersion === '1.0' ? mapResultV1(out.result) : mapResult(out.result)), fn, out.usage);
       } finally {
         read.release();
       }

@@ -17,12 +17,15 @@ import { AssemblyError, loadApis, LocalApi, localTableName, resolveLocalValue, s
 import { defaultDocsAssetsDir, DOCS_PATH, DocsPage, docsUnavailable } from './docs';
 import { DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { DrainingFunction, FunctionSpec, hostFunctions } from './function-host';
+import { matchRouteKey } from './gateway';
 import { isLoopbackBind } from './host-check';
 import { Jwks, JwtConfigError, jwtExpectations, loadJwks } from './jwt';
 import { DEFAULT_LIMITS, describeLimits } from './limits';
+import { servedRoutes } from './served-routes';
 import { AuthSettings, RunningApi, startApiServer } from './server';
 import { SynthProcess } from './synth-process';
 import { describeOutcome, ensureTable } from './tables';
+import { templateRouteLines } from './template-routes';
 import { watchAssembly, watchSources, Watcher } from './watch';
 
 /** The options of `cdk-serverless-crud-api local` (see `USAGE` in cli.ts). */
@@ -185,7 +188,7 @@ class LocalSession {
     for (const s of started) this.printApi(s, jwtChecks);
     if (!isLoopbackBind(o.host)) {
       out(warn(`! LISTENING ON ${o.host}, NOT ONLY LOOPBACK: other machines can reach these APIs` +
-        `${apis.some((a) => o.noAuth || a.manifest.routes.some((r) => ['iam', 'custom', 'none'].includes(r.auth.kind))) ? ', and some serve every request unauthenticated' : ''}.`));
+        `${apis.some((a) => o.noAuth || [...servedRoutes(a).values()].some((r) => ['iam', 'custom', 'none'].includes(r.auth.kind))) ? ', and some serve every request unauthenticated' : ''}.`));
     }
     out(dim(`Hosts answered: localhost, *.localhost, 127.0.0.0/8, [::1], ${[o.host, ...o.allowedHosts].join(', ')} (others: 403; --allowed-host adds one).`));
     if (!o.endpoint) {
@@ -242,12 +245,12 @@ class LocalSession {
     for (const api of apis) {
       const checks = new Map<string, { issuer: string; audience: string[] }>();
       jwtChecks.set(api.manifest.path, checks);
-      for (const route of api.manifest.routes) {
-        const where = `${api.manifest.path} (/${route.resource})`;
-        if (o.noAuth || (route.auth.kind !== 'jwt' && route.auth.kind !== 'cognito')) continue;
+      for (const [key, route] of servedRoutes(api)) {
+        const where = `${api.manifest.path} (${route.resource !== undefined ? `/${route.resource}` : key})`;
+        if (o.noAuth || route.unservable !== undefined || (route.auth.kind !== 'jwt' && route.auth.kind !== 'cognito')) continue;
         if (!o.jwks) throw new UsageError(`${where} uses ${route.auth.kind} authorization: pass --jwks <file|url> with the keys its tokens are signed with, or --no-auth`);
         try {
-          checks.set(`${route.method} ${route.path}`, jwtExpectations(where, route.auth, o));
+          checks.set(key, jwtExpectations(where, route.auth, o));
         } catch (e) {
           if (e instanceof JwtConfigError) throw new UsageError(e.message);
           throw e;
@@ -310,6 +313,8 @@ class LocalSession {
         environment: env,
         timeoutSeconds: fn.timeoutSeconds,
         memoryMb: fn.memoryMb,
+        // Lambda's runtime provides the AWS SDK; locally, the user's functions find it where the app finds its packages.
+        moduleDirs: appModuleDirs(o.appDir),
       });
     }
     return specs;
@@ -335,7 +340,11 @@ class LocalSession {
   // ---- servers ----
 
   private docsOf(api: LocalApi): { docs?: DocsPage; noDocs?: string } {
-    const noDocs = docsUnavailable(api.manifest.routes.map((r) => r.path), api.openApiFile, defaultDocsAssetsDir());
+    // A route of the user's own ($default, a greedy `{proxy+}`, a literal `/_docs`) that would answer there keeps it.
+    const keys = [...servedRoutes(api).keys()];
+    const shadowed = [DOCS_PATH, `${DOCS_PATH}/index.html`].some((p) => matchRouteKey(keys, 'GET', p) !== undefined);
+    const paths = [...api.manifest.routes.map((r) => r.path), ...(shadowed ? [DOCS_PATH] : [])];
+    const noDocs = docsUnavailable(paths, api.openApiFile, defaultDocsAssetsDir());
     return noDocs ? { noDocs } : { docs: { document: JSON.parse(fs.readFileSync(api.openApiFile, 'utf8')), assetsDir: defaultDocsAssetsDir() } };
   }
 
@@ -370,6 +379,7 @@ class LocalSession {
     out(`${bold(m.path)}  ${bold(server.url)}`);
     out(noDocs ? warn(`  docs   none: ${noDocs}`) : `  docs   ${server.url}${DOCS_PATH}  ${dim('(Swagger UI: every route, "Try it out" calls this API)')}`);
     for (const r of m.routes) out(`  ${r.method.padEnd(6)} ${server.url}${r.path}  ${dim(`→ ${r.functionLogicalId}`)}`);
+    for (const line of templateRouteLines(api, server.url, o.noAuth)) out(line.warn ? warn(line.text) : line.text);
     out(dim(`  throttle ${m.throttle.rateLimit}/s burst ${m.throttle.burstLimit}${m.cors ? `, CORS for ${(m.cors.allowOrigins ?? []).join(' ')}` : ''}`));
     // One line per resource: resources of one API may be authorized differently.
     for (const resource of [...new Set(m.routes.map((r) => r.resource))]) {
@@ -491,8 +501,9 @@ class LocalSession {
             if (!next.has(label)) lines.push(`watch: - ${key} ${label}: removed`);
           }
         }
-        const before = new Set(served.api.manifest.routes.map((r) => `${r.method} ${r.path}`));
-        const after = new Set(api.manifest.routes.map((r) => `${r.method} ${r.path}`));
+        // Every route, the user's own included.
+        const before = new Set(servedRoutes(served.api).keys());
+        const after = new Set(servedRoutes(api).keys());
         for (const r of after) if (!before.has(r)) lines.push(`watch: + ${key} route ${r}`);
         for (const r of before) if (!after.has(r)) lines.push(`watch: - ${key} route ${r}`);
         const { docs, noDocs } = this.docsOf(api);
@@ -583,6 +594,16 @@ function ms(since: number): string {
 function removeDir(dir: string): void {
   // Only folders the runner made itself, under the temporary folder.
   if (path.basename(dir).startsWith('crud-api-local-') && path.dirname(dir) === os.tmpdir()) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** The `node_modules` folders the app's own code resolves packages from: its folder's and each parent's. */
+function appModuleDirs(appDir: string): string[] {
+  const dirs: string[] = [];
+  for (let d = path.resolve(appDir); ; d = path.dirname(d)) {
+    const modules = path.join(d, 'node_modules');
+    if (fs.existsSync(modules)) dirs.push(modules);
+    if (path.dirname(d) === d) return dirs;
+  }
 }
 
 function pickAwsCredentials(): Record<string, string> {

@@ -9,7 +9,7 @@
 export const LOCAL_MANIFEST_METADATA_TYPE = 'cdk-serverless-crud-api:local';
 
 /** Bumped when the shape changes; the runner refuses a manifest it does not understand. */
-export const LOCAL_MANIFEST_VERSION = 3;
+export const LOCAL_MANIFEST_VERSION = 4;
 
 export interface LocalRoute {
   readonly method: string;
@@ -22,6 +22,20 @@ export interface LocalRoute {
   readonly functionLogicalId: string;
   /** The route's authorization (resources of one API may differ: a public catalogue beside JWT-protected orders). */
   readonly auth: LocalAuth;
+}
+
+/**
+ * A route of the user's own function (`addFunctionRoute`). The runner serves it, like any other Lambda-proxy route of
+ * the API's HTTP API, from the template; this entry says what the construct knows of it.
+ */
+export interface LocalFunctionRoute {
+  readonly method: string;
+  readonly path: string;
+  /** Logical id of the function, when it is a function of the API's stack (absent: imported, or in another stack). */
+  readonly functionLogicalId?: string;
+  readonly auth: LocalAuth;
+  /** The tables it was granted: resource, the environment variable with the table's name, the access level. */
+  readonly tables: { readonly resource: string; readonly variable: string; readonly access: string }[];
 }
 
 export interface LocalFunction {
@@ -85,6 +99,13 @@ export interface LocalManifest {
   readonly functions: LocalFunction[];
   /** The API's resources with their tables, in the order of the handler config (the positions of `CRUD_TABLES`). */
   readonly resources: LocalResource[];
+  /**
+   * Logical id of the API's `AWS::ApiGatewayV2::Api`: the runner serves every Lambda-proxy route of it, those not
+   * listed in `routes` (the user's own) from the template.
+   */
+  readonly apiLogicalId: string;
+  /** The routes added with `addFunctionRoute`, in the order added. */
+  readonly functionRoutes: LocalFunctionRoute[];
   readonly cors?: LocalCors;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
 }

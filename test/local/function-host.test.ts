@@ -10,6 +10,7 @@ import { threadId } from 'worker_threads';
 import { FunctionSpec, HostedFunction, hostFunctions, isErrorLogLine, isHandlerBundle, usageOfLogLine } from '../../src/local/function-host';
 import { LineBuffer } from '../../src/local/line-buffer';
 import { CONFIG_FILE_NAME } from '../../src/shared/config';
+import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../../src/shared/validation-code';
 
 const CLI = path.join(__dirname, '..', '..', 'assets', 'local', 'cli', 'index.js');
 
@@ -72,6 +73,14 @@ describe('hostFunctions', () => {
     fs.writeFileSync(path.join(extra, 'helper.js'), '');
     expect(isHandlerBundle({ assetDir: extra, handler: 'index.handler' })).toBe(false);
     expect(isHandlerBundle({ assetDir: path.join(work, 'missing'), handler: 'index.handler' })).toBe(false);
+  });
+
+  test('with a schema, the bundle also has the validation code compiled at synth and its runtime beside it', () => {
+    const validated = asset('validated', REPORTER, true);
+    fs.writeFileSync(path.join(validated, VALIDATORS_FILE_NAME), '');
+    expect(isHandlerBundle({ assetDir: validated, handler: 'index.handler' })).toBe(false); // one without the other: not ours
+    fs.writeFileSync(path.join(validated, VALIDATION_RUNTIME_FILE_NAME), '');
+    expect(isHandlerBundle({ assetDir: validated, handler: 'index.handler' })).toBe(true);
   });
 
   test('functions of the handler bundle run in this thread, each with its own environment and module state', async () => {

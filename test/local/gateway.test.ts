@@ -123,3 +123,27 @@ test('a 401 description is made header-safe (no control characters reach WWW-Aut
   const r = GATEWAY_ERRORS.unauthorized('bad "kid"\r\nx-evil: 1');
   expect(r.headers['www-authenticate'][0]).toBe('Bearer scope="" error="invalid_token" error_description="bad \'kid\'??x-evil: 1"');
 });
+
+describe('matchRouteKey with the user\'s own routes (issue #20): the most specific route wins, as in API Gateway', () => {
+  const keys = ['GET /orders/{id}', 'POST /orders/{id}/checkout', 'GET /orders/summary', 'ANY /orders/{id}', 'GET /files/{path+}', '$default'];
+
+  test('a literal segment beats a variable, whatever the order of the routes', () => {
+    expect(matchRouteKey(keys, 'GET', '/orders/summary')).toEqual({ routeKey: 'GET /orders/summary' });
+    expect(matchRouteKey([...keys].reverse(), 'GET', '/orders/summary')).toEqual({ routeKey: 'GET /orders/summary' });
+  });
+
+  test('an exact method beats ANY on the same path; ANY takes the other methods', () => {
+    expect(matchRouteKey(keys, 'GET', '/orders/o1')).toEqual({ routeKey: 'GET /orders/{id}', pathParameters: { id: 'o1' } });
+    expect(matchRouteKey(keys, 'DELETE', '/orders/o1')).toEqual({ routeKey: 'ANY /orders/{id}', pathParameters: { id: 'o1' } });
+  });
+
+  test('a greedy variable takes the rest of the path (one segment at least)', () => {
+    expect(matchRouteKey(keys, 'GET', '/files/a/b/c.txt')).toEqual({ routeKey: 'GET /files/{path+}', pathParameters: { path: 'a/b/c.txt' } });
+    expect(matchRouteKey(keys, 'GET', '/files')).toEqual({ routeKey: '$default' });
+  });
+
+  test('$default only when nothing else matches; without it, nothing', () => {
+    expect(matchRouteKey(keys, 'PUT', '/elsewhere')).toEqual({ routeKey: '$default' });
+    expect(matchRouteKey(keys.filter((k) => k !== '$default'), 'PUT', '/elsewhere')).toBeUndefined();
+  });
+});

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiEvent, RequestOptions } from './events';
+import { testValidators } from './validators';
 import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
 import { parseConfig } from '../../../src/handler/load-config';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
@@ -126,8 +127,10 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const { tableName, idempotencyTableName } = tables[first.name];
 
   const logs: any[] = [];
+  const validators = testValidators(config);
   const build = (env: Record<string, string>, deps: Partial<HandlerDependencies> = {}) => createHandler(config, { ...baseEnv, ...env }, {
     dynamodb: options.dynamodb ?? ddb,
+    validators,
     log: (line) => logs.push(JSON.parse(line)),
     ...options.deps,
     ...deps,
