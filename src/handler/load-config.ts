@@ -73,7 +73,7 @@ function readJsonFile(file: string): unknown {
   }
 }
 
-const CONFIG_KEYS = new Set(['version', 'resources', 'basePath', 'openApi']);
+const CONFIG_KEYS = new Set(['version', 'resources', 'basePath', 'openApi', 'metrics']);
 const RESOURCE_KEYS = new Set([
   'name', 'idAttribute', 'operations', 'indexes', 'schema', 'ownerScoping', 'defaultPageSize', 'maxPageSize', 'idempotencyTtlSeconds',
   'idType', 'idGenerator', 'pathParameter', 'parent',
@@ -116,11 +116,17 @@ export function parseConfig(raw: unknown, source: string): HandlerConfig {
   if (obj.openApi !== undefined && (typeof obj.openApi !== 'object' || obj.openApi === null || Array.isArray(obj.openApi))) {
     fail("'openApi' must be the OpenAPI document, a JSON object");
   }
+  const metrics = obj.metrics as { api?: unknown } | undefined;
+  if (metrics !== undefined && (!isPlainObject(metrics) || Object.keys(metrics).some((k) => k !== 'api')
+    || typeof metrics.api !== 'string' || metrics.api.length === 0 || metrics.api.length > 1024)) {
+    fail("'metrics' must be { api: <the Api dimension, 1 to 1024 characters> }");
+  }
   return {
     version: CONFIG_VERSION,
     resources,
     ...(basePath !== undefined ? { basePath } : {}),
     ...(obj.openApi !== undefined ? { openApi: obj.openApi as Record<string, unknown> } : {}),
+    ...(metrics !== undefined ? { metrics: { api: metrics.api as string } } : {}),
   };
 }
 

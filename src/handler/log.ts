@@ -28,11 +28,35 @@ export interface RequestLogFields {
   /** Write attempts beyond the first (optimistic concurrency, transaction conflicts). */
   readonly retries?: number;
   readonly idempotentReplay?: boolean;
+  /** The X-Ray trace id of the invocation (`Root` of `_X_AMZN_TRACE_ID`), sampled or not. */
+  readonly traceId?: string;
+  /** What the request did in DynamoDB and what DynamoDB reported it consumed (absent without any call). */
+  readonly dynamodb?: DynamoDbLogFields;
   readonly error?: unknown;
 }
 
-/** Writes the line for one request: ERROR for 5xx other than 503, WARN for 503, INFO otherwise. */
-export function logRequest(write: LogWriter, fields: RequestLogFields): void {
+/** The DynamoDB part of a request's log line. */
+export interface DynamoDbLogFields {
+  readonly calls: number;
+  /** Read and write capacity units over all tables. */
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  /** Read and write units per table name. */
+  readonly tables: Readonly<Record<string, { readonly read: number; readonly write: number }>>;
+  /** Calls whose condition failed (only when some did, as the three below). */
+  readonly conditionFailures?: number;
+  readonly throttles?: number;
+  /** Attempts the SDK repeated. */
+  readonly sdkRetries?: number;
+  /** Calls DynamoDB reported no capacity for (errors, failed conditions — DynamoDB still bills a failed write). */
+  readonly unreportedCalls?: number;
+}
+
+/**
+ * Writes the line for one request: ERROR for 5xx other than 503, WARN for 503, INFO otherwise. `metrics` are the
+ * request's Embedded Metric Format members (src/handler/request-metrics.ts), appended to the line.
+ */
+export function logRequest(write: LogWriter, fields: RequestLogFields, metrics?: Record<string, unknown>): void {
   const level = fields.status >= 500 && fields.status !== 503 ? 'ERROR' : fields.status === 503 ? 'WARN' : 'INFO';
   const { error, ...rest } = fields;
   const line: Record<string, unknown> = {
@@ -42,7 +66,7 @@ export function logRequest(write: LogWriter, fields: RequestLogFields): void {
     ...rest,
   };
   if (error !== undefined) line.error = describeError(error);
-  write(JSON.stringify(line));
+  write(JSON.stringify(metrics ? Object.assign(line, metrics) : line));
 }
 
 /** An error as loggable JSON: name, message, stack, and the AWS SDK's metadata when present. */

@@ -11,9 +11,10 @@
  * query's key condition names the caller's partition (src/shared/keys.ts). No request relies on a filter.
  */
 import {
-  DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
+  DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
   TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { DynamoSender } from './dynamodb-calls';
 import { Expression } from './expression';
 import type { IdempotencyRecord } from './idempotency';
 import type { ItemModel } from './item';
@@ -25,6 +26,13 @@ import { HIDDEN_ATTRIBUTES, IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../sha
 import { keyAttributeValue } from '../shared/key-values';
 import { PARENT_KEY_ATTRIBUTE } from '../shared/keys';
 import type { KeyCondition } from '../shared/range-query';
+
+/**
+ * Every call asks DynamoDB what it consumed (src/handler/dynamodb-calls.ts adds it up per request and table); a read
+ * of an index asks per index.
+ */
+const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
+const INDEX_CAPACITY = { ReturnConsumedCapacity: 'INDEXES' } as const;
 
 /** A scoped resource's partition (see OperationRequest.scope). */
 export type Scope = { readonly attribute: string; readonly value: string } | undefined;
@@ -144,11 +152,16 @@ export interface PageChunk {
 /** Reads and writes items (and idempotency records) of one API. */
 export class ItemStore {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoSender,
     private readonly tableName: string,
     private readonly model: ItemModel,
     private readonly idempotencyTableName?: string,
   ) {}
+
+  /** The same store sending through another client (a request's recording one, src/handler/dynamodb-calls.ts). */
+  public sendingThrough(client: DynamoSender): ItemStore {
+    return new ItemStore(client, this.tableName, this.model, this.idempotencyTableName);
+  }
 
   /**
    * The primary key of an item: (scope, id) in a scoped resource (the owner, or the parent's key), else the id; the
@@ -168,6 +181,7 @@ export class ItemStore {
       TableName: this.tableName,
       Key: this.key(id, scope),
       ConsistentRead: true,
+      ...CAPACITY,
       ...(projection !== undefined ? { ProjectionExpression: projectionExpression(e, projection), ...e.params() } : {}),
     }));
     return out.Item ? fromItem(out.Item) : undefined;
@@ -187,7 +201,7 @@ export class ItemStore {
     };
     if (parent !== undefined) {
       try {
-        await this.client.send(new TransactWriteItemsCommand({ TransactItems: [parentConditionCheck(parent), { Put: put }] }));
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: [parentConditionCheck(parent), { Put: put }], ...CAPACITY }));
         return 'created';
       } catch (err) {
         const [parentReason, itemReason] = cancellationReasons(err);
@@ -198,7 +212,7 @@ export class ItemStore {
       }
     }
     try {
-      await this.client.send(new PutItemCommand(put));
+      await this.client.send(new PutItemCommand({ ...put, ...CAPACITY }));
       return 'created';
     } catch (err) {
       if (isConditionFailure(err)) return 'exists';
@@ -236,6 +250,7 @@ export class ItemStore {
             },
           },
         ],
+        ...CAPACITY,
       }));
       return { kind: 'created' };
     } catch (err) {
@@ -282,6 +297,7 @@ export class ItemStore {
               TableName: this.tableName, Item: toItem(item), ConditionExpression: condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', ...e.params(),
             },
           }],
+          ...CAPACITY,
         }));
         return { kind: 'written' };
       } catch (err) {
@@ -300,6 +316,7 @@ export class ItemStore {
         Item: toItem(item),
         ConditionExpression: condition,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ...CAPACITY,
         ...e.params(),
       }));
       return { kind: 'written' };
@@ -346,6 +363,7 @@ export class ItemStore {
         ConditionExpression: condition,
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ...CAPACITY,
         ...e.params(),
       }));
       return { kind: 'updated', item: fromItem(out.Attributes ?? {}) };
@@ -371,6 +389,7 @@ export class ItemStore {
         Key: this.key(id, scope),
         ConditionExpression: conditions.join(' AND '),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ...CAPACITY,
         ...e.params(),
       }));
       return { deleted: true };
@@ -399,6 +418,7 @@ export class ItemStore {
         UpdateExpression: `SET ${deleting} = ${e.value({ N: lease })}`,
         ConditionExpression: conditions.join(' AND '),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ...CAPACITY,
         ...e.params(),
       }));
       return { leased: true };
@@ -419,6 +439,7 @@ export class ItemStore {
         Key: this.key(id, scope),
         UpdateExpression: `REMOVE ${deleting}`,
         ConditionExpression: `${deleting} = ${e.value({ N: lease })}`,
+        ...CAPACITY,
         ...e.params(),
       }));
     } catch (err) {
@@ -439,6 +460,7 @@ export class ItemStore {
       ProjectionExpression: p,
       ConsistentRead: true,
       Limit: 1,
+      ...CAPACITY,
       ...e.params(),
     }));
     return (out.Items ?? []).length > 0;
@@ -454,7 +476,7 @@ export class ItemStore {
     const projection = r.projection !== undefined ? { ProjectionExpression: projectionExpression(e, r.projection) } : {};
     if (r.partition === undefined) {
       out = await this.client.send(new ScanCommand({
-        TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...e.params(),
+        TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...CAPACITY, ...e.params(),
       }));
     } else {
       out = await this.client.send(new QueryCommand({
@@ -465,6 +487,7 @@ export class ItemStore {
         ScanIndexForward: r.forward,
         Limit: r.limit,
         ExclusiveStartKey: r.startKey,
+        ...(r.indexName !== undefined ? INDEX_CAPACITY : CAPACITY),
         ...e.params(),
       }));
     }

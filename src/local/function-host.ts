@@ -46,6 +46,32 @@ export interface InvokeResult {
   readonly result?: unknown;
   readonly error?: { name: string; message: string; stack?: string };
   readonly durationMs: number;
+  /** What the request cost in DynamoDB, from this library's request log line (absent for other code). */
+  readonly usage?: RequestUsage;
+}
+
+/** The capacity units of one request, as its log line reports them (src/handler/log.ts `dynamodb`). */
+export interface RequestUsage {
+  readonly calls: number;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+}
+
+/**
+ * The usage in a request log line of this library's handler, by request id; undefined for any other line. Cheap for
+ * the lines that are not (one `includes`).
+ */
+export function usageOfLogLine(line: string): { requestId: string; usage: RequestUsage } | undefined {
+  if (!line.includes('"dynamodb":{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as { message?: string; requestId?: unknown; dynamodb?: Partial<RequestUsage> };
+    const d = parsed.dynamodb;
+    if (parsed.message !== 'request' || typeof parsed.requestId !== 'string' || !d) return undefined;
+    if (typeof d.calls !== 'number' || typeof d.readUnits !== 'number' || typeof d.writeUnits !== 'number') return undefined;
+    return { requestId: parsed.requestId, usage: { calls: d.calls, readUnits: d.readUnits, writeUnits: d.writeUnits } };
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the API server calls for one function. */
@@ -185,16 +211,26 @@ class InProcessFunction implements HostedFunction {
   private initError?: Error;
   private readonly stdout: LineSink;
   private readonly stderr: LineSink;
+  /** Usage from request log lines written during invocations in flight, by request id (taken when they end). */
+  private readonly usage = new Map<string, RequestUsage>();
 
   constructor(private readonly spec: FunctionSpec, private readonly bundle: () => CompiledBundle, options: HostOptions) {
-    ({ stdout: this.stdout, stderr: this.stderr } = logSinks(spec, options));
+    ({ stdout: this.stdout, stderr: this.stderr } = logSinks(spec, options, (line) => {
+      const found = usageOfLogLine(line);
+      if (found) this.usage.set(found.requestId, found.usage);
+    }));
     // Init at start-up, as the worker-hosted functions do, so that a broken bundle shows before the first request.
     this.load();
   }
 
-  invoke(event: unknown, requestId: string): Promise<InvokeResult> {
-    if (!this.handler) return Promise.resolve(importError(this.initError!));
-    return invokeHandler(this.spec, this.handler, event, requestId);
+  async invoke(event: unknown, requestId: string): Promise<InvokeResult> {
+    if (!this.handler) return importError(this.initError!);
+    // The handler writes its request line before it returns, in this thread: it is here when the invocation ends.
+    const result = await invokeHandler(this.spec, this.handler, event, requestId);
+    const usage = this.usage.get(requestId);
+    if (usage === undefined) return result;
+    this.usage.delete(requestId);
+    return { ...result, usage };
   }
 
   async stop(): Promise<void> {
@@ -228,9 +264,10 @@ class InProcessFunction implements HostedFunction {
 }
 
 /** A function's stdout and stderr: complete lines, only those to show, to the log listener. */
-function logSinks(spec: FunctionSpec, options: HostOptions): { stdout: LineSink; stderr: LineSink } {
+function logSinks(spec: FunctionSpec, options: HostOptions, onStdoutLine?: (line: string) => void): { stdout: LineSink; stderr: LineSink } {
   return {
     stdout: new LineSink((line) => {
+      onStdoutLine?.(line);
       if (options.allLogs || isErrorLogLine(line, 'stdout')) options.onLog(spec.label, line, 'stdout');
     }),
     stderr: new LineSink((line) => options.onLog(spec.label, line, 'stderr')),

@@ -9,7 +9,7 @@ import { ByteBudget, declaredLength, hasPendingBody, readBody } from './body';
 import { DocsPage, docsResponse } from './docs';
 import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
 import { buildEventV1, mapResultV1 } from './event-v1';
-import type { FunctionInvoker } from './function-host';
+import type { FunctionInvoker, RequestUsage } from './function-host';
 import {
   flattenClaims, GATEWAY_ERRORS, GatewayResponse, mapResult, matchRouteKey, newRequestId, preflight, TokenBucket, withCors,
 } from './gateway';
@@ -175,7 +175,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
     const cors = m.cors;
     const finish = (res: GatewayResponse) => (cors ? withCors(cors, headers, res) : res);
 
-    const send = (res: GatewayResponse, fn?: string) => {
+    const send = (res: GatewayResponse, fn?: string, usage?: RequestUsage) => {
       if (response.headersSent || response.destroyed) return;
       // A reply sent before the body was read ends the connection: the rest of the body is never read.
       const close = hasPendingBody(request);
@@ -185,7 +185,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       response.end(method === 'HEAD' ? undefined : res.body);
       if (close) lingerThenClose(request, response);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      o.log(`${method} ${url} → ${res.statusCode} ${ms.toFixed(1)} ms${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
+      o.log(`${method} ${url} → ${res.statusCode} ${ms.toFixed(1)} ms${usage ? ` ${unitsOf(usage)}` : ''}${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
     };
     const fail = (e: unknown) => {
       o.log(`${method} ${url} → 500 (runner error: ${(e as Error).message})`);
@@ -222,7 +222,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
           o.onFunctionError?.(fn, requestId, out.error);
           return send(finish(GATEWAY_ERRORS.internal()), fn);
         }
-        send(finish(payloadVersion === '1.0' ? mapResultV1(out.result) : mapResult(out.result)), fn);
+        send(finish(payloadVersion === '1.0' ? mapResultV1(out.result) : mapResult(out.result)), fn, out.usage);
       } finally {
         read.release();
       }
@@ -275,6 +275,11 @@ function withIntegrationTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeo
 
 /** How long a refused upload is drained before its connection is closed. */
 const LINGER_MS = 2000;
+
+/** What a request cost, on the access line: `1 RCU 2 WCU` (DynamoDB Local reports consumed capacity as AWS does). */
+function unitsOf(u: RequestUsage): string {
+  return `${u.readUnits} RCU ${u.writeUnits} WCU`;
+}
 
 function shortName(logicalId: string): string {
   return logicalId.replace(/[0-9A-F]{8}$/, '');

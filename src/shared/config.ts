@@ -4,6 +4,7 @@
  * Imported by both sides so that every name and shape is typed once. Nothing in this folder may import aws-cdk-lib
  * or any AWS SDK: it is bundled into the Lambda asset.
  */
+import type { MetricsConfig } from './metrics';
 
 /**
  * Environment variables the construct sets on every CRUD function. A function serves some operations of some
@@ -170,6 +171,11 @@ export interface HandlerConfig {
    * route reaches (src/handler/openapi-route.ts). Absent: no such route.
    */
   readonly openApi?: Record<string, unknown>;
+  /**
+   * Metrics in the request log line (CloudWatch Embedded Metric Format, src/shared/metrics.ts): the value of the
+   * `Api` dimension. Absent: the log line carries no metrics.
+   */
+  readonly metrics?: MetricsConfig;
 }
 
 /** Query parameters with a fixed meaning; no index attribute may use these names. */

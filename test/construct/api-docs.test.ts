@@ -15,7 +15,7 @@ describe('public API documentation (jsii assembly)', () => {
 
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
-      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudResourceProps', 'HandlerMode', 'ICrudResource',
+      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceProps', 'HandlerMode', 'ICrudResource',
       'IdGenerator', 'IdType', 'JwtAuthorizationProps', 'KeyAttributeType', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi',
       'ServerlessCrudApiProps',
     ]);

@@ -41,6 +41,7 @@ describe('props', () => {
         maxPageSize: 100,
         idempotencyTtlSeconds: 86400,
       }],
+      metrics: { api: 'TestStack/Todos' },
     });
   });
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
-import { FunctionSpec, HostedFunction, hostFunctions, isErrorLogLine, isHandlerBundle } from '../../src/local/function-host';
+import { FunctionSpec, HostedFunction, hostFunctions, isErrorLogLine, isHandlerBundle, usageOfLogLine } from '../../src/local/function-host';
 import { LineBuffer } from '../../src/local/line-buffer';
 import { CONFIG_FILE_NAME } from '../../src/shared/config';
 import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../../src/shared/validation-code';
@@ -178,5 +178,19 @@ describe('LineBuffer', () => {
     expect(writes).toEqual(['1\n2\n3\n', '4\n']);
     out.flush();
     expect(writes).toHaveLength(2);
+  });
+});
+
+describe('usage of a request log line (the access line prints it)', () => {
+  const line = (fields: Record<string, unknown>) => JSON.stringify({ timestamp: 't', level: 'INFO', message: 'request', requestId: 'r1', status: 200, ...fields });
+  test.each([
+    [line({ dynamodb: { calls: 2, readUnits: 1, writeUnits: 4.5, tables: {} } }), { requestId: 'r1', usage: { calls: 2, readUnits: 1, writeUnits: 4.5 } }],
+    [line({}), undefined],
+    [line({ message: 'other', dynamodb: { calls: 1, readUnits: 1, writeUnits: 0 } }), undefined],
+    [line({ dynamodb: { calls: 1, readUnits: '1', writeUnits: 0 } }), undefined],
+    ['not json "dynamodb":{', undefined],
+    ['START RequestId: x', undefined],
+  ])('%s', (text, expected) => {
+    expect(usageOfLogLine(text)).toEqual(expected);
   });
 });

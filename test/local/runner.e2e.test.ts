@@ -126,6 +126,13 @@ describe('local runner (bundled CLI) against a synthesized assembly', () => {
     const got = await fetch(`${pub}/items/${item.id}`);
     expect(got.status).toBe(200);
     const etag = got.headers.get('etag')!;
+    // The access line says what each request cost, as DynamoDB Local reported it (a consistent read of a small item:
+    // 1 RCU; the create wrote units).
+    const requestIdOf = (r: Response) => r.headers.get('apigw-requestid')!;
+    for (let i = 0; i < 100 && !runner.output().includes(requestIdOf(got)); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(runner.output()).toMatch(new RegExp(`GET /items/${item.id} → 200 [\\d.]+ ms 1 RCU 0 WCU \\[\\w+\\] ${requestIdOf(got)}`));
+    const wrote = new RegExp(`POST /items → 201 [\\d.]+ ms 0 RCU ([\\d.]+) WCU \\[\\w+\\] ${requestIdOf(created)}`).exec(runner.output());
+    expect(Number(wrote?.[1])).toBeGreaterThan(0);
     expect((await fetch(`${pub}/items/${item.id}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
 
     const put = await fetch(`${pub}/items/${item.id}`, { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ title: 'b', status: 'open' }) });
