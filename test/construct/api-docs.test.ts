@@ -15,9 +15,9 @@ describe('public API documentation (jsii assembly)', () => {
 
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
-      'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceProps', 'HandlerMode', 'ICrudResource',
-      'IdGenerator', 'IdType', 'JwtAuthorizationProps', 'KeyAttributeType', 'Operation', 'SecondaryIndex', 'ServerlessCrudApi',
-      'ServerlessCrudApiProps',
+      'AccessLevel', 'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceProps',
+      'FunctionRouteProps', 'HandlerMode', 'ICrudResource', 'IdGenerator', 'IdType', 'JwtAuthorizationProps', 'KeyAttributeType', 'Operation',
+      'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps', 'TableAccess',
     ]);
   });
 

@@ -13,6 +13,7 @@ import { ownerIndexKeyAttribute, ownerIndexValue, PARENT_KEY_ATTRIBUTE, scopeVal
 import { routePath, ROUTES } from '../../src/shared/routes';
 import { createTestApi, TestApi } from '../handler/support/api';
 import { apiEvent } from '../handler/support/events';
+import { TableCall, tableRecordingClient } from '../handler/support/recording-client';
 
 type Call = { action: string; resource: 'table' | 'index' | 'idempotency'; input?: any };
 
@@ -51,29 +52,6 @@ function granted(op: OperationName, ownerScoped = false): Call[] {
 
 const key = (c: Call) => `${c.action} on ${c.resource}`;
 const patch = 'application/merge-patch+json';
-
-/** One DynamoDB request as the multi-resource tests see it: the action, the table (and index), the input. */
-type TableCall = { action: string; table: string; index?: string; input: any };
-
-/** An SDK client that records every DynamoDB action (transactions expanded) with the table and index it touches. */
-function tableRecordingClient(calls: TableCall[]): DynamoDBClient {
-  const client = new DynamoDBClient({});
-  client.middlewareStack.add((next, context) => async (args: any) => {
-    const input = args.input ?? {};
-    const command = String(context.commandName).replace(/Command$/, '');
-    if (command === 'TransactWriteItems') {
-      for (const item of input.TransactItems ?? []) {
-        const [kind, body] = Object.entries(item)[0] as [string, any];
-        const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind];
-        calls.push({ action: `dynamodb:${action}`, table: body.TableName, input: body });
-      }
-    } else {
-      calls.push({ action: `dynamodb:${command}`, table: input.TableName, ...(input.IndexName ? { index: input.IndexName } : {}), input });
-    }
-    return next(args);
-  }, { step: 'initialize', name: 'recordActions' });
-  return client;
-}
 
 const ALL_OPERATIONS = ['create', 'read', 'list', 'update', 'delete'] as OperationName[];
 

@@ -8,35 +8,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/iam-actions';
 import { createTestApi, TestApi } from '../handler/support/api';
 import { apiEvent } from '../handler/support/events';
+import { TableCall, tableRecordingClient } from '../handler/support/recording-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { makeHandler } = require('../../examples/todo-app/checkout/index.js');
 
-type Call = { action: string; table: string };
-
-/** An SDK client that records each DynamoDB action (transactions expanded) with the table it touches. */
-function recordingClient(calls: Call[]): DynamoDBClient {
-  const client = new DynamoDBClient({});
-  client.middlewareStack.add((next, context) => async (args: any) => {
-    const input = args.input ?? {};
-    const command = String(context.commandName).replace(/Command$/, '');
-    if (command === 'TransactWriteItems') {
-      for (const item of input.TransactItems ?? []) {
-        const [kind, body] = Object.entries(item)[0] as [string, any];
-        const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind];
-        calls.push({ action: `dynamodb:${action}`, table: body.TableName });
-      }
-    } else {
-      calls.push({ action: `dynamodb:${command}`, table: input.TableName });
-    }
-    return next(args);
-  }, { step: 'initialize', name: 'recordActions' });
-  return client;
-}
+type Call = TableCall;
 
 /** The example app synthesized once (it synthesizes on import, into CDK_OUTDIR): its template. */
 function exampleTemplate(): any {
@@ -90,7 +70,7 @@ describe('the example checkout route', () => {
     expect(Object.keys(variables).sort()).toEqual(['CRUD_TABLE_ORDERS', 'CRUD_TABLE_PAYMENTS']);
     api = await createTestApi({ resources: [{ name: 'orders' }, { name: 'payments', operations: ['read', 'list'] }] });
     tables = { orders: api.tables.orders.tableName, payments: api.tables.payments.tableName };
-    checkout = makeHandler(recordingClient(calls), tables);
+    checkout = makeHandler(tableRecordingClient(calls), tables);
   });
   afterAll(async () => api?.destroy());
 
