@@ -18,6 +18,7 @@ import { ALL_OPERATIONS, DEFAULTS, ResourceConfig } from '../../src/shared/confi
 import { LOCAL_MANIFEST_METADATA_TYPE } from '../../src/shared/local-manifest';
 import { openApiDocument } from '../../src/shared/openapi';
 import { PROBLEM_TYPE_BASE, PROBLEMS } from '../../src/shared/problems';
+import { synthExampleApp } from '../example/support/synth-example';
 
 const ISSUER = 'https://issuer.example.com/';
 
@@ -199,16 +200,7 @@ describe('OpenAPI document', () => {
 });
 
 test('the example app\'s documents validate with zero errors', async () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-example-'));
-  const previous = process.env.CDK_OUTDIR;
-  process.env.CDK_OUTDIR = outdir;
-  try {
-    // The example synthesizes on import (app.synth() at its end), into CDK_OUTDIR.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    jest.isolateModules(() => require('../../examples/todo-app/app'));
-  } finally {
-    if (previous === undefined) delete process.env.CDK_OUTDIR; else process.env.CDK_OUTDIR = previous;
-  }
+  const outdir = synthExampleApp('openapi-example-');
   const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.openapi.json')).sort();
   expect(files).toEqual(['TodoApp.Notes.openapi.json', 'TodoApp.Shop.openapi.json', 'TodoApp.Todos.openapi.json']);
   for (const f of files) {

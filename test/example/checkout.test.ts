@@ -6,8 +6,8 @@
  * grants the synthesized template gives its function (the recording approach of test/construct/handler-actions.test.ts).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { synthExampleApp } from './support/synth-example';
 import { ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/iam-actions';
 import { createTestApi, TestApi } from '../handler/support/api';
 import { apiEvent } from '../handler/support/events';
@@ -20,16 +20,7 @@ type Call = TableCall;
 
 /** The example app synthesized once (it synthesizes on import, into CDK_OUTDIR): its template. */
 function exampleTemplate(): any {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-checkout-'));
-  const previous = process.env.CDK_OUTDIR;
-  process.env.CDK_OUTDIR = outdir;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    jest.isolateModules(() => require('../../examples/todo-app/app'));
-  } finally {
-    if (previous === undefined) delete process.env.CDK_OUTDIR; else process.env.CDK_OUTDIR = previous;
-  }
-  return JSON.parse(fs.readFileSync(path.join(outdir, 'TodoApp.template.json'), 'utf8'));
+  return JSON.parse(fs.readFileSync(path.join(synthExampleApp('example-checkout-'), 'TodoApp.template.json'), 'utf8'));
 }
 
 /** What the template grants the checkout function: `action on <resource>` for the Shop's orders and payments tables. */
