@@ -103,6 +103,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-secrets-manager@^3.1162.0',
     '@aws-sdk/lib-dynamodb@^3.1162.0',
     '@types/aws-lambda@^8.10.0',
+    // change events: the publisher puts them on EventBridge (bundled); the runner reads DynamoDB Local's streams
+    '@aws-sdk/client-eventbridge',
+    '@aws-sdk/client-dynamodb-streams',
+    // tests: the generated AsyncAPI 3.0 document is checked by the AsyncAPI initiative's parser
+    '@asyncapi/parser@^3.6.0',
     // The CDK CLI for the example app (the npm `latest` tag is an old 3.0.0 that cannot read current assemblies).
     'aws-cdk@^2',
     // property-based tests
@@ -144,6 +149,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // src/lambda-runtime.ts). By default the construct deploys the newest Node.js runtime the user's aws-cdk-lib knows,
 // because cdk-nag's AwsSolutions-L1 compares with that.
 project.bundler.addBundle('src/handler/crud.lambda.ts', {
+  platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,
+  target: awscdk.LambdaRuntime.NODEJS_24_X.esbuildTarget,
+  tsconfigPath: project.tsconfigDev.fileName,
+  ...HANDLER_BUNDLING,
+});
+
+// The change-event publisher (src/handler/change-publisher.lambda.ts): one function per table with `changeEvents`,
+// reading the table's stream and putting CloudEvents on the bus. Same target as the CRUD handler.
+project.bundler.addBundle('src/handler/change-publisher.lambda.ts', {
   platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,
   target: awscdk.LambdaRuntime.NODEJS_24_X.esbuildTarget,
   tsconfigPath: project.tsconfigDev.fileName,
