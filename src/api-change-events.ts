@@ -32,7 +32,7 @@ export function addChangePublishers(scope: Construct, plan: CrudApiPlan, resourc
       bus: events_.bus ?? ownBus!,
       source: api.changeEventSource,
       encryptionKey: api.encryptionKey,
-      managedPolicy: api.hardened,
+      hardened: api.hardened,
       ownerPath: scope.node.path,
     });
   }

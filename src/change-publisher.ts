@@ -38,8 +38,8 @@ export interface ChangePublisherProps {
   readonly source: string;
   /** The API's customer-managed key (log group, failure bucket), if any. */
   readonly encryptionKey?: kms.IKey;
-  /** Put the role's statements in a customer-managed policy (`hardened`). */
-  readonly managedPolicy: boolean;
+  /** The strict compliance packs' mode: the role's statements in a customer-managed policy, and their acknowledgements. */
+  readonly hardened: boolean;
   /** Path of the API construct, for descriptions. */
   readonly ownerPath: string;
 }
@@ -72,7 +72,7 @@ export class ChangePublisher extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: fn.logRetention, encryptionKey: props.encryptionKey });
     this.role = new FunctionRole(this, 'Role', {
-      managedPolicy: props.managedPolicy,
+      managedPolicy: props.hardened,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.ownerPath} ${props.resourceName} change events: reads its table's stream, puts events on its bus`.slice(0, 1000),
     });
@@ -142,7 +142,7 @@ export class ChangePublisher extends Construct {
       // The event counts, among them OnFailureDestinationDeliveredEventCount: the failure-bucket alarm's signal.
       metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
     });
-    this.acknowledge(fn);
+    this.acknowledge(fn, props.hardened);
   }
 
   /** How far behind the newest change the publisher is (`IteratorAge`, maximum over 1 minute), in ms. */
@@ -175,7 +175,7 @@ export class ChangePublisher extends Construct {
   }
 
   /** What the publisher leaves out, and why (each acknowledgement carries its reason). */
-  private acknowledge(fn: LambdaPlan) {
+  private acknowledge(fn: LambdaPlan, hardened: boolean) {
     const stack = Stack.of(this);
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
@@ -198,5 +198,10 @@ export class ChangePublisher extends Construct {
       reason: "Only Lambda writes here, with the publisher's role (s3:PutObject); every record that lands raises an alarm. " +
         'Server access logs would need a second bucket that nothing reads.',
     });
+    if (hardened) {
+      const reason = 'The bucket holds copies of stream records until an operator replays them; the items themselves live in the ' +
+        'table (point-in-time recovery), the system of record, so a replica would only add copies of the data to protect.';
+      Validations.of(bucket).acknowledge(...['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => ({ id: `${pack}-S3BucketReplicationEnabled`, reason })));
+    }
   }
 }
