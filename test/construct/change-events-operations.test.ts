@@ -267,7 +267,7 @@ describe('deploy limits', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/function 'S\/Api\/DefaultResource\/ChangeEvents\/Resource' has an environment of up to [\d,]+ bytes once deployed \(6 variables: BIG, CRUD_EVENTS_RESOURCE, CRUD_EVENT_BUS, CRUD_EVENT_SOURCE/);
+    expect(message).toMatch(/function 'S\/Api\/DefaultResource\/ChangeEvents\/Resource' has an environment of up to [\d,]+ bytes once deployed \(4 variables: BIG, CRUD_EVENTS_RESOURCE, CRUD_EVENT_BUS, CRUD_EVENT_SOURCE/);
     expect(message).not.toMatch(/Function\/Resource' has an environment/);
   });
 
