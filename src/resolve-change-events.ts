@@ -52,19 +52,19 @@ export function resolveResourceChangeEvents(
 
 /** An existing table must have a NEW_AND_OLD_IMAGES stream already: the construct cannot change its definition. */
 function checkExistingTableStream(scope: IConstruct, table: dynamodb.ITableV2, prop: string, where: string, fail: (m: string) => never) {
-  if (!table.tableStreamArn) {
-    fail(`${prop} reads the table's stream, but '${where}existingTable' has none known here; enable a ${CHANGE_EVENTS_STREAM_VIEW} ` +
-      'stream on the table and import it with its stream ARN (TableV2.fromTableAttributes({ tableName, tableStreamArn }))');
-  }
+  const none = () => fail(`${prop} reads the table's stream, but '${where}existingTable' has none known here; enable a ${CHANGE_EVENTS_STREAM_VIEW} ` +
+    'stream on the table (and import it with its stream ARN: TableV2.fromTableAttributes({ tableName, tableStreamArn }))');
   const cfn = (table as any).node?.defaultChild;
   if (cfn instanceof dynamodb.CfnGlobalTable) {
     const spec = Stack.of(cfn).resolve(cfn.streamSpecification) as { streamViewType?: string } | undefined;
-    if (spec?.streamViewType !== undefined && spec.streamViewType !== CHANGE_EVENTS_STREAM_VIEW) {
-      fail(`${prop} needs old and new images, but '${where}existingTable' has a ${spec.streamViewType} stream; ` +
+    if (!spec?.streamViewType) none();
+    if (spec!.streamViewType !== CHANGE_EVENTS_STREAM_VIEW && !Token.isUnresolved(spec!.streamViewType)) {
+      fail(`${prop} needs old and new images, but '${where}existingTable' has a ${spec!.streamViewType} stream; ` +
         `define the table with dynamoStream: StreamViewType.${CHANGE_EVENTS_STREAM_VIEW}`);
     }
     return;
   }
+  if (!table.tableStreamArn) none();
   Annotations.of(scope).addWarningV2('cdk-serverless-crud-api:existingTableStream',
     `${prop}: '${where}existingTable' is imported, so its stream's view type cannot be checked; it must be ${CHANGE_EVENTS_STREAM_VIEW} ` +
     '(the publisher fails every batch of a stream without old and new images)');
