@@ -11,7 +11,9 @@ import type { HandlerConfig } from './shared/config';
  * bus; encrypted with `encryptionKey` when set, else EventBridge's AWS-owned key) and one publisher per resource
  * with events (`<resource>/ChangeEvents`). Returns the API's bus, when created.
  */
-export function addChangePublishers(scope: Construct, plan: CrudApiPlan, resources: CrudResource[], config: HandlerConfig): events.EventBus | undefined {
+export function addChangePublishers(
+  scope: Construct, plan: CrudApiPlan, resources: CrudResource[], config: HandlerConfig,
+): events.EventBus | undefined {
   const api = plan.api;
   const withEvents = resources.filter((r) => r.plan.changeEvents);
   if (withEvents.length === 0) return undefined;

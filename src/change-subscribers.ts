@@ -40,7 +40,7 @@ export function changeEventPattern(method: string, source: string, all: EventRes
   };
   const withEvents = all.filter((r) => r.bus);
   if (withEvents.length === 0) {
-    fail("no resource has change events; turn them on with changeEvents: ChangeEvents.toEventBus() (on the API or a resource)");
+    fail('no resource has change events; turn them on with changeEvents: ChangeEvents.toEventBus() (on the API or a resource)');
   }
   let resources = withEvents;
   if (options.resources !== undefined) {

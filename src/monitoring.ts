@@ -109,7 +109,10 @@ export function monitorApi(scope: Construct, t: ApiMonitoringTargets): Monitorin
     dashboardGroups: [
       ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
       ...t.resources.map((r) => ({
-        title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table, resource: r,
+        title: t.resourceTitles ? r.resourceName : '',
+        functions: owned(r).map((f) => f.function),
+        table: r.table,
+        resource: r,
         publisher: r.changePublisher,
       })),
     ],

@@ -87,7 +87,10 @@ describe('api.addSubscriber()', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Events', MetricName: metricName, Dimensions: dims, Statistic: 'Sum', Threshold: 1 });
     }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Statistic: 'Maximum', Threshold: 1,
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     const subscriberAlarms = api.alarms.filter((a) => a.node.path.includes('/Subscribers/'));
@@ -141,7 +144,10 @@ describe('alarms and dashboard of a publisher', () => {
     expect(alarm('ChangeEventsErrors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: fn }], Threshold: 1 });
     expect(alarm('ChangeEventsIteratorAge')).toMatchObject({ MetricName: 'IteratorAge', Statistic: 'Maximum', Period: 60, Threshold: 300000, Dimensions: [{ Name: 'FunctionName', Value: fn }] });
     expect(alarm('ChangeEventsFailureBucket')).toMatchObject({
-      Namespace: 'AWS/Lambda', MetricName: 'OnFailureDestinationDeliveredEventCount', Statistic: 'Sum', Threshold: 1,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'OnFailureDestinationDeliveredEventCount',
+      Statistic: 'Sum',
+      Threshold: 1,
       Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: mapping } }],
     });
     expect(alarm('ChangeEventsLost')).toMatchObject({ MetricName: 'DestinationDeliveryFailures', Dimensions: [{ Name: 'FunctionName', Value: fn }], Threshold: 1 });
@@ -202,7 +208,10 @@ describe('compliance', () => {
       maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], restrictDefaultSecurityGroup: false,
     });
     const api = new ServerlessCrudApi(stack, 'Records', {
-      hardened: true, encryptionKey: key, vpc, reservedConcurrency: 10,
+      hardened: true,
+      encryptionKey: key,
+      vpc,
+      reservedConcurrency: 10,
       alarmTopic: new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true }),
       changeEvents: ChangeEvents.toEventBus(),
     });

@@ -82,7 +82,11 @@ describe('ChangeEvents.toEventBus()', () => {
   test('the options tune the mapping and the lag alarm', () => {
     const { template } = synth({
       changeEvents: ChangeEvents.toEventBus(undefined, {
-        batchSize: 500, batchingWindow: Duration.seconds(0), retryAttempts: 3, maxRecordAge: Duration.hours(2), iteratorAgeAlarmThreshold: Duration.minutes(15),
+        batchSize: 500,
+        batchingWindow: Duration.seconds(0),
+        retryAttempts: 3,
+        maxRecordAge: Duration.hours(2),
+        iteratorAgeAlarmThreshold: Duration.minutes(15),
       }),
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
