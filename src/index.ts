@@ -2,7 +2,7 @@
 export { ServerlessCrudApi } from './serverless-crud-api';
 export { ServerlessCrudApiProps, SecondaryIndex } from './props';
 export { CrudResourceProps } from './crud-resource-props';
-export { ICrudResource } from './crud-resource';
+export { ICrudResource } from './icrud-resource';
 export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './authorization';
 export { Operation, HandlerMode } from './crud-operation';
 export { AlarmThresholds } from './monitoring';
