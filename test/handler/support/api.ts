@@ -120,7 +120,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     tableNames.set(index, names.tableName);
     if (names.idempotencyTableName) idempotencyTableNames.set(index, names.idempotencyTableName);
   }
-  // As the construct sets them (src/api-routes.ts): the names by resource position, in one variable each.
+  // As the construct sets them (src/construct/api-routes.ts): the names by resource position, in one variable each.
   baseEnv[ENV.TABLES] = joinTableNames(tableNames);
   if (idempotencyTableNames.size > 0) baseEnv[ENV.IDEMPOTENCY_TABLES] = joinTableNames(idempotencyTableNames);
   const first = config.resources[0];
