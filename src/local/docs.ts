@@ -29,7 +29,7 @@ export interface DocsPage {
   readonly asyncApi?: Record<string, unknown>;
 }
 
-/** Where the construct writes the AsyncAPI document: beside the OpenAPI file (src/asyncapi-contract.ts `asyncApiFileName`). */
+/** Where the construct writes the AsyncAPI document: beside the OpenAPI file (src/construct/asyncapi-contract.ts `asyncApiFileName`). */
 export function asyncApiFileOf(openApiFile: string): string {
   return openApiFile.replace(/\.openapi\.json$/, '.asyncapi.json');
 }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ISynthesisSession, Token, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { openApiFileName } from './openapi-contract';
-import { AsyncApiInput, asyncApiDocument, hasChangeEvents } from './shared/asyncapi';
+import { AsyncApiInput, asyncApiDocument, hasChangeEvents } from '../shared/asyncapi';
 
 /*
  * The construct's side of the AsyncAPI document of an API's change events (the generator is src/shared/asyncapi.ts),
