@@ -7,7 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { logicalId, synth } from './util';
 import { ApiAuthorization, ChangeEvents, ChangeEventType, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
-import { PUBLISHER_HANDLER_DIR } from '../../src/handler-code';
+import { PUBLISHER_HANDLER_DIR } from '../../src/construct/handler-code';
 import { PUBLISHER_ENV } from '../../src/shared/change-events';
 import { CONFIG_FILE_NAME } from '../../src/shared/config';
 

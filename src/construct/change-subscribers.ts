@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChangeEventPatternOptions, ChangeEventType, SubscriberOptions } from './change-events';
-import { CHANGE_TYPES, ChangeType, detailTypeOf } from './shared/change-events';
+import { CHANGE_TYPES, ChangeType, detailTypeOf } from '../shared/change-events';
 
 /*
  * Consuming change events: the event pattern of a selection of resources and change types (`api.eventPattern`), and

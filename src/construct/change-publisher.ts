@@ -12,7 +12,7 @@ import { FailureBucketDestination } from './failure-bucket-destination';
 import { FunctionRole } from './hardening';
 import { LOG_GROUP_ACTIONS, PUT_EVENTS_ACTIONS, STREAM_KEY_ACTIONS, STREAM_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from './iam-actions';
 import type { ChangeEventsPlan, LambdaPlan } from './plan';
-import { PUBLISHER_ENV } from './shared/change-events';
+import { PUBLISHER_ENV } from '../shared/change-events';
 
 /**
  * The publisher's timeout. It is not the CRUD functions' (at most 30 s, API Gateway's limit): a batch of up to 10,000

@@ -4,7 +4,7 @@ import { ChangePublisher } from './change-publisher';
 import type { CrudResource } from './crud-resource';
 import { publisherCode } from './handler-code';
 import type { CrudApiPlan } from './plan';
-import type { HandlerConfig } from './shared/config';
+import type { HandlerConfig } from '../shared/config';
 
 /**
  * The change events of an API: its own bus (`EventBus`, one per API, only when a resource's `toEventBus()` names no
