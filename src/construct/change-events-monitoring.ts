@@ -1,7 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { AlarmFactory, FIVE_MINUTES, ONE_MINUTE } from './alarm-factory';
 import type { ChangePublisher } from './change-publisher';
 import type { ChangeSubscriber } from './change-subscribers';
-import { AlarmFactory, FIVE_MINUTES, ONE_MINUTE } from './monitoring';
 import type { AlarmThresholdsPlan } from './plan';
 
 /*

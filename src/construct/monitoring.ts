@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlarmFactory, FIVE_MINUTES, ONE_MINUTE } from './alarm-factory';
 import { addPublisherAlarms, publisherRow } from './change-events-monitoring';
 import type { ChangePublisher } from './change-publisher';
 import type { Operation } from './crud-operation';
@@ -66,8 +67,6 @@ const DYNAMODB_OPERATIONS = [
   dynamodb.Operation.TRANSACT_WRITE_ITEMS,
 ];
 
-export const FIVE_MINUTES = Duration.minutes(5);
-export const ONE_MINUTE = Duration.minutes(1);
 
 /** Inputs of {@link monitorApi}. */
 export interface ApiMonitoringTargets {
@@ -333,25 +332,6 @@ function tableSystemErrors(table: dynamodb.ITableV2, period: Duration): cloudwat
   return table.metricSystemErrorsForOperations({ operations: DYNAMODB_OPERATIONS, period });
 }
 
-/** Alarms that mean "a person should look": at or above the threshold, missing data is fine. */
-export class AlarmFactory {
-  public readonly alarms: cloudwatch.Alarm[] = [];
-  constructor(private readonly scope: Construct) {}
-
-  public add(id: string, metric: cloudwatch.IMetric, threshold: number, description: string, datapoints = 1, periods = 1): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this.scope, id, {
-      metric,
-      threshold,
-      evaluationPeriods: periods,
-      datapointsToAlarm: datapoints,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
-    });
-    this.alarms.push(alarm);
-    return alarm;
-  }
-}
 
 /**
  * CloudWatch publishes to a KMS-encrypted topic only if the key policy lets it generate a data key and decrypt
