@@ -126,7 +126,19 @@ export class ChangePublisher extends Construct {
       versioned: true,
       // Failed batches are changes nobody has seen yet: they outlive the stack, like the table.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Current objects stay until an operator replays them; only leftovers go: versions replaced or deleted by
+      // mistake (after 90 days) and unfinished uploads.
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      // Hardened (Control Tower CT.S3.PR.9): objects under Object Lock; without a default retention it only lets an
+      // operator place holds, it never keeps anything by itself.
+      objectLockEnabled: props.hardened || undefined,
     });
+    if (props.hardened) {
+      // Control Tower CT.S3.PR.4: the bucket's events go to EventBridge (the account's default bus), where a failed
+      // batch's arrival can start a replay. Set on the bucket itself: CDK's `eventBridgeEnabled` adds a custom-resource
+      // Lambda outside the VPC, which CT.LAMBDA.PR.3 rejects.
+      (this.failureBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    }
 
     this.mapping = new lambda.EventSourceMapping(this, 'StreamMapping', {
       target: this.function,

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { acknowledgements, packFindings, stripAcknowledgements } from './compliance';
+import { acknowledgements, controlTowerFindings, packFindings, stripAcknowledgements } from './compliance';
 import { logicalId, nagFindings, synth } from './util';
 import { ApiAuthorization, ChangeEvents, ChangeEventType, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
 import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest } from '../../src/shared/local-manifest';
@@ -238,6 +238,37 @@ describe('compliance', () => {
     const subscriberAlarm = api.alarms.find((a) => a.node.id === 'FailedInvocationsAlarm')!;
     expect(stack.resolve((subscriberAlarm.node.defaultChild as cloudwatch.CfnAlarm).alarmActions)).toHaveLength(1);
     expect(acknowledgements(stack).filter((a) => a.startsWith('NIST.800.53.R5-S3'))).toHaveLength(2);
+  });
+});
+
+describe('Control Tower proactive controls, hardened with change events', () => {
+  test('only CT.LAMBDA.PR.2 (as without events) and CT.S3.PR.2 (the failure bucket\'s access logs) fail', () => {
+    const app = new App();
+    const stack = new Stack(app, 'H', { env: { region: 'eu-west-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], restrictDefaultSecurityGroup: false,
+    });
+    const api = new ServerlessCrudApi(stack, 'Records', {
+      hardened: true,
+      encryptionKey: key,
+      vpc,
+      reservedConcurrency: 10,
+      alarmTopic: new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true }),
+      changeEvents: ChangeEvents.toEventBus(),
+    });
+    const bucket = logicalId(stack, api.resources[0].changeEventsFailureBucket!);
+    const findings = controlTowerFindings(stack);
+    expect([...new Set(findings.map((f) => f.split(' @ ')[0]))].sort()).toEqual(['CT.LAMBDA.PR.2', 'CT.S3.PR.2']);
+    expect(findings.filter((f) => f.startsWith('CT.S3.'))).toEqual([`CT.S3.PR.2 @ ${bucket}`]);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })],
+      },
+    });
   });
 });
 
