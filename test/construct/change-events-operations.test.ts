@@ -266,7 +266,10 @@ describe('Control Tower proactive controls, hardened with change events', () => 
       ObjectLockEnabled: true,
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })],
+        Rules: [Match.objectLike({
+          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        })],
       },
     });
   });
