@@ -63,6 +63,8 @@ export class StreamReader {
   /** Last record handed on, per shard, in this run. */
   private readonly position = new Map<string, string>();
   private readonly finished = new Set<string>();
+  /** Attempts of a batch that failed, by the sequence number it failed at. */
+  private readonly attempts = new Map<string, number>();
   private wake?: () => void;
 
   constructor(private readonly o: StreamReaderOptions) {}
@@ -208,16 +210,19 @@ export class StreamReader {
     }
   }
 
-  private readonly attempts = new Map<string, number>();
-
   /** Delivers one batch; the sequence number to read again from when part of it failed. */
   private async deliverBatch(arn: string, shardId: string, records: _Record[]): Promise<string | undefined> {
     const last = records[records.length - 1].dynamodb!.SequenceNumber!;
     const checkpoint = this.o.checkpoints?.get(arn, shardId);
     const seenUpTo = checkpoint?.inFlight;
     if (seenUpTo) {
-      this.o.stats.possibleDuplicates += records.filter((r) => compareSequenceNumbers(r.dynamodb!.SequenceNumber!, seenUpTo) <= 0
+      const again = records.filter((r) => compareSequenceNumbers(r.dynamodb!.SequenceNumber!, seenUpTo) <= 0
         && (!checkpoint.delivered || compareSequenceNumbers(r.dynamodb!.SequenceNumber!, checkpoint.delivered) > 0)).length;
+      if (again > 0 && !this.position.has(shardId)) {
+        this.o.stats.possibleDuplicates += again;
+        this.o.warn(`      ${this.o.tableName}: ${again} record(s) of ${shardId} delivered again after the restart: their events may have ` +
+          `been delivered before it (at-least-once; consumers drop duplicates by the event's id); ${this.o.stats.possibleDuplicates} in all`);
+      }
     }
     await this.o.checkpoints?.inFlight(arn, shardId, last);
     const failedAt = await this.o.deliver(arn, records);
