@@ -2,10 +2,13 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
+import type { ChangePublisher } from './change-publisher';
 import { Operation } from './crud-operation';
 import { grantRouteInvoke } from './grant-invoke';
 import {
@@ -44,6 +47,21 @@ export interface ICrudResource extends IConstruct {
   readonly functions: { [operation: string]: lambda.IFunction };
   /** Each function serving this resource's routes, once. */
   readonly handlerFunctions: lambda.IFunction[];
+  /**
+   * The bus this resource's change events are put on.
+   * @default - none: change events are off for this resource
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * The function that publishes this resource's change events (fed by the table's stream).
+   * @default - none: change events are off for this resource
+   */
+  readonly changeEventsFunction?: lambda.IFunction;
+  /**
+   * The bucket where Lambda keeps the stream records the publisher could not publish after its retries.
+   * @default - none: change events are off for this resource
+   */
+  readonly changeEventsFailureBucket?: s3.IBucket;
 
   /** Grants `execute-api:Invoke` on exactly this resource's routes (for `ApiAuthorization.iam()`). */
   grantInvoke(grantee: iam.IGrantable): iam.Grant;
@@ -154,6 +172,8 @@ export class CrudResource extends Construct implements ICrudResource {
   public readonly routes: CrudRoute[] = [];
   /** The resolved plan this resource was built from. */
   public readonly plan: ResourcePlan;
+  /** Its change-event publisher, when it has change events (added by the API once the bus exists). */
+  public changePublisher?: ChangePublisher;
   /** The `Api` dimension of its request metrics: the API construct's path. */
   private readonly metricsApi: string;
 
@@ -178,6 +198,18 @@ export class CrudResource extends Construct implements ICrudResource {
       });
     }
     if (inputs.ownsCursorKey && ops.includes('list')) this.cursorKey = createCursorKey(this, inputs.ownerPath);
+  }
+
+  public get eventBus(): events.IEventBus | undefined {
+    return this.changePublisher?.bus;
+  }
+
+  public get changeEventsFunction(): lambda.IFunction | undefined {
+    return this.changePublisher?.function;
+  }
+
+  public get changeEventsFailureBucket(): s3.IBucket | undefined {
+    return this.changePublisher?.failureBucket;
   }
 
   public get functions(): { [operation: string]: lambda.IFunction } {

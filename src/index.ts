@@ -9,3 +9,4 @@ export { AlarmThresholds } from './monitoring';
 export { CrudMetricOptions } from './resource-metrics';
 export { IdType, IdGenerator, KeyAttributeType } from './key-types';
 export { AccessLevel, TableAccess, FunctionRouteProps } from './function-route-props';
+export { ChangeEvents, ChangeEventsOptions, ChangeEventType, ChangeEventPatternOptions, SubscriberOptions } from './change-events';

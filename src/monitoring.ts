@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,6 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { ChangePublisher } from './change-publisher';
+import type { ChangeSubscriber } from './change-subscribers';
 import type { Operation } from './crud-operation';
 import type { CrudResource } from './crud-resource';
 import type { OperationFunction } from './operation-function';
@@ -97,6 +99,7 @@ export function monitorApi(scope: Construct, t: ApiMonitoringTargets): Monitorin
     table: r.table,
     thresholds: t.plan.thresholds,
     functions: owned(r).map(watched),
+    publisher: r.changePublisher,
   }));
   return createApiMonitoring(scope, {
     stage: t.stage,
@@ -107,6 +110,7 @@ export function monitorApi(scope: Construct, t: ApiMonitoringTargets): Monitorin
       ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
       ...t.resources.map((r) => ({
         title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table, resource: r,
+        publisher: r.changePublisher,
       })),
     ],
   });
@@ -127,6 +131,8 @@ export interface ResourceAlarmInputs {
   readonly functions: WatchedFunction[];
   readonly table: dynamodb.ITableV2;
   readonly thresholds: AlarmThresholdsPlan;
+  /** The resource's change-event publisher, when it has change events. */
+  readonly publisher?: ChangePublisher;
 }
 
 /** The alarms of one resource (its functions and its table), in an `Alarms` scope under it. */
@@ -136,6 +142,35 @@ export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInpu
   addFunctionAlarms(alarms, inputs.functions, t);
   alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
   alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
+  if (inputs.publisher) addPublisherAlarms(alarms, inputs.publisher, t);
+  return alarms.alarms;
+}
+
+/**
+ * A change-event publisher's alarms: its errors (each one is a batch retried, bisected), stream lag over the
+ * threshold, any record written to the failure bucket (the event source mapping's OnFailureDestinationDeliveredEventCount:
+ * counted by Lambda as it writes, so it fires for every failed batch, with no S3 notification or metric filter to keep),
+ * and any failed batch Lambda could not write to the bucket either (DestinationDeliveryFailures: those changes are lost).
+ */
+function addPublisherAlarms(alarms: AlarmFactory, p: ChangePublisher, t: AlarmThresholdsPlan) {
+  alarms.add('ChangeEventsErrors', p.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), t.lambdaErrors,
+    'change-event publisher errors: its batches are retried (bisected); persistent errors end in the failure bucket');
+  alarms.add('ChangeEventsIteratorAge', p.metricIteratorAge(), p.plan.iteratorAgeAlarmThreshold.toMilliseconds(),
+    `change events lag: the publisher is ${p.plan.iteratorAgeAlarmThreshold.toHumanString()} or more behind the table's stream`);
+  alarms.add('ChangeEventsFailureBucket', p.metricRecordsToFailureBucket(), 1,
+    `change events not published: stream records were written to the failure bucket (${p.failureBucket.node.path}); ` +
+    'publish or replay them from there');
+  alarms.add('ChangeEventsLost', p.metricFailureBucketDeliveryFailures(), 1,
+    'change events lost: a failed batch could not be written to the failure bucket either');
+}
+
+/** A subscriber's alarms: events its target never took, any message in its dead-letter queue, and events lost on the way there. */
+export function createSubscriberAlarms(subscriber: ChangeSubscriber): cloudwatch.Alarm[] {
+  const alarms = new AlarmFactory(subscriber);
+  const id = subscriber.node.id;
+  alarms.add('FailedInvocationsAlarm', subscriber.metricFailedInvocations(), 1, `subscriber ${id}: events its target failed to take after every retry`);
+  alarms.add('DeadLetterQueueAlarm', subscriber.metricDeadLetterMessages(), 1, `subscriber ${id}: events waiting in its dead-letter queue`);
+  alarms.add('DeadLetterFailuresAlarm', subscriber.metricDeadLetterFailures(), 1, `subscriber ${id}: events lost (not delivered, not dead-lettered)`);
   return alarms.alarms;
 }
 
@@ -161,6 +196,8 @@ export interface DashboardGroup {
   readonly table?: dynamodb.ITableV2;
   /** The resource, for its cost row (units per request of each operation, from the request metrics). */
   readonly resource?: CrudResource;
+  /** The resource's change-event publisher, for its row. */
+  readonly publisher?: ChangePublisher;
 }
 
 /** Inputs of {@link createApiMonitoring}. */
@@ -181,6 +218,11 @@ export interface MonitoringResult {
   readonly alarms: cloudwatch.Alarm[];
   readonly unhealthyAlarm?: cloudwatch.CompositeAlarm;
   readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * Adds alarms made after the API (a subscriber's): to `alarms`, the composite alarm and the notifications; and their
+   * widgets to the dashboard.
+   */
+  adopt(alarms: cloudwatch.Alarm[], widgets: cloudwatch.IWidget[]): void;
 }
 
 /**
@@ -191,6 +233,15 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
   const { stage, plan } = inputs;
   const t = plan.thresholds;
   const result: { alarms: cloudwatch.Alarm[]; unhealthyAlarm?: cloudwatch.CompositeAlarm; dashboard?: cloudwatch.Dashboard } = { alarms: [] };
+  const notify = (alarms: (cloudwatch.Alarm | cloudwatch.CompositeAlarm)[]) => {
+    if (!plan.topic) return;
+    const action = new actions.SnsAction(plan.topic);
+    for (const a of alarms) {
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      a.addInsufficientDataAction(action);
+    }
+  };
 
   if (plan.alarms) {
     const alarmScope = new Construct(scope, 'Alarms');
@@ -201,25 +252,29 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
       'API p99 latency high', 2, 3);
     result.alarms = [...inputs.resourceAlarms, ...alarms.alarms];
 
+    const all = result.alarms;
     result.unhealthyAlarm = new cloudwatch.CompositeAlarm(alarmScope, 'Unhealthy', {
-      alarmRule: cloudwatch.AlarmRule.anyOf(...result.alarms),
+      // Rendered at synth, so that it covers the alarms of subscribers added after the API.
+      alarmRule: { renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...all).renderAlarmRule() }) },
       alarmDescription: 'Any alarm of this API is in ALARM',
     });
-    if (plan.topic) {
-      const action = new actions.SnsAction(plan.topic);
-      for (const a of [...result.alarms, result.unhealthyAlarm]) {
-        a.addAlarmAction(action);
-        a.addOkAction(action);
-        a.addInsufficientDataAction(action);
-      }
-      allowCloudWatchToPublish(plan.topic);
-    }
+    notify([...result.alarms, result.unhealthyAlarm]);
+    if (plan.topic) allowCloudWatchToPublish(plan.topic);
   }
 
   if (plan.dashboard) {
     result.dashboard = createDashboard(scope, inputs);
   }
-  return result;
+  return {
+    ...result,
+    adopt: (alarms, widgets) => {
+      if (plan.alarms) {
+        result.alarms.push(...alarms);
+        notify(alarms);
+      }
+      if (widgets.length > 0) result.dashboard?.addWidgets(...widgets);
+    },
+  };
 }
 
 function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwatch.Dashboard {
@@ -239,7 +294,7 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       width: 8,
     }),
   );
-  for (const { title, functions: fns, table, resource } of inputs.dashboardGroups) {
+  for (const { title, functions: fns, table, resource, publisher } of inputs.dashboardGroups) {
     const prefix = title ? `${title}: ` : '';
     if (fns.length > 0) {
       d.addWidgets(
@@ -249,6 +304,7 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       );
     }
     if (resource) d.addWidgets(...costRow(resource, prefix));
+    if (publisher) d.addWidgets(...publisherRow(publisher, prefix));
     if (!table) continue;
     d.addWidgets(
       new cloudwatch.GraphWidget({
@@ -290,6 +346,46 @@ function costRow(resource: CrudResource, prefix: string): cloudwatch.IWidget[] {
         resource.metricConsumedWriteCapacityUnits({ ...perMinute, label: 'write units' }),
       ],
       width: 8,
+    }),
+  ];
+}
+
+/** The change-events row of a resource: the publisher's invocations and errors, the stream lag, and failed records. */
+function publisherRow(p: ChangePublisher, prefix: string): cloudwatch.IWidget[] {
+  const perMinute = { period: ONE_MINUTE };
+  return [
+    new cloudwatch.GraphWidget({
+      title: `${prefix}Change events: publisher invocations and errors`,
+      left: [p.function.metricInvocations({ ...perMinute, label: 'invocations' }), p.function.metricErrors({ ...perMinute, label: 'errors' })],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${prefix}Change events: stream lag (ms)`,
+      left: [p.metricIteratorAge({ label: 'iterator age' })],
+      leftAnnotations: [{ value: p.plan.iteratorAgeAlarmThreshold.toMilliseconds(), label: 'alarm' }],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `${prefix}Change events: records to the failure bucket, lost`,
+      left: [p.metricRecordsToFailureBucket({ ...perMinute, label: 'to failure bucket' }), p.metricFailureBucketDeliveryFailures({ ...perMinute, label: 'lost' })],
+      width: 8,
+    }),
+  ];
+}
+
+/** A subscriber's row: deliveries, failed deliveries and its dead-letter queue. */
+export function subscriberRow(s: ChangeSubscriber): cloudwatch.IWidget[] {
+  const perMinute = { period: ONE_MINUTE };
+  return [
+    new cloudwatch.GraphWidget({
+      title: `Subscriber ${s.node.id}: deliveries`,
+      left: [s.metricInvocations({ ...perMinute, label: 'invocations' }), s.metricFailedInvocations({ ...perMinute, label: 'failed' })],
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: `Subscriber ${s.node.id}: dead-letter queue`,
+      left: [s.metricDeadLetterMessages({ label: 'messages' }), s.metricDeadLetterFailures({ ...perMinute, label: 'lost' })],
+      width: 12,
     }),
   ];
 }
