@@ -207,7 +207,7 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
   const tables: LocalTableSpec[] = [];
   const changeEvents: LocalResourceEvents[] = [];
   const itemTables = new Set(manifest.resources.map((r) => r.table));
-  const eventsOf = (r: LocalResource) => (r as LocalResource & { changeEvents?: LocalChangeEvents }).changeEvents;
+  const eventsOf = (r: LocalResource) => r.changeEvents;
   for (const r of manifest.resources) {
     const events = eventsOf(r);
     if (!events) continue;

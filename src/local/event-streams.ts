@@ -128,17 +128,20 @@ export class ApiChangeEvents {
   }
 }
 
-/** The start-up lines of an API's change events: per resource, its bus and subscribers, and what is not run locally. */
+/** The start-up lines of an API's change events: per bus, its resources and subscribers, and what is not run locally. */
 export function changeEventLines(api: LocalApi): { text: string; warn?: boolean }[] {
   const lines: { text: string; warn?: boolean }[] = [];
-  for (const e of api.changeEvents) {
+  const byBus = new Map<string, LocalResourceEvents[]>();
+  for (const e of api.changeEvents) byBus.set(e.subscribers.busLabel, [...(byBus.get(e.subscribers.busLabel) ?? []), e]);
+  for (const [bus, all] of byBus) {
+    const e = all[0];
     const subs = e.subscribers.subscribers;
     lines.push({
-      text: `  events /${e.resource} → bus ${e.subscribers.busLabel} (source ${e.source}): ` +
+      text: `  events ${all.map((x) => `/${x.resource}`).join(' ')} → bus ${bus} (source ${e.source}): ` +
         (subs.length ? subs.map((s) => `${s.rule} → ${s.functionLogicalId}`).join(', ') : 'no subscriber in the app'),
     });
     for (const u of e.subscribers.unserved) {
-      lines.push({ text: `  events /${e.resource}: ! ${u.rule}${u.targetId ? ` target ${u.targetId}` : ''} NOT RUN LOCALLY: ${u.reason}`, warn: true });
+      lines.push({ text: `  events on ${bus}: ! ${u.rule}${u.targetId ? ` target ${u.targetId}` : ''} NOT RUN LOCALLY: ${u.reason}`, warn: true });
     }
   }
   return lines;

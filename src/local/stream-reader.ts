@@ -7,8 +7,11 @@
  * LocalDynamoDbStreamsClient, and reported: localstack#12036, localstack#12360, aws-sdk-java#2923):
  * - an iterator is refused as expired 15 min after it was issued (also when the clock moved back: it compares the
  *   absolute difference), and as invalid when it cannot be parsed → a new one after the last record read;
- * - `TrimmedDataAccessException` on a shard that has records of which none is younger than 24 h (a `--persist` folder
- *   used again a day later), even at TRIM_HORIZON → a new iterator at TRIM_HORIZON, after a pause;
+ * - `TrimmedDataAccessException` when the iterator points before the shard's oldest record: on the first write to a
+ *   fresh table (seen: DynamoDB Local numbers records across all its tables, so a stream's first record comes after
+ *   the start its shard advertises), and on a shard whose records are all older than 24 h (a `--persist` folder used
+ *   again a day later), even at TRIM_HORIZON → a new iterator after the last record read (or at the trim horizon), at
+ *   once the first time, after a pause when it repeats;
  * - `ResourceNotFoundException: Invalid ShardId in ShardIterator` once a shard has expired → the stream is described
  *   again and the shard dropped;
  * - a closed shard answers without `NextShardIterator` once read → on to its children;
@@ -156,10 +159,12 @@ export class StreamReader {
     try {
       iterator = await this.iterator(arn, shardId);
       let idleSince = Date.now();
+      let trimmedInARow = 0;
       while (!this.stopped && iterator) {
         let res;
         try {
           res = await this.o.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: BATCH_SIZE }));
+          trimmedInARow = 0;
         } catch (e) {
           const name = (e as Error).name;
           const message = (e as Error).message ?? '';
@@ -169,10 +174,13 @@ export class StreamReader {
             continue;
           }
           if (name === 'TrimmedDataAccessException') {
-            this.recovered('trimmed', `      ${this.o.tableName}: TrimmedDataAccessException on ${shardId} (DynamoDB Local keeps records 24 h); reading from its trim horizon`);
-            this.position.delete(shardId);
-            await this.sleep(this.o.pollMs * 10);
-            iterator = (await this.o.streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+            // Seen on a fresh table: DynamoDB Local numbers records across all its tables, so a stream's first record
+            // comes after the start its shard advertises. At once from where the reader is (or the trim horizon); a
+            // shard whose records are all older than 24 h says so on every read: after a pause.
+            this.recovered('trimmed', `      ${this.o.tableName}: TrimmedDataAccessException on ${shardId}; reading again from ` +
+              `${this.position.has(shardId) ? 'the last record read' : 'its trim horizon'}`);
+            if (trimmedInARow++ > 0) await this.sleep(this.o.pollMs * 10);
+            iterator = await this.iterator(arn, shardId);
             continue;
           }
           if (name === 'ResourceNotFoundException') throw new ShardGone();
