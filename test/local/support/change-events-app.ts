@@ -21,13 +21,15 @@ const SUBSCRIBER = `
 const fs = require('fs');
 exports.handler = async (event) => {
   if (process.env.FAIL_SUBJECT && event.detail.subject === process.env.FAIL_SUBJECT) throw new Error('refused on purpose');
+  if (process.env.SLOW_MS) await new Promise((r) => setTimeout(r, Number(process.env.SLOW_MS)));
   fs.appendFileSync(process.env.RECEIVED_FILE, JSON.stringify({ subscriber: process.env.NAME, event }) + '\\n');
 };`;
 
 /**
  * Writes and synthesizes the app into `dir`/cdk.out (`dir` inside the repository: the library's sources load through
  * ts-node with its tsconfig): API `EventsE2E/Shop` (no authorization, resources orders and
- * projects → tasks), subscriber `Created` (orders.created only) and `Everything` (every event of the API).
+ * projects → tasks), subscriber `Created` (orders.created only; it refuses `/orders/refused`) and `Everything` (every
+ * event of the API; 25 ms each).
  */
 export function synthChangeEventsApp(dir: string, receivedFile: string): string {
   fs.mkdirSync(path.join(dir, 'subscriber'), { recursive: true });
@@ -54,7 +56,8 @@ export function synthChangeEventsApp(dir: string, receivedFile: string): string 
     api.addSubscriber('OnOrderCreated', new targets.LambdaFunction(subscriber('Created', { FAIL_SUBJECT: '/orders/refused' })), {
       resources: ['orders'], types: [ChangeEventType.CREATED],
     });
-    api.addSubscriber('OnEverything', new targets.LambdaFunction(subscriber('Everything', {})));
+    // A slow subscriber: a backlog builds up under writes, so that the kill test kills the runner mid-stream.
+    api.addSubscriber('OnEverything', new targets.LambdaFunction(subscriber('Everything', { SLOW_MS: '25' })));
     app.synth();
   `);
   const out = path.join(dir, 'cdk.out');
