@@ -81,6 +81,11 @@ export class ApiChangeEvents {
     for (const e of api.changeEvents) if (!this.running.has(e.tableName)) this.startResource(e);
   }
 
+  /** A write went through the API: its readers poll now (writes from elsewhere are seen at the next poll). */
+  nudge(): void {
+    for (const r of this.running.values()) r.reader.nudge();
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.running.values()].map((r) => r.reader.stop()));
     this.running.clear();

@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   readonly docs?: DocsPage;
   /** The live feed of the API's change events at `/_events`; undefined: none (the API publishes none). */
   readonly events?: EventFeed;
+  /** Called after a request that may have written (not GET/HEAD/OPTIONS) was answered 2xx: the stream readers look now. */
+  readonly onWrite?: () => void;
   readonly onFunctionError?: (fn: string, requestId: string, error: { name: string; message: string; stack?: string }) => void;
 }
 
@@ -187,6 +189,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       });
       response.end(method === 'HEAD' ? undefined : res.body);
       if (close) lingerThenClose(request, response);
+      if (res.statusCode < 300 && fn && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') o.onWrite?.();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       o.log(`${method} ${url} → ${res.statusCode} ${ms.toFixed(1)} ms${usage ? ` ${unitsOf(usage)}` : ''}${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
     };

@@ -75,6 +75,11 @@ export class SessionEvents {
     events.start();
   }
 
+  /** A write went through the API's server: its readers look at their streams now. */
+  nudge(apiPath: string): void {
+    this.apis.get(apiPath)?.nudge();
+  }
+
   /** Stops the readers of an API that is no longer served. */
   async remove(apiPath: string): Promise<void> {
     await this.apis.get(apiPath)?.stop();

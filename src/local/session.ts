@@ -295,6 +295,7 @@ export class LocalSession {
       api,
       docs,
       events: this.events?.feedOf(api),
+      onWrite: () => this.events?.nudge(api.manifest.path),
       functions: invokersOf(functions),
       port,
       hostname: o.host,

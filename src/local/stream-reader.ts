@@ -69,11 +69,19 @@ export class StreamReader {
   /** Attempts of a batch that failed, by the sequence number it failed at. */
   private readonly attempts = new Map<string, number>();
   private wake?: () => void;
+  /** A nudge came while the reader was not waiting: its next wait is skipped. */
+  private nudged = false;
 
   constructor(private readonly o: StreamReaderOptions) {}
 
   start(): void {
     this.running ??= this.run();
+  }
+
+  /** A write was just made to the table (through the API): poll now rather than at the next interval. */
+  nudge(): void {
+    if (this.wake) this.wake();
+    else this.nudged = true;
   }
 
   async stop(): Promise<void> {
@@ -265,6 +273,10 @@ export class StreamReader {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    if (this.nudged) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
       this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve(); };

@@ -65,7 +65,11 @@ describe('local runner: change events', () => {
         'region': 'us-east-1',
         'resources': [],
         'detail': expect.objectContaining({
-          specversion: '1.0', type: 'orders.created', source: 'shop.e2e', subject: '/orders/e2e-1', version: 1,
+          specversion: '1.0',
+          type: 'orders.created',
+          source: 'shop.e2e',
+          subject: '/orders/e2e-1',
+          version: 1,
           data: expect.objectContaining({ item: expect.objectContaining({ id: 'e2e-1', total: 3, version: 1 }) }),
         }),
       });
