@@ -21,8 +21,11 @@ let n = 0;
 async function streamedTable(): Promise<string> {
   const name = `reader-${process.pid}-${Date.now()}-${n++}`;
   await ddb.send(new CreateTableCommand({
-    TableName: name, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   }));
   return name;
 }
@@ -41,7 +44,13 @@ function reader(table: string, o: { client?: DynamoDBStreamsClient; checkpoints?
   const warnings: string[] = [];
   const stats: ReaderStats = { records: 0, possibleDuplicates: 0, recoveries: {} };
   const r = new StreamReader({
-    ddb, streams: o.client ?? streams, tableName: table, startAt: 'TRIM_HORIZON', checkpoints: o.checkpoints, pollMs: 20, stats,
+    ddb,
+    streams: o.client ?? streams,
+    tableName: table,
+    startAt: 'TRIM_HORIZON',
+    checkpoints: o.checkpoints,
+    pollMs: 20,
+    stats,
     deliver: async (_arn, records) => { delivered.push(...records); return undefined; },
     warn: (line) => warnings.push(line),
   });
@@ -139,8 +148,11 @@ describe('StreamReader against DynamoDB Local', () => {
       await until(() => reading.delivered.length === 1, 'the first record');
       await ddb.send(new DeleteTableCommand({ TableName: table }));
       await ddb.send(new CreateTableCommand({
-        TableName: table, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       }));
       await put(table, 'b');
       await until(() => reading.delivered.length === 2, 'the record of the new stream');
