@@ -14,8 +14,8 @@
  * - no order across items.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ChangeEventContext, buildChangeEvent, changeEventContext } from './change-event';
 import { entryOf, fitsPutEvents, SizedEntry } from './change-entry';
+import { ChangeEventContext, buildChangeEvent, changeEventContext } from './change-event';
 import { describeError, LogWriter, stdoutWriter } from './log';
 import { ChangeEventSink, MAX_ENTRIES_PER_PUT, PutEntryFailure } from '../shared/change-events';
 import type { HandlerConfig } from '../shared/config';
@@ -192,8 +192,11 @@ export async function publishChanges(records: DynamoDBRecord[], settings: Publis
           failed.add(p.index);
           blockedItems.add(key);
           logLine(log, 'ERROR', 'change event not published', {
-            ...recordFields(settings, records[p.index]), reason: 'put-failed', errorCode: failure.errorCode,
-            ...(failure.errorMessage !== undefined ? { errorMessage: failure.errorMessage } : {}), attempts: p.attempts,
+            ...recordFields(settings, records[p.index]),
+            reason: 'put-failed',
+            errorCode: failure.errorCode,
+            ...(failure.errorMessage !== undefined ? { errorMessage: failure.errorMessage } : {}),
+            attempts: p.attempts,
           });
         }
       });
@@ -251,9 +254,15 @@ export function chunk<T extends { readonly sized: { readonly size: number } }>(p
   return out;
 }
 
+/** One PutEvents request's entries and what became of each. */
+interface PutResult {
+  readonly entries: Pending[];
+  readonly failures: (PutEntryFailure | undefined)[];
+}
+
 /** Puts the chunks, at most `parallel` at a time; a request that fails as a whole fails each of its entries. */
-async function putAll(chunks: Pending[][], sink: ChangeEventSink, parallel: number): Promise<{ entries: Pending[]; failures: (PutEntryFailure | undefined)[] }[]> {
-  const results: { entries: Pending[]; failures: (PutEntryFailure | undefined)[] }[] = [];
+async function putAll(chunks: Pending[][], sink: ChangeEventSink, parallel: number): Promise<PutResult[]> {
+  const results: PutResult[] = [];
   let next = 0;
   const worker = async () => {
     while (next < chunks.length) {

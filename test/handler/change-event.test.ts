@@ -2,13 +2,13 @@
  * The change-event builder, rule by rule: one stream record (Lambda's shape) → the event it publishes, or nothing.
  * Pure: no DynamoDB here (the end-to-end and model tests in change-publisher-*.test.ts write through the handler).
  */
-import { buildChangeEvent, changeEventContext } from '../../src/handler/change-event';
+import { lambdaRecord } from './support/stream-records';
 import { entryOf, entrySize, keysOf } from '../../src/handler/change-entry';
+import { buildChangeEvent, changeEventContext } from '../../src/handler/change-event';
 import { itemModel } from '../../src/handler/item';
 import { parseConfig } from '../../src/handler/load-config';
 import { ChangeCloudEvent, MAX_EVENT_ENTRY_BYTES } from '../../src/shared/change-events';
 import { ALL_OPERATIONS, CONFIG_VERSION, HandlerConfig } from '../../src/shared/config';
-import { lambdaRecord } from './support/stream-records';
 
 const base = { idAttribute: 'id', operations: [...ALL_OPERATIONS], indexes: [], defaultPageSize: 25, maxPageSize: 100, idempotencyTtlSeconds: 86400 };
 const config: HandlerConfig = parseConfig({
@@ -55,7 +55,8 @@ describe('created / updated / deleted', () => {
 
   test('MODIFY → updated: item and previous, the names set, changed or removed (sorted), version and etag after', () => {
     const e = eventOf(buildChangeEvent(items, lambdaRecord({
-      eventName: 'MODIFY', keys: { id: 'a' },
+      eventName: 'MODIFY',
+      keys: { id: 'a' },
       oldItem: { id: 'a', keep: 1, gone: true, nested: { x: 1, y: 2 }, ...meta(1) },
       newItem: { id: 'a', keep: 1, added: 'z', nested: { y: 2, x: 3 }, ...meta(2) },
     })));
@@ -68,8 +69,10 @@ describe('created / updated / deleted', () => {
 
   test('a map whose members only moved is not a change (values compared as the API shows them)', () => {
     const outcome = buildChangeEvent(items, lambdaRecord({
-      eventName: 'MODIFY', keys: { id: 'a' },
-      oldItem: { id: 'a', m: { a: 1, b: 2 }, ...meta(1) }, newItem: { id: 'a', m: { b: 2, a: 1 }, ...meta(2) },
+      eventName: 'MODIFY',
+      keys: { id: 'a' },
+      oldItem: { id: 'a', m: { a: 1, b: 2 }, ...meta(1) },
+      newItem: { id: 'a', m: { b: 2, a: 1 }, ...meta(2) },
     }));
     expect(outcome).toEqual({ kind: 'unchanged' });
   });
@@ -121,8 +124,10 @@ describe('nothing published for bookkeeping', () => {
 
   test('a MODIFY that changed only hidden attributes (an index key) publishes nothing; one that changed createdAt does', () => {
     expect(buildChangeEvent(projects, lambdaRecord({
-      eventName: 'MODIFY', keys: { owner: 'a', id: 'p' },
-      oldItem: { owner: 'a', id: 'p', ...meta(1), '_ownerKey#byStatus': '1:ax' }, newItem: { owner: 'a', id: 'p', ...meta(1), '_ownerKey#byStatus': '1:ay' },
+      eventName: 'MODIFY',
+      keys: { owner: 'a', id: 'p' },
+      oldItem: { 'owner': 'a', 'id': 'p', ...meta(1), '_ownerKey#byStatus': '1:ax' },
+      newItem: { 'owner': 'a', 'id': 'p', ...meta(1), '_ownerKey#byStatus': '1:ay' },
     }))).toEqual({ kind: 'unchanged' });
     const e = buildChangeEvent(items, lambdaRecord({
       eventName: 'MODIFY', keys: { id: 'a' }, oldItem: { id: 'a', ...meta(1) }, newItem: { id: 'a', ...meta(1), createdAt: '2020-01-01T00:00:00.000Z' },
@@ -133,7 +138,7 @@ describe('nothing published for bookkeeping', () => {
 
 describe('nested items, tenants, hidden attributes', () => {
   const task = {
-    _parent: '5:alice2:p1', id: 't/9 é', projectId: 'p1', owner: 'alice', due: '2026-02-01', '_scopeKey#byDue': 'x', _deleting: 5, ...meta(2),
+    '_parent': '5:alice2:p1', 'id': 't/9 é', 'projectId': 'p1', 'owner': 'alice', 'due': '2026-02-01', '_scopeKey#byDue': 'x', '_deleting': 5, ...meta(2),
   };
 
   test('subject is the path with URI-encoded ids; ancestors in the item; tenant is the owner', () => {
@@ -190,11 +195,14 @@ describe('size: EventBridge entry size rule and the fallbacks, at the exact boun
   /** A task update whose entry is exactly `total` bytes before any cut (padding in `item.note` and `previous.note`). */
   function sizedUpdate(total: number) {
     const make = (pad: number, pad2: number) => eventOf(buildChangeEvent(tasks, lambdaRecord({
-      eventName: 'MODIFY', keys: { _parent: '5:alice2:p1', id: 't1' },
+      eventName: 'MODIFY',
+      keys: { _parent: '5:alice2:p1', id: 't1' },
       oldItem: { _parent: '5:alice2:p1', id: 't1', projectId: 'p1', owner: 'alice', note: 'o'.repeat(pad2), ...meta(1) },
       newItem: { _parent: '5:alice2:p1', id: 't1', projectId: 'p1', owner: 'alice', note: 'n'.repeat(pad), ...meta(2) },
     })));
-    const whole = (e: ChangeCloudEvent) => entrySize({ Source: e.source, DetailType: e.type, Detail: JSON.stringify(e), EventBusName: BUS, Time: new Date() });
+    const whole = (e: ChangeCloudEvent) => entrySize({
+      Source: e.source, DetailType: e.type, Detail: JSON.stringify(e), EventBusName: BUS, Time: new Date(),
+    });
     const rest = total - whole(make(1, 1)) + 2;
     const a = Math.floor(rest / 2);
     const e = make(a, rest - a);
@@ -220,12 +228,16 @@ describe('size: EventBridge entry size rule and the fallbacks, at the exact boun
     /** A task update whose entry without `previous` is exactly `total` bytes. */
     const withoutPrevious = (total: number) => {
       const make = (pad: number) => eventOf(buildChangeEvent(tasks, lambdaRecord({
-        eventName: 'MODIFY', keys: { _parent: '5:alice2:p1', id: 't1' },
+        eventName: 'MODIFY',
+        keys: { _parent: '5:alice2:p1', id: 't1' },
         oldItem: { _parent: '5:alice2:p1', id: 't1', projectId: 'p1', owner: 'alice', note: 'o', ...meta(1) },
         newItem: { _parent: '5:alice2:p1', id: 't1', projectId: 'p1', owner: 'alice', note: 'n'.repeat(pad), ...meta(2) },
       })));
       const level1 = (e: ChangeCloudEvent) => entrySize({
-        Source: e.source, DetailType: e.type, EventBusName: BUS, Time: new Date(),
+        Source: e.source,
+        DetailType: e.type,
+        EventBusName: BUS,
+        Time: new Date(),
         Detail: JSON.stringify({ ...e, data: { item: e.data.item, changed: e.data.changed, truncated: true } }),
       });
       const e = make(total - level1(make(1)) + 1);

@@ -4,11 +4,11 @@
  * The events must be exactly the committed changes.
  */
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
+import { createTestApi, TestApi } from './support/api';
+import { enableStream, readStream } from './support/stream-records';
 import { PublisherSettings, publishChanges } from '../../src/handler/change-publisher';
 import { toLambdaRecord } from '../../src/handler/stream-record';
 import { ChangeCloudEvent, ChangeEventEntry, ChangeEventSink } from '../../src/shared/change-events';
-import { createTestApi, TestApi } from './support/api';
-import { enableStream, readStream } from './support/stream-records';
 
 /** A sink that accepts everything and keeps it. */
 function keepingSink(): ChangeEventSink & { events: ChangeCloudEvent[]; entries: ChangeEventEntry[] } {
@@ -37,7 +37,10 @@ describe('toLambdaRecord', () => {
         ApproximateCreationDateTime: new Date('2026-01-02T03:04:05.000Z'),
         Keys: { id: { S: 'a' } },
         OldImage: {
-          id: { S: 'a' }, n: { N: '1.5' }, b: { B: Uint8Array.from([0, 1, 255]) }, bs: { BS: [Uint8Array.from([104, 105])] },
+          id: { S: 'a' },
+          n: { N: '1.5' },
+          b: { B: Uint8Array.from([0, 1, 255]) },
+          bs: { BS: [Uint8Array.from([104, 105])] },
           m: { M: { l: { L: [{ NULL: true }, { BOOL: false }, { SS: ['x'] }, { NS: ['2'] }] } } },
         },
         SequenceNumber: '123',
@@ -56,7 +59,10 @@ describe('toLambdaRecord', () => {
         ApproximateCreationDateTime: 1767323045,
         Keys: { id: { S: 'a' } },
         OldImage: {
-          id: { S: 'a' }, n: { N: '1.5' }, b: { B: 'AAH/' }, bs: { BS: ['aGk='] },
+          id: { S: 'a' },
+          n: { N: '1.5' },
+          b: { B: 'AAH/' },
+          bs: { BS: ['aGk='] },
           m: { M: { l: { L: [{ NULL: true }, { BOOL: false }, { SS: ['x'] }, { NS: ['2'] }] } } },
         },
         SequenceNumber: '123',

@@ -14,12 +14,12 @@
  * - per item, in version order, generations never interleaved, deleted last;
  * - hidden attributes never appear; `tenant` is always the writer's on owner-scoped resources, absent on shared ones.
  */
-import * as fc from 'fast-check';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { PublisherSettings, publishChanges } from '../../src/handler/change-publisher';
-import { ChangeCloudEvent, ChangeEventSink } from '../../src/shared/change-events';
+import * as fc from 'fast-check';
 import { createTestApi, TestApi, TestResponse } from './support/api';
 import { enableStream, readStream } from './support/stream-records';
+import { PublisherSettings, publishChanges } from '../../src/handler/change-publisher';
+import { ChangeCloudEvent, ChangeEventSink } from '../../src/shared/change-events';
 
 const OWNERS = ['alice', 'bob'];
 const PROJECTS = ['p1', 'p 2'];
@@ -218,8 +218,13 @@ describe('change events agree with the committed changes', () => {
       const records = (await readStream(arns[resource])).filter((r) => !seen.has(r.eventID!));
       records.forEach((r) => seen.add(r.eventID!));
       const settings: PublisherSettings = {
-        config: api.config, resource, source: 'model.api', eventBusName: 'bus', log: () => undefined,
-        retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 }, sleep: async () => undefined,
+        config: api.config,
+        resource,
+        source: 'model.api',
+        eventBusName: 'bus',
+        log: () => undefined,
+        retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 0 },
+        sleep: async () => undefined,
       };
       let at = 0;
       for (let invocations = 0; at < records.length; invocations++) {

@@ -3,13 +3,13 @@
  * partial failures, bounded retries, the ReportBatchItemFailures value, the log lines. No DynamoDB here (see
  * change-publisher-e2e.test.ts and change-publisher-model.test.ts).
  */
-import * as fc from 'fast-check';
 import type { DynamoDBRecord } from 'aws-lambda';
+import * as fc from 'fast-check';
+import { lambdaRecord } from './support/stream-records';
 import { chunk, PublisherSettings, publishChanges } from '../../src/handler/change-publisher';
 import { parseConfig } from '../../src/handler/load-config';
 import { ChangeEventEntry, ChangeEventSink, MAX_EVENT_ENTRY_BYTES, PutEntryFailure } from '../../src/shared/change-events';
 import { ALL_OPERATIONS, CONFIG_VERSION } from '../../src/shared/config';
-import { lambdaRecord } from './support/stream-records';
 
 const config = parseConfig({
   version: CONFIG_VERSION,
@@ -39,7 +39,10 @@ function settings(overrides: Partial<PublisherSettings> = {}): PublisherSettings
   const lines: any[] = [];
   const sleeps: number[] = [];
   return {
-    config, resource: 'items', source: 'test.api', eventBusName: 'bus',
+    config,
+    resource: 'items',
+    source: 'test.api',
+    eventBusName: 'bus',
     log: (line) => lines.push(JSON.parse(line)),
     sleep: async (ms) => { sleeps.push(ms); },
     random: () => 0.5,
@@ -211,7 +214,9 @@ describe('property: any batch, any refusals', () => {
           }
           void call;
         }
-        const failureAt = result.batchItemFailures.length ? records.findIndex((r) => seq(r) === result.batchItemFailures[0].itemIdentifier) : records.length;
+        const failureAt = result.batchItemFailures.length
+          ? records.findIndex((r) => seq(r) === result.batchItemFailures[0].itemIdentifier)
+          : records.length;
         records.slice(0, failureAt).forEach((r) => {
           const id = r.dynamodb!.Keys!.id.S!;
           const v = Number(r.dynamodb!.NewImage!.version.N);
