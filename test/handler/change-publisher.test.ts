@@ -172,11 +172,20 @@ describe('per-item order, retries, batchItemFailures', () => {
   });
 
   test('with too little of the invocation left, nothing more is put: the rest is delivered again', async () => {
-    const sink = new RecordingSink();
-    const records = [write('a', 1), write('b', 1)];
-    const result = await publishChanges(records, settings({ remainingMs: () => 9_999 }), sink);
-    expect(sink.calls).toHaveLength(0);
+    const sink = new RecordingSink((e) => (subjectOf(e) === '/items/a' && detail(e).version === 1 ? { errorCode: 'ThrottlingException' } : undefined));
+    const records = [write('a', 1), write('b', 1), write('a', 2)];
+    // 60 s left at the start, 9.999 s once the first round is done: under the 10 s reserve.
+    const left = [60_000, 60_000, 9_999];
+    const result = await publishChanges(records, settings({ remainingMs: () => left.shift() ?? 0 }), sink);
+    expect(sink.calls.map((c) => c.map(subjectOf))).toEqual([['/items/a', '/items/b']]);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: seq(records[0]) }]);
+    expect(result.published).toBe(1);
+  });
+
+  test('a short timeout still publishes: the reserve is at most a third of the time left when the batch began', async () => {
+    const sink = new RecordingSink();
+    const result = await publishChanges([write('a', 1)], settings({ remainingMs: () => 3_000 }), sink);
+    expect(result).toMatchObject({ batchItemFailures: [], published: 1 });
   });
 });
 
