@@ -9,9 +9,9 @@
  * - `version` and `etag` are the item's after the change (on `deleted`: of the version deleted).
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { etagOf } from './preconditions';
 import { ItemModel, itemModel, presentItem, tagOf, versionOf } from './item';
 import type { JsonObject } from './json';
+import { etagOf } from './preconditions';
 import { fromStreamImage, scopeParts } from './stream-image';
 import { ChangeCloudEvent, ChangeEventData, ChangeType, detailTypeOf } from '../shared/change-events';
 import { HandlerConfig, MANAGED_ATTRIBUTES, ResourceConfig } from '../shared/config';

@@ -14,8 +14,8 @@
  * - no order across items.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ChangeEventContext, buildChangeEvent, changeEventContext } from './change-event';
 import { entryOf, fitsPutEvents, SizedEntry } from './change-entry';
+import { ChangeEventContext, buildChangeEvent, changeEventContext } from './change-event';
 import { describeError, LogWriter, stdoutWriter } from './log';
 import { ChangeEventSink, MAX_ENTRIES_PER_PUT, PutEntryFailure } from '../shared/change-events';
 import type { HandlerConfig } from '../shared/config';
@@ -35,7 +35,11 @@ export const DEFAULT_PUBLISHER_RETRY: PublisherRetryPolicy = { maxAttempts: 4, b
 /** Most PutEvents requests in flight at once (one invocation). */
 export const DEFAULT_MAX_PARALLEL_PUTS = 10;
 
-/** No new PutEvents is started with less than this left of the invocation: the rest is reported as failures. */
+/**
+ * No new PutEvents is started with less than this left of the invocation (or a third of what was left when the batch
+ * began, if less: a short timeout still publishes): the rest is reported for redelivery rather than cut off by the
+ * timeout, which would deliver the whole batch again.
+ */
 export const DEFAULT_RESERVE_MS = 10_000;
 
 /** What the publisher of one resource's table works with. */
@@ -109,6 +113,7 @@ export async function publishChanges(records: DynamoDBRecord[], settings: Publis
   const log = settings.log ?? stdoutWriter;
   const retry = settings.retry ?? DEFAULT_PUBLISHER_RETRY;
   const ctx = contextOf(settings);
+  const reserveMs = settings.remainingMs ? Math.min(settings.reserveMs ?? DEFAULT_RESERVE_MS, settings.remainingMs() / 3) : 0;
 
   // Per item (by its table key), its events in stream order; `done[i]`: record i needs nothing more.
   const queues = new Map<string, Pending[]>();
@@ -163,7 +168,7 @@ export async function publishChanges(records: DynamoDBRecord[], settings: Publis
       if (queue.length > 0 && !blockedItems.has(itemKey)) ready.push(queue[0]);
     }
     if (ready.length === 0) break;
-    if (settings.remainingMs && settings.remainingMs() < (settings.reserveMs ?? DEFAULT_RESERVE_MS)) {
+    if (settings.remainingMs && settings.remainingMs() < reserveMs) {
       outOfTime = true;
       break;
     }
@@ -192,8 +197,11 @@ export async function publishChanges(records: DynamoDBRecord[], settings: Publis
           failed.add(p.index);
           blockedItems.add(key);
           logLine(log, 'ERROR', 'change event not published', {
-            ...recordFields(settings, records[p.index]), reason: 'put-failed', errorCode: failure.errorCode,
-            ...(failure.errorMessage !== undefined ? { errorMessage: failure.errorMessage } : {}), attempts: p.attempts,
+            ...recordFields(settings, records[p.index]),
+            reason: 'put-failed',
+            errorCode: failure.errorCode,
+            ...(failure.errorMessage !== undefined ? { errorMessage: failure.errorMessage } : {}),
+            attempts: p.attempts,
           });
         }
       });
@@ -251,9 +259,15 @@ export function chunk<T extends { readonly sized: { readonly size: number } }>(p
   return out;
 }
 
+/** One PutEvents request's entries and what became of each. */
+interface PutResult {
+  readonly entries: Pending[];
+  readonly failures: (PutEntryFailure | undefined)[];
+}
+
 /** Puts the chunks, at most `parallel` at a time; a request that fails as a whole fails each of its entries. */
-async function putAll(chunks: Pending[][], sink: ChangeEventSink, parallel: number): Promise<{ entries: Pending[]; failures: (PutEntryFailure | undefined)[] }[]> {
-  const results: { entries: Pending[]; failures: (PutEntryFailure | undefined)[] }[] = [];
+async function putAll(chunks: Pending[][], sink: ChangeEventSink, parallel: number): Promise<PutResult[]> {
+  const results: PutResult[] = [];
   let next = 0;
   const worker = async () => {
     while (next < chunks.length) {

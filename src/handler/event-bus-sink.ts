@@ -15,10 +15,10 @@ export const EVENTBRIDGE_CLIENT_CONFIG: EventBridgeClientConfig = {
   cacheMiddleware: true,
 };
 
-/** The IAM action the sink sends: `events:PutEvents`, on the configured bus only (the construct grants exactly it). */
-export const PUBLISHER_EVENTS_ACTIONS = ['events:PutEvents'] as const;
-
-/** A sink that puts entries on EventBridge: one PutEvents request per call, results in entry order. */
+/**
+ * A sink that puts entries on EventBridge: one PutEvents request per call (each entry names the bus), results in entry
+ * order. Its only call is PutEvents (PUBLISHER_EVENT_BUS_ACTIONS in src/shared/change-events.ts).
+ */
 export function eventBridgeSink(client: EventBridgeClient): ChangeEventSink {
   return {
     async putEvents(entries) {
