@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssemblyError, loadApis, LocalApi, synthesize } from './assembly';
-import { defaultDocsAssetsDir, DOCS_PATH, DocsPage, docsUnavailable } from './docs';
+import { defaultDocsAssetsDir, DOCS_PATH, DocsPage, docsUnavailable, loadDocsPage } from './docs';
 import { DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local';
 import { EVENTS_PATH } from './event-feed';
 import { changeEventLines } from './event-streams';
@@ -279,7 +279,8 @@ export class LocalSession {
     const shadowed = [DOCS_PATH, `${DOCS_PATH}/index.html`].some((p) => matchRouteKey(keys, 'GET', p) !== undefined);
     const paths = [...api.manifest.routes.map((r) => r.path), ...(shadowed ? [DOCS_PATH] : [])];
     const noDocs = docsUnavailable(paths, api.openApiFile, defaultDocsAssetsDir());
-    return noDocs ? { noDocs } : { docs: { document: JSON.parse(fs.readFileSync(api.openApiFile, 'utf8')), assetsDir: defaultDocsAssetsDir() } };
+    // With change events, the page also shows the API's AsyncAPI document (beside the OpenAPI one in the assembly).
+    return noDocs ? { noDocs } : { docs: loadDocsPage(api.openApiFile, defaultDocsAssetsDir()) };
   }
 
   authOf(api: LocalApi, jwtChecks: JwtChecks): AuthSettings {
