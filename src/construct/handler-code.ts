@@ -11,7 +11,7 @@ import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../shared/va
 export const BUILTIN_HANDLER_DIR = path.join(__dirname, '..', '..', 'assets', 'handler', 'crud.lambda');
 
 /** Where projen's esbuild step puts the bundled change-event publisher (src/handler/change-publisher.lambda.ts). */
-export const PUBLISHER_HANDLER_DIR = path.join(__dirname, '..', 'assets', 'handler', 'change-publisher.lambda');
+export const PUBLISHER_HANDLER_DIR = path.join(__dirname, '..', '..', 'assets', 'handler', 'change-publisher.lambda');
 
 /** ajv's runtime helpers for the generated validation code, bundled beside the handler (shipped only with a schema). */
 export const VALIDATION_RUNTIME_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'validation-runtime', 'index.js');

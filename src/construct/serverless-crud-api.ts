@@ -1,5 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,8 +9,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ACCESS_LOG_FORMAT } from './access-log-format';
 import { addChangePublishers } from './api-change-events';
 import { OpenApiRoute, RouteRef, addFunctionsAndRoutes, crudRouteRefs } from './api-routes';
+import { AsyncApiContract, attachAsyncApiContract } from './asyncapi-contract';
 import { ChangeEventPatternOptions, SubscriberOptions } from './change-events';
 import { createSubscriberAlarms, subscriberRow } from './change-events-monitoring';
 import { ChangeSubscriber, EventResource, changeEventPattern } from './change-subscribers';
@@ -115,11 +116,26 @@ export class ServerlessCrudApi extends Construct {
    * `ShopStack.Api.openapi.json`. Deploy-time values in it are server variables with descriptions.
    */
   public readonly openApiFileName: string;
+  /**
+   * The contract of the change events: an AsyncAPI 3.0 document (JSON) with a channel per resource that publishes
+   * them and its three messages (created, updated, deleted), their payloads the CloudEvents envelope around the
+   * resource's item schema. Undefined when no resource has change events. Deploy-time values (the bus name, the
+   * region) are tokens in the string; the file `asyncApiFileName` in the cloud assembly has what is known at synth.
+   */
+  public get asyncApiDocument(): string | undefined {
+    return this.asyncApi.document();
+  }
+  /**
+   * Name of the AsyncAPI document file written into the cloud assembly directory at synth, beside the OpenAPI one
+   * (`ShopStack.Api.asyncapi.json`); written only when a resource has change events.
+   */
+  public readonly asyncApiFileName: string;
 
   private readonly crudResources: CrudResource[];
   private readonly openApiRoute?: OpenApiRoute;
   private readonly apiPlan: ApiPlan;
   private readonly contract: OpenApiContract;
+  private readonly asyncApi: AsyncApiContract;
   /** The routes of the user's own functions, in the order added. */
   private readonly functionRoutes: FunctionRoute[] = [];
   /** Construct id prefixes of the function routes. */
@@ -190,6 +206,20 @@ export class ServerlessCrudApi extends Construct {
     const ownBus = addChangePublishers(this, plan, resources, config);
     this.eventBus = ownBus ?? resources.find((r) => r.eventBus)?.eventBus;
     this.changeEventSource = api.changeEventSource;
+    // Read at synth, as the OpenAPI document's function routes are.
+    this.asyncApi = attachAsyncApiContract({
+      api: this,
+      input: () => ({
+        title: this.node.path,
+        source: api.changeEventSource,
+        region: Stack.of(this).region,
+        resources: resources.map((r) => ({
+          config: r.handlerConfig(),
+          ...(r.eventBus ? { eventBus: { id: r.eventBus.node.path, name: r.eventBus.eventBusName } } : {}),
+        })),
+      }),
+    });
+    this.asyncApiFileName = this.asyncApi.fileName;
     const publishers = resources.flatMap((r) => (r.changePublisher ? [r.changePublisher.function] : []));
     // What deploy would refuse (environment and policy sizes), checked at synth once every statement is in.
     this.node.addValidation({
@@ -389,22 +419,3 @@ export class ServerlessCrudApi extends Construct {
     return this.stage.metricDataProcessed(props);
   }
 }
-
-/** JSON access log line: one object per request with the fields an operator filters on. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
-  requestId: '$context.requestId',
-  ip: '$context.identity.sourceIp',
-  requestTime: '$context.requestTime',
-  httpMethod: '$context.httpMethod',
-  routeKey: '$context.routeKey',
-  path: '$context.path',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationLatency: '$context.integrationLatency',
-  integrationStatus: '$context.integrationStatus',
-  integrationError: '$context.integrationErrorMessage',
-  authorizerError: '$context.authorizer.error',
-  userAgent: '$context.identity.userAgent',
-}));

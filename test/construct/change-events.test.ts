@@ -231,6 +231,26 @@ describe('ChangeEvents.toEventBus()', () => {
   });
 });
 
+describe('the AsyncAPI document', () => {
+  test('is written beside the OpenAPI file with a channel per resource with events, and is the string the API exposes', () => {
+    const { app, api } = synth(shop());
+    const assembly = app.synth();
+    expect(api.asyncApiFileName).toBe(api.openApiFileName.replace(/openapi\.json$/, 'asyncapi.json'));
+    const file = JSON.parse(fs.readFileSync(path.join(assembly.directory, api.asyncApiFileName), 'utf8'));
+    expect(file.asyncapi).toBe('3.0.0');
+    expect(Object.keys(file.channels).sort()).toEqual(['orders', 'products']);
+    expect(file.channels.orders['x-eventbridge'].source).toBe('TestStack/Todos');
+    expect(JSON.parse(api.asyncApiDocument!).channels.orders).toBeDefined();
+  });
+
+  test('is absent without change events', () => {
+    const { app, api } = synth();
+    const assembly = app.synth();
+    expect(api.asyncApiDocument).toBeUndefined();
+    expect(fs.existsSync(path.join(assembly.directory, api.asyncApiFileName))).toBe(false);
+  });
+});
+
 describe('api.eventPattern()', () => {
   test('every resource with events, every type', () => {
     const { api } = synth(shop({ changeEventSource: 'com.example.shop' }));
