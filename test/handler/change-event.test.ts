@@ -2,6 +2,7 @@
  * The change-event builder, rule by rule: one stream record (Lambda's shape) → the event it publishes, or nothing.
  * Pure: no DynamoDB here (the end-to-end and model tests in change-publisher-*.test.ts write through the handler).
  */
+import { eventSchemaCheck } from './support/event-schemas';
 import { lambdaRecord } from './support/stream-records';
 import { entryOf, entrySize, keysOf } from '../../src/handler/change-entry';
 import { buildChangeEvent, changeEventContext } from '../../src/handler/change-event';
@@ -28,9 +29,23 @@ const meta = (version: number, updatedAt = `2026-01-01T00:00:0${version}.000Z`) 
   version, createdAt: '2026-01-01T00:00:00.000Z', updatedAt, _generation: 'gen123abc',
 });
 
-function eventOf(outcome: ReturnType<typeof buildChangeEvent>): ChangeCloudEvent {
+const schemaCheck = eventSchemaCheck(config, SOURCE);
+
+/**
+ * The event of an outcome; every one must be valid for the AsyncAPI document's schema of its type, except events of
+ * items another tool wrote (`foreign`: no version or timestamps), which the API's item schema does not describe either.
+ */
+function eventOf(outcome: ReturnType<typeof buildChangeEvent>, foreign = false): ChangeCloudEvent {
   if (outcome.kind !== 'event') throw new Error(`expected an event, got ${JSON.stringify(outcome)}`);
+  if (!foreign) expect(schemaCheck(outcome.event)).toEqual([]);
   return outcome.event;
+}
+
+/** The event in an entry (cut down or not), checked against the AsyncAPI document's schema of its type. */
+function detailOf(entry: { Detail: string }): any {
+  const detail = JSON.parse(entry.Detail);
+  expect(schemaCheck(detail)).toEqual([]);
+  return detail;
 }
 
 describe('created / updated / deleted', () => {
@@ -99,7 +114,7 @@ describe('created / updated / deleted', () => {
   });
 
   test('an item written by another tool (no version, no generation) is published with version 0', () => {
-    const e = eventOf(buildChangeEvent(items, lambdaRecord({ eventName: 'INSERT', keys: { id: 'x' }, newItem: { id: 'x', v: 1 } })));
+    const e = eventOf(buildChangeEvent(items, lambdaRecord({ eventName: 'INSERT', keys: { id: 'x' }, newItem: { id: 'x', v: 1 } })), true);
     expect([e.version, e.etag]).toEqual([0, '"0"']);
   });
 });
@@ -160,7 +175,7 @@ describe('nested items, tenants, hidden attributes', () => {
   test('an item of another tool without the ancestor attributes or owner: both come from its partition key', () => {
     const e = eventOf(buildChangeEvent(tasks, lambdaRecord({
       eventName: 'INSERT', keys: { _parent: '3:bob4:p 42', id: 7 }, newItem: { _parent: '3:bob4:p 42', id: 7 },
-    })));
+    })), true);
     expect([e.subject, e.tenant]).toEqual(['/projects/p%2042/tasks/7', 'bob']);
   });
 
@@ -216,7 +231,7 @@ describe('size: EventBridge entry size rule and the fallbacks, at the exact boun
     const overEvent = sizedUpdate(MAX_EVENT_ENTRY_BYTES);
     const over = entryOf(model, overEvent, BUS) as any;
     expect(over.truncation).toBe(1);
-    const detail = JSON.parse(over.entry.Detail);
+    const detail = detailOf(over.entry);
     expect(detail.data.previous).toBeUndefined();
     expect(detail.data.truncated).toBe(true);
     expect(detail.data.item).toEqual(overEvent.data.item);
@@ -248,7 +263,7 @@ describe('size: EventBridge entry size rule and the fallbacks, at the exact boun
     const e = withoutPrevious(MAX_EVENT_ENTRY_BYTES);
     const sized = entryOf(model, e, BUS) as any;
     expect(sized.truncation).toBe(2);
-    const detail = JSON.parse(sized.entry.Detail);
+    const detail = detailOf(sized.entry);
     expect(detail.data).toEqual({ item: { id: 't1', projectId: 'p1' }, previous: { id: 't1', projectId: 'p1' }, changed: ['note'], truncated: true });
     expect([detail.version, detail.etag, detail.subject, detail.tenant]).toEqual([2, '"2.gen123abc"', '/projects/p1/tasks/t1', 'alice']);
   });
@@ -257,7 +272,7 @@ describe('size: EventBridge entry size rule and the fallbacks, at the exact boun
     const e = eventOf(buildChangeEvent(items, lambdaRecord({ eventName: 'REMOVE', keys: { id: 'a' }, oldItem: { id: 'a', big: 'x'.repeat(MAX_EVENT_ENTRY_BYTES), ...meta(3) } })));
     const sized = entryOf(itemModel(config.resources[0]), e, BUS) as any;
     expect(sized.truncation).toBe(1);
-    expect(JSON.parse(sized.entry.Detail).data).toEqual({ previous: { id: 'a' }, changed: ['big', 'id'], truncated: true });
+    expect(detailOf(sized.entry).data).toEqual({ previous: { id: 'a' }, changed: ['big', 'id'], truncated: true });
   });
 
   test('an item whose attribute names alone exceed the limit: changed is left empty too', () => {
@@ -266,7 +281,7 @@ describe('size: EventBridge entry size rule and the fallbacks, at the exact boun
     const e = eventOf(buildChangeEvent(items, lambdaRecord({ eventName: 'INSERT', keys: { id: 'a' }, newItem: { id: 'a', ...many, ...meta(1) } })));
     const sized = entryOf(itemModel(config.resources[0]), e, BUS) as any;
     expect(sized.truncation).toBe(3);
-    expect(JSON.parse(sized.entry.Detail).data).toEqual({ item: { id: 'a' }, changed: [], truncated: true });
+    expect(detailOf(sized.entry).data).toEqual({ item: { id: 'a' }, changed: [], truncated: true });
   });
 
   test('keysOf keeps the id and the ancestors only', () => {

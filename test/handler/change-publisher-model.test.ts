@@ -17,6 +17,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import * as fc from 'fast-check';
 import { createTestApi, TestApi, TestResponse } from './support/api';
+import { eventSchemaCheck } from './support/event-schemas';
 import { enableStream, readStream } from './support/stream-records';
 import { PublisherSettings, publishChanges } from '../../src/handler/change-publisher';
 import { ChangeCloudEvent, ChangeEventSink } from '../../src/shared/change-events';
@@ -150,6 +151,9 @@ describe('change events agree with the committed changes', () => {
         const observed = await publishAsLambdaWould(seed);
         const text = JSON.stringify(observed);
         for (const h of HIDDEN) expect(text).not.toContain(h);
+        // Every event is what the AsyncAPI document promises.
+        const check = eventSchemaCheck(api.config, 'model.api');
+        expect(observed.flatMap(check)).toEqual([]);
 
         for (const [key, a] of answers) {
           const expected: [string, string, any, any, string[]][] = [];
