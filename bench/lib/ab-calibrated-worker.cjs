@@ -7,7 +7,7 @@
 // rotation of the variants and its reverse in turn: for three, all six permutations), and the operations rotate too.
 // The event of a request is built before the clock starts (API Gateway builds it, not the handler) and is the same
 // for every variant of the request. Handler log lines go to this process's stdout (the parent discards it).
-// Input: JSON in argv[2] { entry, eventsLib, variants: [{ name, config, env }], ops, iterations, warmup, poolSize, seed }.
+// Input: JSON in argv[2] { entry, eventsLib, variants: [{ name, config, env | envs }], ops, iterations, warmup, poolSize, seed }.
 // Output: one IPC message { samples: { op: { variant: ms[] } }, errors, requests: { variant: n } }.
 const o = JSON.parse(process.argv[2]);
 const { DynamoDBClient, createHandler, DYNAMODB_CLIENT_CONFIG } = require(o.entry);
@@ -18,7 +18,10 @@ const CURSOR_SECRET = 'bench-cursor-key-0123456789abcdef0123456789abcdef';
 // Each handler reads only the environment it is given (the trace header too, per invocation): nothing of one variant
 // leaks into another through process.env.
 const base = { PATH: process.env.PATH, AWS_REGION: process.env.AWS_REGION, CRUD_CURSOR_SECRET: CURSOR_SECRET };
-const handlers = Object.fromEntries(o.variants.map((v) => [v.name, createHandler(v.config, { ...base, ...v.env }, { dynamodb: client })]));
+// A variant given several environments (`envs`: e.g. one table each) has one handler per environment, used in turn
+// (one after each full turn of the orders), so that what one table does differently (DynamoDB Local serves some tables a few % slower
+// than others, measured) averages out over the variant's tables instead of counting as the variant's cost.
+const handlers = Object.fromEntries(o.variants.map((v) => [v.name, (v.envs ?? [v.env]).map((env) => createHandler(v.config, { ...base, ...env }, { dynamodb: client }))]));
 const names = o.variants.map((v) => v.name);
 
 const now = () => process.hrtime.bigint();
@@ -54,8 +57,11 @@ async function main() {
       for (const name of order) {
         // The same request for every variant; a copy each, so no variant sees what another's run left on the event.
         const ev = structuredClone(event);
+        const hs = handlers[name];
+        // The table changes after each full turn of the orders, so that every table of a variant sees every order.
+        const handler = hs[Math.floor((i + o.warmup) / ORDERS.length) % hs.length];
         const t0 = now();
-        const res = await handlers[name](ev, context);
+        const res = await handler(ev, context);
         const d = ms(t0);
         requests[name]++;
         if (res.statusCode !== spec.status) errors.push(`${op} (${name}): ${res.statusCode} ${String(res.body).slice(0, 200)}`);
