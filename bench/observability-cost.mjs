@@ -5,6 +5,7 @@
 // per call. The UDP send goes to a socket of this process standing in for the daemon (counted).
 //
 //   node bench/observability-cost.mjs [--node=<node binary>] [--calls=20000] [--rounds=15]
+//   node bench/observability-cost.mjs --cold [--node=<node binary>] [--runs=60]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -72,6 +73,57 @@ daemon.bind(0, '127.0.0.1', async () => {
   process.exit(0);
 });
 `);
+// --cold: the first use of each piece in a fresh process (what a cold start's first request pays), `off` and `on`
+// processes alternating: off writes its first log line; on opens the socket, parses the header, sends its first
+// subsegment, builds its first EMF members and writes its first line with them. Synchronous time only: the socket's
+// bind and the datagram's send complete on the event loop while the request waits for DynamoDB or after the response.
+writeFileSync(join(OUT, 'cold.cjs'), `'use strict';
+const t0 = performance.now();
+const m = require('./entry.js');
+const tLoad = performance.now() - t0;
+const fs = require('fs');
+const devnull = fs.openSync('/dev/null', 'w');
+const write = (line) => { fs.writeSync(devnull, line + '\\n'); };
+const HEADER = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+const t = performance.timeOrigin + performance.now();
+const call = { operation: 'GetItem', tables: ['t'], startMs: t, endMs: t + 0.8, kind: 'read', consumed: [{ TableName: 't', CapacityUnits: 1 }], attempts: 1, status: 200, requestId: 'RID0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', conditionFailed: false, throttled: false };
+const summary = { capacity: { t: { read: 1, write: 0 } }, readUnits: 1, writeUnits: 0, calls: 1, conditionFailures: 0, throttles: 0, sdkRetries: 0, unreported: 0 };
+const outcome = { resource: 'items', operation: 'read', status: 200, latencyMs: 1, calls: summary, idempotentReplay: false, writeRetries: 0 };
+const fields = { requestId: 'req-0123', awsRequestId: 'cold', route: 'GET /items/{id}', operation: 'read', status: 200, latencyMs: 1, itemId: 'x', dynamodb: { calls: 1, readUnits: 1, writeUnits: 0, tables: { t: { read: 1, write: 0 } } } };
+const time = (f) => { const a = performance.now(); f(); return performance.now() - a; };
+const out = { mode: process.argv[2], load: tLoad };
+if (process.argv[2] === 'on') {
+  const emitter = m.XRayEmitter.fromEnvironment({ AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:' + process.argv[3], AWS_REGION: 'us-east-1' });
+  let trace;
+  out.header = time(() => { trace = m.parseTraceHeader(HEADER); });
+  out.prepare = time(() => emitter.prepare());
+  out.emit = time(() => emitter.emit(trace, call));
+  out.line = time(() => m.logRequest(write, { ...fields, traceId: trace.traceId }, m.requestMetrics({ api: 'Bench/Todos' }, outcome, t)));
+} else {
+  out.line = time(() => m.logRequest(write, fields));
+}
+setTimeout(() => { process.stdout.write(JSON.stringify(out) + '\\n'); process.exit(0); }, 20);
+`);
+if (process.argv.includes('--cold')) {
+  const dgram = await import('node:dgram');
+  const daemon = dgram.createSocket('udp4');
+  await new Promise((r) => daemon.bind(0, '127.0.0.1', r));
+  const port = String(daemon.address().port);
+  const runs = Number(arg('runs', '60'));
+  const got = { off: [], on: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const mode of i % 2 ? ['on', 'off'] : ['off', 'on']) got[mode].push(JSON.parse(execFileSync(node, [join(OUT, 'cold.cjs'), mode, port], { encoding: 'utf8' })));
+  }
+  daemon.close();
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const p = (mode, k) => med(got[mode].map((x) => x[k]));
+  const onTotal = med(got.on.map((x) => x.header + x.prepare + x.emit + x.line));
+  console.log(`Tracing + EMF, first use in a fresh process (${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}, ${runs} processes each, alternating; medians, ms):`);
+  console.log(`  off: first log line ${p('off', 'line').toFixed(3)}`);
+  console.log(`  on:  header ${p('on', 'header').toFixed(3)}, socket (create + bind) ${p('on', 'prepare').toFixed(3)}, first subsegment ${p('on', 'emit').toFixed(3)}, first line with EMF ${p('on', 'line').toFixed(3)}; all ${onTotal.toFixed(3)}`);
+  console.log(`  => on adds ${(onTotal - p('off', 'line')).toFixed(3)} ms to the first request (synchronous)`);
+  process.exit(0);
+}
 const calls = arg('calls', '20000');
 const rounds = arg('rounds', '15');
 const out = JSON.parse(execFileSync(node, [join(OUT, 'run.cjs'), calls, rounds], { encoding: 'utf8', maxBuffer: 1 << 24 }));
