@@ -90,7 +90,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   lambdaAutoDiscover: false,
 
   deps: [],
-  // JSON Schemas are compiled at synth, in the construct's process (src/schema-code.ts): ajv and ajv-formats are
+  // JSON Schemas are compiled at synth, in the construct's process (src/construct/schema-code.ts): ajv and ajv-formats are
   // runtime dependencies of the library. jsii requires non-jsii dependencies to be bundled into the package, so Python,
   // Java, .NET and Go users get them inside it. Their runtime helpers also reach the functions (with a schema only),
   // as assets/handler/validation-runtime.
@@ -146,7 +146,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Bundled directly rather than through lambdaAutoDiscover, which would also generate a `CrudFunction` construct class
 // that nothing uses (the construct builds its functions itself, from the bundle plus a config file).
 // The bundle targets nodejs24.x's syntax level: the oldest runtime the construct deploys (MIN_NODE_RUNTIME_MAJOR in
-// src/lambda-runtime.ts). By default the construct deploys the newest Node.js runtime the user's aws-cdk-lib knows,
+// src/construct/lambda-runtime.ts). By default the construct deploys the newest Node.js runtime the user's aws-cdk-lib knows,
 // because cdk-nag's AwsSolutions-L1 compares with that.
 project.bundler.addBundle('src/handler/crud.lambda.ts', {
   platform: awscdk.LambdaRuntime.NODEJS_24_X.esbuildPlatform,

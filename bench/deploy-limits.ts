@@ -1,7 +1,7 @@
 /**
  * The largest API that deploys, by handler mode, default and hardened: N resources with two indexes each, in one
  * stack named like a real one ('OrdersServiceProd'), measured on the construct tree as deployed values would be
- * (src/resolved-lengths.ts): CloudFormation's 500 resources per stack, Lambda's 4 KB environment, IAM's 6,144
+ * (src/construct/resolved-lengths.ts): CloudFormation's 500 resources per stack, Lambda's 4 KB environment, IAM's 6,144
  * characters per managed policy and 10,240 of inline policies per role. Prints a table (README "Deploy limits").
  *
  *   npx ts-node --transpile-only bench/deploy-limits.ts [--max=80]
@@ -14,9 +14,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { environmentSize, INLINE_POLICIES_LIMIT_CHARS, LAMBDA_ENVIRONMENT_LIMIT_BYTES, MANAGED_POLICY_LIMIT_CHARS, policySize } from '../src/deploy-limits';
+import { environmentSize, INLINE_POLICIES_LIMIT_CHARS, LAMBDA_ENVIRONMENT_LIMIT_BYTES, MANAGED_POLICY_LIMIT_CHARS, policySize } from '../src/construct/deploy-limits';
+import { ResolvedLengths } from '../src/construct/resolved-lengths';
 import { HandlerMode, ServerlessCrudApi } from '../src/index';
-import { ResolvedLengths } from '../src/resolved-lengths';
 
 const MAX = Number(process.argv.find((a) => a.startsWith('--max='))?.slice(6) ?? 80);
 

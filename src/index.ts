@@ -1,11 +1,11 @@
 // The public, jsii-visible surface. Everything else in src/ is internal.
-export { ServerlessCrudApi } from './serverless-crud-api';
-export { ServerlessCrudApiProps, SecondaryIndex } from './props';
-export { CrudResourceProps } from './crud-resource-props';
-export { ICrudResource } from './crud-resource';
-export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './authorization';
-export { Operation, HandlerMode } from './crud-operation';
-export { AlarmThresholds } from './monitoring';
-export { CrudMetricOptions } from './resource-metrics';
-export { IdType, IdGenerator, KeyAttributeType } from './key-types';
-export { AccessLevel, TableAccess, FunctionRouteProps } from './function-route-props';
+export { ServerlessCrudApi } from './construct/serverless-crud-api';
+export { ServerlessCrudApiProps, SecondaryIndex } from './construct/props';
+export { CrudResourceProps } from './construct/crud-resource-props';
+export { ICrudResource } from './construct/crud-resource';
+export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './construct/authorization';
+export { Operation, HandlerMode } from './construct/crud-operation';
+export { AlarmThresholds } from './construct/monitoring';
+export { CrudMetricOptions } from './construct/resource-metrics';
+export { IdType, IdGenerator, KeyAttributeType } from './construct/key-types';
+export { AccessLevel, TableAccess, FunctionRouteProps } from './construct/function-route-props';

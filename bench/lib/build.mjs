@@ -109,7 +109,7 @@ export async function buildAll(root, outDir) {
 
   // The asset of an API with a 20-property schema, as the construct stages it: the same bundle, its config, and the
   // validation code compiled from the schema (by the construct's own module) with ajv's runtime helpers beside it.
-  await build({ absWorkingDir: root, entryPoints: ['src/schema-code.ts'], outfile: join(libDir, 'schema-code.cjs'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+  await build({ absWorkingDir: root, entryPoints: ['src/construct/schema-code.ts'], outfile: join(libDir, 'schema-code.cjs'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
   const runtime = join(outDir, 'bundles', 'validation-runtime', 'index.js');
   const runtimeBuild = await build({ ...HANDLER_BUILD_OPTIONS, absWorkingDir: root, entryPoints: ['src/handler/validation-runtime.ts'], outfile: runtime });
   const { compileSchemaCode, validatorsModule } = createRequire(import.meta.url)(join(libDir, 'schema-code.cjs'));

@@ -29,7 +29,7 @@ export async function prepareSynth(root, outDir) {
   const shipped = join(root, 'assets', 'handler', 'crud.lambda', 'index.js');
   const js = join(outDir, 'synth-js');
   rmSync(js, { recursive: true, force: true });
-  // The construct finds its handler bundle at <its file>/../assets/handler/crud.lambda (src/handler-code.ts).
+  // The construct finds its handler bundle at <its file>/../assets/handler/crud.lambda (src/construct/handler-code.ts).
   mkdirSync(join(js, 'assets', 'handler', 'crud.lambda'), { recursive: true });
   copyFileSync(shipped, join(js, 'assets', 'handler', 'crud.lambda', 'index.js'));
   // The hand-written app deploys the same bundle as its function code.

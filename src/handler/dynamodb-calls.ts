@@ -11,6 +11,11 @@ import {
   TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
+/** What every call asks DynamoDB to report: this module adds it up per request and table. */
+export const RETURN_CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
+/** The same for a read of an index: the units per index. */
+export const RETURN_INDEX_CAPACITY = { ReturnConsumedCapacity: 'INDEXES' } as const;
+
 /** The DynamoDB operations the handler sends, each with the kind of capacity it consumes. */
 const OPERATIONS: readonly (readonly [Function, string, 'read' | 'write'])[] = [
   [GetItemCommand, 'GetItem', 'read'],

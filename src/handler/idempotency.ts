@@ -12,6 +12,8 @@ import { createHash } from 'crypto';
 import { HttpError } from './http';
 import { canonical } from './item';
 import type { JsonObject } from './json';
+import type { DynamoItem } from './marshal';
+import { IDEMPOTENCY_TABLE } from '../shared/config';
 import { PROBLEMS } from '../shared/problems';
 
 /** Longest key accepted (as Stripe and the IETF draft's examples use). */
@@ -68,4 +70,28 @@ export function keyReused(): HttpError {
     PROBLEMS.IDEMPOTENCY_KEY_REUSED,
     'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
   );
+}
+
+/** The record as the idempotency table stores it. */
+export function idempotencyRecordItem(r: IdempotencyRecord): DynamoItem {
+  return {
+    [IDEMPOTENCY_TABLE.PARTITION_KEY]: { S: r.pk },
+    requestHash: { S: r.requestHash },
+    itemId: { S: r.itemId },
+    createdAt: { S: r.createdAt },
+    generation: { S: r.generation },
+    [IDEMPOTENCY_TABLE.TTL_ATTRIBUTE]: { N: String(r.expiresAt) },
+  };
+}
+
+/** The record a stored item holds, or undefined when the item is not a whole record. */
+export function idempotencyRecordFromItem(item: DynamoItem): IdempotencyRecord | undefined {
+  const pk = item[IDEMPOTENCY_TABLE.PARTITION_KEY]?.S;
+  const hash = item.requestHash?.S;
+  const itemId = item.itemId?.S;
+  const createdAt = item.createdAt?.S;
+  const generation = item.generation?.S;
+  const expiresAt = Number(item[IDEMPOTENCY_TABLE.TTL_ATTRIBUTE]?.N);
+  if (!pk || !hash || !itemId || !createdAt || !generation || !Number.isFinite(expiresAt)) return undefined;
+  return { pk, requestHash: hash, itemId, createdAt, generation, expiresAt };
 }

@@ -2,7 +2,7 @@
  * DynamoDB access for the items and idempotency tables. Every write is conditional; a failed condition is a result
  * (the caller decides 404, 409, 412 or a retry), every other error is thrown as the SDK raised it.
  *
- * Actions used, by operation (the construct grants exactly these, see src/operations.ts):
+ * Actions used, by operation (the construct grants exactly these, see src/construct/iam-actions.ts):
  * create: PutItem (or TransactWriteItems of PutItem on both tables); read: GetItem; list: Scan on the table (shared
  * resources only), Query on the table (owner-scoped: the caller's partition) and on indexes; update: GetItem, PutItem,
  * UpdateItem; delete: DeleteItem. Idempotency table: PutItem only.
@@ -11,74 +11,36 @@
  * query's key condition names the caller's partition (src/shared/keys.ts). No request relies on a filter.
  */
 import {
-  DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand,
+  DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand,
   TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoSender } from './dynamodb-calls';
+import { DynamoSender, RETURN_CAPACITY } from './dynamodb-calls';
 import { Expression } from './expression';
-import type { IdempotencyRecord } from './idempotency';
+import { IdempotencyRecord, idempotencyRecordFromItem, idempotencyRecordItem } from './idempotency';
 import type { ItemModel } from './item';
 import type { JsonObject, JsonValue } from './json';
-import { keyConditionExpression, projectionExpression } from './key-condition';
+import { projectionExpression } from './key-condition';
 import { DynamoItem, fromItem, toAttributeValue, toItem } from './marshal';
-import type { ItemTag } from './preconditions';
+import { PageChunk, PageRead, readPage } from './page-read';
+import {
+  asReadCondition, cancellationReasons, conflictOf, DeleteConditions, deleteConditions, isConditionFailure,
+  isTransactionConflict, ParentCheck, parentConditionCheck, StoredState, THROTTLING_REASONS, WriteConflict,
+} from './write-conditions';
 import { HIDDEN_ATTRIBUTES, IDEMPOTENCY_TABLE, MANAGED_ATTRIBUTES } from '../shared/config';
 import { keyAttributeValue } from '../shared/key-values';
 import { PARENT_KEY_ATTRIBUTE } from '../shared/keys';
-import type { KeyCondition } from '../shared/range-query';
 
-/**
- * Every call asks DynamoDB what it consumed (src/handler/dynamodb-calls.ts adds it up per request and table); a read
- * of an index asks per index.
- */
-const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
-const INDEX_CAPACITY = { ReturnConsumedCapacity: 'INDEXES' } as const;
+export { PageChunk, PageRead };
+export { DeleteConditions, isConditionFailure, ParentCheck, StoredState, WriteConflict };
 
 /** A scoped resource's partition (see OperationRequest.scope). */
 export type Scope = { readonly attribute: string; readonly value: string } | undefined;
 
-/**
- * The parent check of a nested write, run in the write's transaction: the parent item exists and no delete of it
- * holds an unexpired lease (src/shared/config.ts HIDDEN_ATTRIBUTES.DELETING).
- */
-export interface ParentCheck {
-  readonly tableName: string;
-  /** The parent's primary key. */
-  readonly key: DynamoItem;
-  /** An attribute every parent item has (its id attribute). */
-  readonly idAttribute: string;
-  /** Now, in epoch ms: leases that end before it no longer count. */
-  readonly nowMs: number;
-}
-
-/** The ConditionCheck of a {@link ParentCheck}. */
-function parentConditionCheck(p: ParentCheck) {
-  const e = new Expression();
-  const deleting = e.name(HIDDEN_ATTRIBUTES.DELETING);
-  return {
-    ConditionCheck: {
-      TableName: p.tableName,
-      Key: p.key,
-      ConditionExpression: `attribute_exists(${e.name(p.idAttribute)}) AND (attribute_not_exists(${deleting}) OR ${deleting} < ${e.value({ N: String(p.nowMs) })})`,
-      ...e.params(),
-    },
-  };
-}
-
 /** What a conditional create did. */
 export type CreateResult = 'created' | 'exists' | 'no-parent' | 'conflict';
 
-/** Cancellation reasons of a transaction that mean DynamoDB throttled it. */
-const THROTTLING_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-
 /** DynamoDB's limit on one expression string. */
 const MAX_EXPRESSION_LENGTH = 4096;
-
-/** The item exactly as read: its version and generation attributes (undefined: absent, as on items of other tools). */
-export interface StoredState {
-  readonly version: JsonValue | undefined;
-  readonly generation: JsonValue | undefined;
-}
 
 /** What a replace (PutItem) expects of the stored item: nothing there, or the item exactly as read. */
 export type ReplaceExpectation = { readonly kind: 'absent' } | { readonly kind: 'as-read'; readonly state: StoredState };
@@ -100,23 +62,6 @@ export interface UpdatePlan {
   readonly generation: string;
 }
 
-/** A conditional write that did not happen, with the item as DynamoDB saw it (undefined: no item). */
-export interface WriteConflict {
-  readonly kind: 'conflict';
-  readonly current?: JsonObject;
-}
-
-/** Conditions of a delete, besides the item existing. */
-export interface DeleteConditions {
-  /** If-Match with tags: the item must carry one of these (empty: nothing can match). */
-  readonly tags?: readonly ItemTag[];
-  /** If-None-Match: the item must not exist (with tags: a probe that returns the item for the caller to evaluate). */
-  readonly mustNotExist?: boolean;
-  /** The item must be exactly as read (the retry after the first attempt's conditions could not decide). */
-  readonly asRead?: StoredState;
-  /** The item must hold this delete lease (a parent's delete, after checking that it has no children). */
-  readonly lease?: string;
-}
 
 /** Outcome of the create-with-idempotency-record transaction. */
 export type IdempotentCreateResult =
@@ -127,27 +72,6 @@ export type IdempotentCreateResult =
   | { readonly kind: 'no-parent' }
   /** Another transaction on the same keys was in flight: try again. */
   | { readonly kind: 'conflict' };
-
-/** One read of a listing: a Scan of the table, or a Query of the table or an index for one partition. */
-export interface PageRead {
-  /** The GSI to query; undefined: the table. */
-  readonly indexName?: string;
-  /** The partition to query (attribute and value); undefined: scan the table. */
-  readonly partition?: { readonly attribute: string; readonly value: string };
-  /** A condition on the sort key of the table or index (Query only): a key condition, never a filter. */
-  readonly condition?: KeyCondition;
-  /** Top-level attributes to read (a ProjectionExpression); undefined: every attribute. */
-  readonly projection?: readonly string[];
-  readonly forward: boolean;
-  readonly limit: number;
-  readonly startKey?: DynamoItem;
-}
-
-/** What one read returned, as DynamoDB returned it. */
-export interface PageChunk {
-  readonly items: DynamoItem[];
-  readonly lastKey?: DynamoItem;
-}
 
 /** Reads and writes items (and idempotency records) of one API. */
 export class ItemStore {
@@ -181,7 +105,7 @@ export class ItemStore {
       TableName: this.tableName,
       Key: this.key(id, scope),
       ConsistentRead: true,
-      ...CAPACITY,
+      ...RETURN_CAPACITY,
       ...(projection !== undefined ? { ProjectionExpression: projectionExpression(e, projection), ...e.params() } : {}),
     }));
     return out.Item ? fromItem(out.Item) : undefined;
@@ -201,7 +125,7 @@ export class ItemStore {
     };
     if (parent !== undefined) {
       try {
-        await this.client.send(new TransactWriteItemsCommand({ TransactItems: [parentConditionCheck(parent), { Put: put }], ...CAPACITY }));
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: [parentConditionCheck(parent), { Put: put }], ...RETURN_CAPACITY }));
         return 'created';
       } catch (err) {
         const [parentReason, itemReason] = cancellationReasons(err);
@@ -212,7 +136,7 @@ export class ItemStore {
       }
     }
     try {
-      await this.client.send(new PutItemCommand({ ...put, ...CAPACITY }));
+      await this.client.send(new PutItemCommand({ ...put, ...RETURN_CAPACITY }));
       return 'created';
     } catch (err) {
       if (isConditionFailure(err)) return 'exists';
@@ -243,14 +167,14 @@ export class ItemStore {
           {
             Put: {
               TableName: this.requireIdempotencyTable(),
-              Item: recordToItem(record),
+              Item: idempotencyRecordItem(record),
               ConditionExpression: `attribute_not_exists(${pk}) OR ${ttl} < ${recordExpr.value({ N: String(nowSeconds) })}`,
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               ...recordExpr.params(),
             },
           },
         ],
-        ...CAPACITY,
+        ...RETURN_CAPACITY,
       }));
       return { kind: 'created' };
     } catch (err) {
@@ -262,7 +186,7 @@ export class ItemStore {
       if (recordReason?.Code === 'ConditionalCheckFailed') {
         // The record comes back with the cancellation (ReturnValuesOnConditionCheckFailure), so a replay needs no
         // read and the function no GetItem on the idempotency table. Without it (never seen), try again.
-        const existing = recordReason.Item ? recordFromItem(recordReason.Item) : undefined;
+        const existing = recordReason.Item ? idempotencyRecordFromItem(recordReason.Item) : undefined;
         return existing ? { kind: 'record-exists', record: existing } : { kind: 'conflict' };
       }
       if (reasons.some((r) => r.Code === 'TransactionConflict')) return { kind: 'conflict' };
@@ -297,7 +221,7 @@ export class ItemStore {
               TableName: this.tableName, Item: toItem(item), ConditionExpression: condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', ...e.params(),
             },
           }],
-          ...CAPACITY,
+          ...RETURN_CAPACITY,
         }));
         return { kind: 'written' };
       } catch (err) {
@@ -316,7 +240,7 @@ export class ItemStore {
         Item: toItem(item),
         ConditionExpression: condition,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        ...CAPACITY,
+        ...RETURN_CAPACITY,
         ...e.params(),
       }));
       return { kind: 'written' };
@@ -363,7 +287,7 @@ export class ItemStore {
         ConditionExpression: condition,
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        ...CAPACITY,
+        ...RETURN_CAPACITY,
         ...e.params(),
       }));
       return { kind: 'updated', item: fromItem(out.Attributes ?? {}) };
@@ -389,7 +313,7 @@ export class ItemStore {
         Key: this.key(id, scope),
         ConditionExpression: conditions.join(' AND '),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        ...CAPACITY,
+        ...RETURN_CAPACITY,
         ...e.params(),
       }));
       return { deleted: true };
@@ -418,7 +342,7 @@ export class ItemStore {
         UpdateExpression: `SET ${deleting} = ${e.value({ N: lease })}`,
         ConditionExpression: conditions.join(' AND '),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        ...CAPACITY,
+        ...RETURN_CAPACITY,
         ...e.params(),
       }));
       return { leased: true };
@@ -439,7 +363,7 @@ export class ItemStore {
         Key: this.key(id, scope),
         UpdateExpression: `REMOVE ${deleting}`,
         ConditionExpression: `${deleting} = ${e.value({ N: lease })}`,
-        ...CAPACITY,
+        ...RETURN_CAPACITY,
         ...e.params(),
       }));
     } catch (err) {
@@ -460,127 +384,19 @@ export class ItemStore {
       ProjectionExpression: p,
       ConsistentRead: true,
       Limit: 1,
-      ...CAPACITY,
+      ...RETURN_CAPACITY,
       ...e.params(),
     }));
     return (out.Items ?? []).length > 0;
   }
 
-  /**
-   * One DynamoDB read of a listing: a Scan, or a Query whose conditions are key conditions only (the partition, and
-   * optionally one on the sort key; no filter, so `Limit` and `LastEvaluatedKey` count exactly the items returned).
-   */
+  /** One DynamoDB read of a listing (src/handler/page-read.ts). */
   public async read(r: PageRead): Promise<PageChunk> {
-    let out: { Items?: DynamoItem[]; LastEvaluatedKey?: DynamoItem };
-    const e = new Expression();
-    const projection = r.projection !== undefined ? { ProjectionExpression: projectionExpression(e, r.projection) } : {};
-    if (r.partition === undefined) {
-      out = await this.client.send(new ScanCommand({
-        TableName: this.tableName, Limit: r.limit, ExclusiveStartKey: r.startKey, ...projection, ...CAPACITY, ...e.params(),
-      }));
-    } else {
-      out = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        IndexName: r.indexName,
-        KeyConditionExpression: keyConditionExpression(e, r.partition, r.condition),
-        ...projection,
-        ScanIndexForward: r.forward,
-        Limit: r.limit,
-        ExclusiveStartKey: r.startKey,
-        ...(r.indexName !== undefined ? INDEX_CAPACITY : CAPACITY),
-        ...e.params(),
-      }));
-    }
-    return out.LastEvaluatedKey ? { items: out.Items ?? [], lastKey: out.LastEvaluatedKey } : { items: out.Items ?? [] };
+    return readPage(this.client, this.tableName, r);
   }
 
   private requireIdempotencyTable(): string {
     if (!this.idempotencyTableName) throw new Error('no idempotency table configured');
     return this.idempotencyTableName;
   }
-}
-
-/** The conditions of a delete (or of its lease) besides a lease: the item exists, its tags, its absence, as read. */
-function deleteConditions(e: Expression, idAttribute: string, c: DeleteConditions): string[] {
-  const idName = e.name(idAttribute);
-  const conditions = [`attribute_exists(${idName})`];
-  if (c.tags !== undefined) conditions.push(c.tags.length === 0 ? `attribute_not_exists(${idName})` : anyTagCondition(e, c.tags));
-  if (c.mustNotExist) conditions.push(`attribute_not_exists(${idName})`);
-  if (c.asRead) conditions.push(asReadCondition(e, c.asRead));
-  return conditions;
-}
-
-/** The cancellation reasons of a cancelled transaction, in item order (empty for any other error). */
-function cancellationReasons(err: unknown): { Code?: string; Item?: DynamoItem }[] {
-  if ((err as Error)?.name !== 'TransactionCanceledException') return [];
-  return (err as { CancellationReasons?: { Code?: string; Item?: DynamoItem }[] }).CancellationReasons ?? [];
-}
-
-/** A transaction cancelled because another one held one of its items: try again. */
-function isTransactionConflict(err: unknown): boolean {
-  const reasons = cancellationReasons(err);
-  if (reasons.some((r) => THROTTLING_REASONS.has(r.Code ?? ''))) {
-    throw Object.assign(new Error(`transaction throttled: ${(err as Error).message}`), { name: 'ThrottlingException' });
-  }
-  return reasons.some((r) => r.Code === 'TransactionConflict');
-}
-
-/** The item is exactly as read: the same version and generation attributes (or the same absence of them). */
-function asReadCondition(e: Expression, state: StoredState): string {
-  const same = (attribute: string, value: JsonValue | undefined) => (value === undefined
-    ? `attribute_not_exists(${e.name(attribute)})`
-    : `${e.name(attribute)} = ${e.value(toAttributeValue(value))}`);
-  return `${same(MANAGED_ATTRIBUTES.VERSION, state.version)} AND ${same(HIDDEN_ATTRIBUTES.GENERATION, state.generation)}`;
-}
-
-/**
- * The item carries one of these tags. A tag without a generation names an item without one (of another tool); version
- * 0 also names an item with no version attribute. Other stored shapes never match here: the caller re-decides those
- * from the item a failed condition returns.
- */
-function anyTagCondition(e: Expression, tags: readonly ItemTag[]): string {
-  const v = e.name(MANAGED_ATTRIBUTES.VERSION);
-  const g = e.name(HIDDEN_ATTRIBUTES.GENERATION);
-  const alternatives = tags.map((t) => {
-    const version = t.version === 0
-      ? `(attribute_not_exists(${v}) OR ${v} = ${e.value({ N: '0' })})`
-      : `${v} = ${e.value({ N: String(t.version) })}`;
-    const generation = t.generation === undefined ? `attribute_not_exists(${g})` : `${g} = ${e.value({ S: t.generation })}`;
-    return `${version} AND ${generation}`;
-  });
-  // DynamoDB refuses redundant parentheses, so a single tag's conjunction stands alone.
-  return alternatives.length === 1 ? alternatives[0] : `(${alternatives.map((x) => `(${x})`).join(' OR ')})`;
-}
-
-/** The {@link WriteConflict} of a failed condition (DynamoDB returns the item when asked to). */
-function conflictOf(err: unknown): WriteConflict {
-  const old = (err as { Item?: DynamoItem }).Item;
-  return old ? { kind: 'conflict', current: fromItem(old) } : { kind: 'conflict' };
-}
-
-/** Whether an SDK error is a failed ConditionExpression. */
-export function isConditionFailure(err: unknown): boolean {
-  return (err as Error)?.name === 'ConditionalCheckFailedException';
-}
-
-function recordToItem(r: IdempotencyRecord): DynamoItem {
-  return {
-    [IDEMPOTENCY_TABLE.PARTITION_KEY]: { S: r.pk },
-    requestHash: { S: r.requestHash },
-    itemId: { S: r.itemId },
-    createdAt: { S: r.createdAt },
-    generation: { S: r.generation },
-    [IDEMPOTENCY_TABLE.TTL_ATTRIBUTE]: { N: String(r.expiresAt) },
-  };
-}
-
-function recordFromItem(item: DynamoItem): IdempotencyRecord | undefined {
-  const pk = item[IDEMPOTENCY_TABLE.PARTITION_KEY]?.S;
-  const requestHash = item.requestHash?.S;
-  const itemId = item.itemId?.S;
-  const createdAt = item.createdAt?.S;
-  const generation = item.generation?.S;
-  const expiresAt = Number(item[IDEMPOTENCY_TABLE.TTL_ATTRIBUTE]?.N);
-  if (!pk || !requestHash || !itemId || !createdAt || !generation || !Number.isFinite(expiresAt)) return undefined;
-  return { pk, requestHash, itemId, createdAt, generation, expiresAt };
 }

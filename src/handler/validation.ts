@@ -1,6 +1,6 @@
 /**
  * JSON Schema validation of item bodies, reporting every violation. The schema was compiled at synth by the construct
- * (ajv's standalone code, src/schema-code.ts) into a file beside the config; this module loads that code on the first
+ * (ajv's standalone code, src/construct/schema-code.ts) into a file beside the config; this module loads that code on the first
  * validation and turns ajv's errors into violations. It holds no ajv and compiles nothing.
  *
  * The schema sees the client-written attributes only: not the id attribute and not the server-managed ones (version,

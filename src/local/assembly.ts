@@ -147,7 +147,7 @@ function readStackMetadata(assemblyDir: string, artifact: any): Record<string, a
   return { ...inline, ...extra };
 }
 
-/** Where the construct wrote the API's OpenAPI document (named as `openApiFileName` in src/openapi-contract.ts does). */
+/** Where the construct wrote the API's OpenAPI document (named as `openApiFileName` in src/construct/openapi-contract.ts does). */
 function openApiFile(assemblyDir: string, artifactId: string, stackPath: string, apiPath: string): string {
   const relative = (apiPath.startsWith(`${stackPath}/`) ? apiPath.slice(stackPath.length) : apiPath).split('/').filter(Boolean);
   return path.join(assemblyDir, `${[artifactId, ...relative].join('.').replace(/[^A-Za-z0-9._-]/g, '_')}.openapi.json`);

@@ -3,9 +3,13 @@
  * (assets/local/docs/, copied from swagger-ui-dist at bundle time — no CDN), rendering the API's OpenAPI document from
  * the cloud assembly with its servers rewritten to the runner's URL, so "Try it out" calls the local API, same origin.
  * Answered by the runner itself, not a route of the API: no throttling, CORS or authorization of the API apply.
+ *
+ * When the API publishes change events, the assembly also has its AsyncAPI document (beside the OpenAPI one): the page
+ * links to `/_docs/events` (the channels and messages, docs-asyncapi.ts) and `/_docs/asyncapi.json` (the document).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { asyncApiPage } from './docs-asyncapi';
 
 /** The docs page's path on each API's port. */
 export const DOCS_PATH = '/_docs';
@@ -21,6 +25,23 @@ export interface DocsPage {
   readonly document: Record<string, unknown>;
   /** Folder holding Swagger UI's files. */
   readonly assetsDir: string;
+  /** The AsyncAPI document of the API's change events, as written into the cloud assembly; absent: it publishes none. */
+  readonly asyncApi?: Record<string, unknown>;
+}
+
+/** Where the construct writes the AsyncAPI document: beside the OpenAPI file (src/construct/asyncapi-contract.ts `asyncApiFileName`). */
+export function asyncApiFileOf(openApiFile: string): string {
+  return openApiFile.replace(/\.openapi\.json$/, '.asyncapi.json');
+}
+
+/** The docs page of an API whose OpenAPI file exists (see {@link docsUnavailable}), with its AsyncAPI document if any. */
+export function loadDocsPage(openApiFile: string, assetsDir: string): DocsPage {
+  const asyncApiFile = asyncApiFileOf(openApiFile);
+  return {
+    document: JSON.parse(fs.readFileSync(openApiFile, 'utf8')),
+    assetsDir,
+    ...(asyncApiFile !== openApiFile && fs.existsSync(asyncApiFile) ? { asyncApi: JSON.parse(fs.readFileSync(asyncApiFile, 'utf8')) } : {}),
+  };
 }
 
 /** Why an API has no docs page, or undefined when it has one. */
@@ -50,12 +71,17 @@ export interface DocsResponse {
 export function docsResponse(docs: DocsPage, requestPath: string, origin: string): DocsResponse | undefined {
   if (requestPath !== DOCS_PATH && !requestPath.startsWith(`${DOCS_PATH}/`)) return undefined;
   const file = requestPath.slice(DOCS_PATH.length).replace(/^\//, '');
-  const ok = (type: string, body: Buffer | string): DocsResponse => ({
+  const ok = (type: string, body: Buffer | string, extra: Record<string, string[]> = {}): DocsResponse => ({
     statusCode: 200,
-    headers: { 'content-type': [type], 'cache-control': ['no-store'], 'x-content-type-options': ['nosniff'] },
+    headers: { 'content-type': [type], 'cache-control': ['no-store'], 'x-content-type-options': ['nosniff'], ...extra },
     body: Buffer.isBuffer(body) ? body : Buffer.from(body),
   });
-  if (file === '' || file === 'index.html') return ok('text/html; charset=utf-8', PAGE);
+  if (file === '' || file === 'index.html') return ok('text/html; charset=utf-8', docs.asyncApi ? PAGE.replace('<body>', `<body>${EVENTS_LINK}`) : PAGE);
+  if (docs.asyncApi && file === 'asyncapi.json') return ok('application/json', JSON.stringify(docs.asyncApi));
+  if (docs.asyncApi && file === 'events') {
+    // Rendered here from the document, every value escaped; no script may run on it.
+    return ok('text/html; charset=utf-8', asyncApiPage(docs.asyncApi, DOCS_PATH), { 'content-security-policy': [EVENTS_CSP] });
+  }
   if (file === 'init.js') return ok('text/javascript; charset=utf-8', INIT);
   if (file === 'openapi.json') {
     const document = { ...docs.document, servers: [{ url: origin, description: 'The local runner (cdk-serverless-crud-api local)' }] };
@@ -80,6 +106,12 @@ const PAGE = `<!doctype html>
 <script src="${DOCS_PATH}/init.js"></script>
 </body></html>
 `;
+
+/** The line above Swagger UI when the API publishes change events. */
+const EVENTS_LINK = '<p style="font-family:sans-serif;margin:.5rem 1rem">Change events: ' +
+  `<a href="${DOCS_PATH}/events">channels and messages</a>, <a href="${DOCS_PATH}/asyncapi.json">AsyncAPI document</a></p>`;
+
+const EVENTS_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const INIT = `window.ui = SwaggerUIBundle({
   url: '${DOCS_PATH}/openapi.json',

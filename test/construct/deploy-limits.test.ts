@@ -3,14 +3,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT_BYTES, MANAGED_POLICY_LIMIT_CHARS, policySize } from '../../src/deploy-limits';
-import { FunctionRole } from '../../src/hardening';
+import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT_BYTES, MANAGED_POLICY_LIMIT_CHARS, policySize } from '../../src/construct/deploy-limits';
+import { FunctionRole } from '../../src/construct/hardening';
+import { ResolvedLengths } from '../../src/construct/resolved-lengths';
 import { HandlerMode, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src/index';
-import { ResolvedLengths } from '../../src/resolved-lengths';
 
 /*
- * What deploy would refuse, caught at synth (src/deploy-limits.ts), measured at the longest each deploy-time value
- * can resolve to (src/resolved-lengths.ts). The large API is the one the issue measured: 20 resources with two
+ * What deploy would refuse, caught at synth (src/construct/deploy-limits.ts), measured at the longest each deploy-time value
+ * can resolve to (src/construct/resolved-lengths.ts). The large API is the one the issue measured: 20 resources with two
  * indexes each, in HandlerMode.SINGLE.
  */
 const TWENTY = Array.from({ length: 20 }, (_, i) => ({

@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { nagFindings } from './util';
 import { AccessLevel, ApiAuthorization, FunctionRouteProps, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
-import { ACCESS_LEVEL_INDEX_ACTIONS, ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/iam-actions';
+import { ACCESS_LEVEL_INDEX_ACTIONS, ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/construct/iam-actions';
 import { LOCAL_MANIFEST_METADATA_TYPE, LocalManifest } from '../../src/shared/local-manifest';
 
 const SHOP: ServerlessCrudApiProps = {

@@ -4,10 +4,10 @@
  * construct grants that function — none missing (it would fail in AWS with AccessDenied), none unused.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { recordKey } from '../../src/handler/idempotency';
 import {
   IDEMPOTENCY_ACTIONS, INDEX_ACTIONS, OWNER_SCOPED_TABLE_ACTIONS, RELATED_TABLE_ACTIONS, TABLE_ACTIONS, tableActionsOf,
-} from '../../src/iam-actions';
+} from '../../src/construct/iam-actions';
+import { recordKey } from '../../src/handler/idempotency';
 import { OperationName } from '../../src/shared/config';
 import { ownerIndexKeyAttribute, ownerIndexValue, PARENT_KEY_ATTRIBUTE, scopeValue } from '../../src/shared/keys';
 import { routePath, ROUTES } from '../../src/shared/routes';

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BUILTIN_HANDLER_DIR, builtinHandlerCode } from '../../src/handler-code';
+import { BUILTIN_HANDLER_DIR, builtinHandlerCode } from '../../src/construct/handler-code';
 import { CONFIG_FILE_NAME, HandlerConfig } from '../../src/shared/config';
 
 const bundle = () => fs.readFileSync(path.join(BUILTIN_HANDLER_DIR, 'index.js'));

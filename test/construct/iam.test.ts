@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { dynamoStatementsByFunction, synth } from './util';
 import { ApiAuthorization, HandlerMode, Operation } from '../../src';
 
-// Written out by hand on purpose (not imported from src/iam-actions.ts): this is the contract the roles must meet.
+// Written out by hand on purpose (not imported from src/construct/iam-actions.ts): this is the contract the roles must meet.
 const EXPECTED_TABLE_ACTIONS: Record<Operation, string[]> = {
   [Operation.CREATE]: ['dynamodb:PutItem'],
   [Operation.READ]: ['dynamodb:GetItem'],

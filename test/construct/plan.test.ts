@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiAuthorization, HandlerMode, IdGenerator, IdType, KeyAttributeType, Operation } from '../../src';
-import { resolvePlan } from '../../src/resolve-props';
+import { resolvePlan } from '../../src/construct/resolve-props';
 
 const plan = (props = {}) => resolvePlan(new Construct(new Stack(new App(), 'S'), 'Api'), props);
 

@@ -12,7 +12,7 @@ import { Synth, dynamoStatementsByFunction, nagFindings, synth, tablePositions }
 import {
   ApiAuthorization, CrudResourceProps, HandlerMode, IdGenerator, IdType, KeyAttributeType, Operation, ServerlessCrudApi, ServerlessCrudApiProps,
 } from '../../src';
-import { checkRouteVariables, executeApiPath } from '../../src/api-routes';
+import { checkRouteVariables, executeApiPath } from '../../src/construct/api-routes';
 import { LOCAL_MANIFEST_METADATA_TYPE } from '../../src/shared/local-manifest';
 
 /*
@@ -50,7 +50,7 @@ const IDEMPOTENCY = (r: string) => ({
 const arn = (logicalId: string) => JSON.stringify({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const indexArn = (r: string, name: string) => JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [TABLE(r), 'Arn'] }, `/index/${name}`]] });
 
-// Written out by hand (not imported from src/iam-actions.ts): the contract the roles must meet.
+// Written out by hand (not imported from src/construct/iam-actions.ts): the contract the roles must meet.
 const PARENT = { tasks: 'projects', comments: 'tasks' } as Record<string, string>;
 const CHILDREN = { projects: ['tasks'], tasks: ['comments'] } as Record<string, string[]>;
 const INDEXES = { tasks: ['byDue', 'byStatus'] } as Record<string, string[]>;

@@ -5,7 +5,7 @@ import { synth, unlistedRuntime, withKnownRuntime } from './util';
 import { HandlerMode } from '../../src';
 
 /*
- * The functions' runtime follows the app's aws-cdk-lib (src/lambda-runtime.ts). Our devDependency is the peer floor,
+ * The functions' runtime follows the app's aws-cdk-lib (src/construct/lambda-runtime.ts). Our devDependency is the peer floor,
  * which knows nodejs24.x at most; a user's newer aws-cdk-lib knows more (2.278: nodejs26.x), and cdk-nag compares
  * with the newest one it knows. `withKnownRuntime` makes this aws-cdk-lib know one more, as a newer one would.
  */

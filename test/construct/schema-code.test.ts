@@ -1,5 +1,5 @@
 /**
- * JSON Schemas compiled at synth (src/schema-code.ts): the generated code validates exactly as ajv compiled in
+ * JSON Schemas compiled at synth (src/construct/schema-code.ts): the generated code validates exactly as ajv compiled in
  * process does (same result, same errors), user input in the schema never becomes code, and it loads with nothing but
  * ajv's runtime helpers that the functions ship.
  */
@@ -9,10 +9,10 @@ import Ajv07 from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { App, Stack } from 'aws-cdk-lib';
+import { BUILTIN_HANDLER_DIR, VALIDATION_RUNTIME_BUNDLE } from '../../src/construct/handler-code';
+import { compileSchemaCode, SchemaCompileError, validatorsModule } from '../../src/construct/schema-code';
 import { runtimeRequire } from '../../src/handler/validation-runtime';
-import { BUILTIN_HANDLER_DIR, VALIDATION_RUNTIME_BUNDLE } from '../../src/handler-code';
 import { ServerlessCrudApi } from '../../src/index';
-import { compileSchemaCode, SchemaCompileError, validatorsModule } from '../../src/schema-code';
 import { CONFIG_FILE_NAME } from '../../src/shared/config';
 import { AJV_OPTIONS, VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../../src/shared/validation-code';
 import { evaluateValidators } from '../handler/support/validators';

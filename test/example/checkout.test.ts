@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthExampleApp } from './support/synth-example';
-import { ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/iam-actions';
+import { ACCESS_LEVEL_TABLE_ACTIONS } from '../../src/construct/iam-actions';
 import { createTestApi, TestApi } from '../handler/support/api';
 import { apiEvent } from '../handler/support/events';
 import { TableCall, tableRecordingClient } from '../handler/support/recording-client';

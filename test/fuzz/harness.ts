@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AttributeValue, BatchWriteItemCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchWriteItemCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { Acceptance, isHidden } from './acceptance';
 import { FUZZ_APIS, FUZZ_AUDIENCE, FUZZ_ISSUER, synthFuzzApp } from './app';
@@ -19,6 +19,7 @@ import { runStep } from './run-step';
 import { describe } from './step-support';
 import { Step, stepsFor, Tenant, World } from './steps';
 import { Wire } from './wire';
+import { scanTable } from '../dynamodb-local/scan';
 import { OpenApiResponseChecker } from '../local/support/openapi-responses';
 import { Runner, signJwt, startRunner } from '../local/support/runner';
 
@@ -119,17 +120,6 @@ function plain(v: AttributeValue): Json {
   return `<${Object.keys(v)[0]}>`;
 }
 
-async function scanAll(ddb: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const out: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    out.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
-
 const keySchemas = new Map<string, Promise<string[]>>();
 
 /** Empties a table (its key attributes from DescribeTable, asked once). */
@@ -138,7 +128,7 @@ async function empty(ddb: DynamoDBClient, table: string): Promise<void> {
     keySchemas.set(table, ddb.send(new DescribeTableCommand({ TableName: table })).then((d) => d.Table!.KeySchema!.map((k) => k.AttributeName!)));
   }
   const keys = await keySchemas.get(table)!;
-  const items = await scanAll(ddb, table);
+  const items = await scanTable(ddb, table);
   for (let i = 0; i < items.length; i += 25) {
     await ddb.send(new BatchWriteItemCommand({
       RequestItems: { [table]: items.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: Object.fromEntries(keys.map((k) => [k, it[k]])) } })) },
@@ -156,7 +146,7 @@ async function scanDiff(ddb: DynamoDBClient, tables: string[], resources: readon
       continue;
     }
     const stored = new Map<string, string>();
-    for (const raw of await scanAll(ddb, table)) {
+    for (const raw of await scanTable(ddb, table)) {
       const item = plain({ M: raw }) as Record<string, Json>;
       if (item._deleting !== undefined) diffs.push(`${r.name} ${JSON.stringify(item.id)}: a delete lease left behind`);
       const attrs = Object.fromEntries(Object.entries(item).filter(([k]) => k !== r.idAttribute && !r.managed.includes(k) && !isHidden(k)));

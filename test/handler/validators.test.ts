@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import { createTestApi } from './support/api';
 import { apiEvent } from './support/events';
+import { builtinHandlerCode } from '../../src/construct/handler-code';
+import { compileSchemaCode } from '../../src/construct/schema-code';
 import { validatorsIn, ValidatorSource } from '../../src/handler/validation';
-import { builtinHandlerCode } from '../../src/handler-code';
-import { compileSchemaCode } from '../../src/schema-code';
 import { CONFIG_VERSION, HandlerConfig } from '../../src/shared/config';
 
 const SCHEMA = {

@@ -4,7 +4,6 @@
  */
 import {
   AttributeDefinition, BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DynamoDBClient, GlobalSecondaryIndex,
-  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiEvent, RequestOptions } from './events';
@@ -17,6 +16,7 @@ import {
 } from '../../../src/shared/config';
 import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
 import { routePath, ROUTES } from '../../../src/shared/routes';
+import { scanTable } from '../../dynamodb-local/scan';
 
 /** The cursor key of every test API (the runner and AWS use a secret per deployment). */
 export const TEST_CURSOR_SECRET = 'test-cursor-key-0123456789abcdef0123456789abcdef';
@@ -120,7 +120,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
     tableNames.set(index, names.tableName);
     if (names.idempotencyTableName) idempotencyTableNames.set(index, names.idempotencyTableName);
   }
-  // As the construct sets them (src/api-routes.ts): the names by resource position, in one variable each.
+  // As the construct sets them (src/construct/api-routes.ts): the names by resource position, in one variable each.
   baseEnv[ENV.TABLES] = joinTableNames(tableNames);
   if (idempotencyTableNames.size > 0) baseEnv[ENV.IDEMPOTENCY_TABLES] = joinTableNames(idempotencyTableNames);
   const first = config.resources[0];
@@ -138,16 +138,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   const handler = build(options.env ?? {});
   const send = async (event: APIGatewayProxyEventV2) => toTestResponse(await handler(event));
 
-  const scanRaw = async (table: string): Promise<DynamoItem[]> => {
-    const out: DynamoItem[] = [];
-    let start: DynamoItem | undefined;
-    do {
-      const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-      out.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
-  };
+  const scanRaw = (table: string): Promise<DynamoItem[]> => scanTable(ddb, table);
   const batchWrite = async (table: string, requests: any[]) => {
     for (let i = 0; i < requests.length; i += 25) {
       let pending: any = { [table]: requests.slice(i, i + 25) };

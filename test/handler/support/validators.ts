@@ -1,12 +1,12 @@
 /**
  * The validators a test API's handler gets: each resource's schema compiled exactly as the construct compiles it at
- * synth (src/schema-code.ts), into the same generated module, evaluated with the runtime helpers the function ships.
+ * synth (src/construct/schema-code.ts), into the same generated module, evaluated with the runtime helpers the function ships.
  * A schema that does not compile gets no validator (the construct would refuse it at synth): the handler then answers
  * writes with 500, as it does for a deployment without the validation code.
  */
+import { compileSchemaCode, ResourceValidatorCode, SchemaCompileError, validatorsModule } from '../../../src/construct/schema-code';
 import type { CompiledValidator, ValidatorSource } from '../../../src/handler/validation';
 import { runtimeRequire } from '../../../src/handler/validation-runtime';
-import { compileSchemaCode, ResourceValidatorCode, SchemaCompileError, validatorsModule } from '../../../src/schema-code';
 import type { HandlerConfig } from '../../../src/shared/config';
 
 /** The generated validators module of `config`, as the construct writes it (undefined without a compilable schema). */

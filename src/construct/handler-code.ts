@@ -4,14 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ResourceValidatorCode, validatorsModule } from './schema-code';
-import { CONFIG_FILE_NAME, HandlerConfig } from './shared/config';
-import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from './shared/validation-code';
+import { CONFIG_FILE_NAME, HandlerConfig } from '../shared/config';
+import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../shared/validation-code';
 
 /** Where projen's esbuild step puts the bundled handler (`npx projen bundle`); shipped inside the npm package. */
-export const BUILTIN_HANDLER_DIR = path.join(__dirname, '..', 'assets', 'handler', 'crud.lambda');
+export const BUILTIN_HANDLER_DIR = path.join(__dirname, '..', '..', 'assets', 'handler', 'crud.lambda');
 
 /** ajv's runtime helpers for the generated validation code, bundled beside the handler (shipped only with a schema). */
-export const VALIDATION_RUNTIME_BUNDLE = path.join(__dirname, '..', 'assets', 'handler', 'validation-runtime', 'index.js');
+export const VALIDATION_RUNTIME_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'validation-runtime', 'index.js');
 
 /** Folders this process staged, by content hash; removed when the process exits. */
 const staged = new Map<string, string>();

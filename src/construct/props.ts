@@ -13,7 +13,7 @@ import { IdGenerator, IdType, KeyAttributeType } from './key-types';
 import { AlarmThresholds } from './monitoring';
 
 /*
- * The props structs of ServerlessCrudApi. Defaults and rules are applied in one place, resolvePlan (src/resolve-props.ts):
+ * The props structs of ServerlessCrudApi. Defaults and rules are applied in one place, resolvePlan (src/construct/resolve-props.ts):
  * nothing else reads a prop with a default.
  */
 

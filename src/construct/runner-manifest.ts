@@ -6,10 +6,10 @@ import type { CrudResource } from './crud-resource';
 import type { FunctionRoute } from './function-routes';
 import type { OperationFunction } from './operation-function';
 import type { ApiPlan } from './plan';
-import { IDEMPOTENCY_TABLE, servedOperation } from './shared/config';
-import type { KeyAttribute, TableKeySchema } from './shared/keys';
-import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalFunctionRoute, LocalManifest, LocalResource, LocalRoute } from './shared/local-manifest';
-import { OPENAPI_ROUTE_PATH } from './shared/routes';
+import { IDEMPOTENCY_TABLE, servedOperation } from '../shared/config';
+import type { KeyAttribute, TableKeySchema } from '../shared/keys';
+import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalFunctionRoute, LocalManifest, LocalResource, LocalRoute } from '../shared/local-manifest';
+import { OPENAPI_ROUTE_PATH } from '../shared/routes';
 
 /** What {@link runnerManifest} describes. */
 export interface RunnerManifestInputs {

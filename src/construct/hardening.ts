@@ -26,7 +26,7 @@ export interface FunctionRoleProps extends iam.RoleProps {
  *
  * IAM refuses a managed policy over 6,144 characters at deploy time, and one function of a large API holds more (20
  * resources with two indexes each in HandlerMode.SINGLE: about 15,000). So statements fill `Policy`, then `Policy2`,
- * `Policy3` …, each up to the limit, measured as deployed (src/resolved-lengths.ts); src/deploy-limits.ts checks the
+ * `Policy3` …, each up to the limit, measured as deployed (src/construct/resolved-lengths.ts); src/construct/deploy-limits.ts checks the
  * result again at synth, after any statement was changed.
  */
 export class FunctionRole extends iam.Role {

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { FunctionRole } from './hardening';
 import { LOG_GROUP_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from './iam-actions';
 import type { LambdaPlan } from './plan';
-import type { OperationName } from './shared/config';
+import type { OperationName } from '../shared/config';
 
 /** Props of an {@link OperationFunction}. */
 export interface OperationFunctionProps {

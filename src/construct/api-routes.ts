@@ -10,8 +10,8 @@ import type { CrudResource } from './crud-resource';
 import { CURSOR_KEY_ACTIONS } from './iam-actions';
 import { OperationFunction } from './operation-function';
 import type { CrudApiPlan, LambdaPlan } from './plan';
-import { ALL_ROUTES, ENV, HandlerConfig, joinTableNames, OperationName, relatedTables, servedOperation } from './shared/config';
-import { OPENAPI_ROUTE_PATH, routePath, routesOf } from './shared/routes';
+import { ALL_ROUTES, ENV, HandlerConfig, joinTableNames, OperationName, relatedTables, servedOperation } from '../shared/config';
+import { OPENAPI_ROUTE_PATH, routePath, routesOf } from '../shared/routes';
 
 /*
  * The functions of an API and its routes, by handler mode: which function serves which operations of which resources,
@@ -85,7 +85,7 @@ export function addFunctionsAndRoutes(x: ApiRoutesInputs): ApiRoutes {
     // Tables of other resources it touches (a nested create's parent check, a parent delete's children query).
     const related = relatedTables(x.config, new Map(spec.serves.map((s) => [s.resource.resourceName, new Set(s.operations)])));
     for (const index of related.keys()) tables.set(index, x.resources[index].table.tableName);
-    // One variable per kind, not per resource: Lambda's 4 KB environment limit counts every name (src/deploy-limits.ts).
+    // One variable per kind, not per resource: Lambda's 4 KB environment limit counts every name (src/construct/deploy-limits.ts).
     const environment: { [key: string]: string } = { [ENV.TABLES]: joinTableNames(tables) };
     if (idempotencyTables.size > 0) environment[ENV.IDEMPOTENCY_TABLES] = joinTableNames(idempotencyTables);
     const servesAll = x.resources.every((r) => spec.serves.some((s) => s.resource === r && s.operations.length === r.plan.operations.length));

@@ -24,9 +24,9 @@ import type { ApiPlan } from './plan';
 import { ServerlessCrudApiProps } from './props';
 import { resolvePlan } from './resolve-props';
 import { runnerManifest } from './runner-manifest';
-import { CONFIG_VERSION, HandlerConfig } from './shared/config';
-import { LOCAL_MANIFEST_METADATA_TYPE } from './shared/local-manifest';
-import { OPENAPI_ROUTE_PATH } from './shared/routes';
+import { CONFIG_VERSION, HandlerConfig } from '../shared/config';
+import { LOCAL_MANIFEST_METADATA_TYPE } from '../shared/local-manifest';
+import { OPENAPI_ROUTE_PATH } from '../shared/routes';
 
 /** The stage every route is served on. */
 const STAGE_NAME = '$default';

@@ -10,11 +10,11 @@ import { compileSchemaCode, SchemaCompileError } from './schema-code';
 import {
   ALL_OPERATIONS, DEFAULTS, HIDDEN_ATTRIBUTES, IdGenerator as ConfigIdGenerator, IDEMPOTENCY_TTL_BOUNDS, IndexConfig, KeyType,
   MANAGED_ATTRIBUTES, MAX_PAGE_SIZE_LIMIT, RESERVED_QUERY_PARAMETERS,
-} from './shared/config';
+} from '../shared/config';
 import {
   KeyAttribute, OWNER_INDEX_KEY_PREFIX, PARENT_KEY_ATTRIBUTE, SCOPED_INDEX_KEY_PREFIX, TableKeySchema, tableKeySchema,
-} from './shared/keys';
-import { schemaDraftOf } from './shared/schema-draft';
+} from '../shared/keys';
+import { schemaDraftOf } from '../shared/schema-draft';
 
 /*
  * The per-resource half of resolvePlan: the data settings of one resource (name, id, operations, owner scoping,

@@ -7,8 +7,8 @@ import type { AuthorizationBinding } from './authorization';
 import type { CrudResource } from './crud-resource';
 import type { FunctionRoute } from './function-routes';
 import type { ApiPlan } from './plan';
-import { ContractInput, ContractServer, openApiDocument } from './shared/openapi';
-import { routePath } from './shared/routes';
+import { ContractInput, ContractServer, openApiDocument } from '../shared/openapi';
+import { routePath } from '../shared/routes';
 
 /*
  * The construct's side of the OpenAPI document (the generator is src/shared/openapi.ts): it turns the plan into the

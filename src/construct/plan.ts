@@ -8,12 +8,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { AuthorizationBinding } from './authorization';
 import type { HandlerMode } from './crud-operation';
-import type { IdGenerator, IndexConfig, KeyType, OperationName } from './shared/config';
-import type { TableKeySchema } from './shared/keys';
+import type { IdGenerator, IndexConfig, KeyType, OperationName } from '../shared/config';
+import type { TableKeySchema } from '../shared/keys';
 
 /*
  * The plan: ServerlessCrudApiProps with every default applied and every rule checked (resolvePlan in
- * src/resolve-props.ts). The constructs build from it and never read a prop with a default themselves.
+ * src/construct/resolve-props.ts). The constructs build from it and never read a prop with a default themselves.
  *
  * It has an API-wide part and a per-resource part: one API serves its resources on one HTTP API and stage, and each
  * resource has its own data settings and table, and Lambda settings that start from the API's defaults.
@@ -88,7 +88,7 @@ export interface AlarmThresholdsPlan {
 /** How a resource's functions are built and configured. */
 export interface LambdaPlan {
   readonly handlerMode: HandlerMode;
-  /** A Node.js runtime, nodejs24.x or newer (src/lambda-runtime.ts). */
+  /** A Node.js runtime, nodejs24.x or newer (src/construct/lambda-runtime.ts). */
   readonly runtime: lambda.Runtime;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -138,7 +138,7 @@ export interface ResourcePlan {
   /** The table's key schema (owner-scoped and nested keys included, typed): the one place it is derived. */
   readonly keySchema: TableKeySchema;
   readonly schema?: { [key: string]: any };
-  /** The schema compiled at synth: ajv's standalone validation code (src/schema-code.ts). Present with `schema`. */
+  /** The schema compiled at synth: ajv's standalone validation code (src/construct/schema-code.ts). Present with `schema`. */
   readonly validatorCode?: string;
   readonly defaultPageSize: number;
   readonly maxPageSize: number;

@@ -11,12 +11,12 @@ import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan, ResourcePla
 import type { ServerlessCrudApiProps } from './props';
 import { checkChains, checkParents, childrenOf } from './resolve-relations';
 import { RESOURCE_NAME, resolveResource } from './resolve-resource';
-import { DEFAULTS, ENV } from './shared/config';
-import { OPENAPI_ROUTE_PATH } from './shared/routes';
+import { DEFAULTS, ENV } from '../shared/config';
+import { OPENAPI_ROUTE_PATH } from '../shared/routes';
 
 /*
  * resolvePlan: the one place where ServerlessCrudApiProps become a plan, every default applied and every rule checked.
- * This file holds the API-wide settings and the Lambda defaults; src/resolve-resource.ts the per-resource ones.
+ * This file holds the API-wide settings and the Lambda defaults; src/construct/resolve-resource.ts the per-resource ones.
  */
 
 /** Stage throttling when `throttle` (or one of its fields) is left out. */

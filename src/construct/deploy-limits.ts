@@ -8,7 +8,7 @@ import { ResolvedLengths } from './resolved-lengths';
 /*
  * What CloudFormation, Lambda and IAM would refuse only at deploy time, caught at synth. aws-cdk-lib already stops a
  * stack of more than 500 resources; these are the limits it lets through. Each figure is computed from the
- * synthesized values, at the longest each deploy-time value can resolve to (src/resolved-lengths.ts).
+ * synthesized values, at the longest each deploy-time value can resolve to (src/construct/resolved-lengths.ts).
  */
 
 /** Lambda: all environment variables of a function together, as the JSON object Lambda measures. */

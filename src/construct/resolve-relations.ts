@@ -1,8 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import type { CrudResourceProps } from './crud-resource-props';
 import type { ResourcePlan } from './plan';
-import { DEFAULTS, MAX_NESTING_DEPTH } from './shared/config';
-import { routePath } from './shared/routes';
+import { DEFAULTS, MAX_NESTING_DEPTH } from '../shared/config';
+import { routePath } from '../shared/routes';
 
 /*
  * The nesting rules of resolvePlan (#13): which resource is nested under which, checked across the entries of

@@ -1,4 +1,4 @@
-import type { OperationName } from './shared/config';
+import type { OperationName } from '../shared/config';
 
 /*
  * The IAM actions of each operation, named, next to one another: a reader sees why each action is granted. The

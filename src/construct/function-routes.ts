@@ -10,7 +10,7 @@ import type { CrudResource } from './crud-resource';
 import { AccessLevel, FunctionRouteProps } from './function-route-props';
 import { ACCESS_LEVEL_INDEX_ACTIONS, ACCESS_LEVEL_TABLE_ACTIONS, TABLE_KEY_READ_ACTIONS, TABLE_KEY_WRITE_ACTIONS } from './iam-actions';
 import type { ApiPlan } from './plan';
-import { functionRouteTableVariable } from './shared/function-route-env';
+import { functionRouteTableVariable } from '../shared/function-route-env';
 
 /*
  * The routes of the user's own functions (`ServerlessCrudApi.addFunctionRoute`): checked against every route the API

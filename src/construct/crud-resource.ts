@@ -16,9 +16,9 @@ import type { ResourcePlan } from './plan';
 import { CrudMetricOptions, requestMetric } from './resource-metrics';
 import {
   DEFAULTS, IDEMPOTENCY_TABLE, IndexConfig, OperationName, RelatedTableAction, ResourceConfig,
-} from './shared/config';
-import type { KeyAttribute } from './shared/keys';
-import { METRIC_NAMES } from './shared/metrics';
+} from '../shared/config';
+import type { KeyAttribute } from '../shared/keys';
+import { METRIC_NAMES } from '../shared/metrics';
 
 /**
  * One resource of a {@link ServerlessCrudApi}: a collection at `/{name}` and `/{name}/{id}` with its items table,
@@ -139,7 +139,7 @@ export interface CrudRoute {
  * existing one is used), the idempotency table (`IdempotencyTable`, with CREATE), in an API without `resources` the
  * list cursor key (`CursorKey`, with LIST), its functions (`CreateFunction` … `DeleteFunction`, or one `CrudFunction`;
  * none in HandlerMode.SINGLE with `resources`, where the API owns the one function) and their alarms. The API adds
- * the functions and routes (src/api-routes.ts); the resource grants each function the actions of its routes.
+ * the functions and routes (src/construct/api-routes.ts); the resource grants each function the actions of its routes.
  */
 export class CrudResource extends Construct implements ICrudResource {
   public readonly resourceName: string;

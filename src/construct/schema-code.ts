@@ -1,7 +1,7 @@
 import * as vm from 'vm';
 import type { AnySchema } from 'ajv';
-import { schemaDraftOf } from './shared/schema-draft';
-import { AJV_OPTIONS, VALIDATION_RUNTIME_MODULES, VALIDATORS_FILE_NAME } from './shared/validation-code';
+import { schemaDraftOf } from '../shared/schema-draft';
+import { AJV_OPTIONS, VALIDATION_RUNTIME_MODULES, VALIDATORS_FILE_NAME } from '../shared/validation-code';
 
 /*
  * JSON Schemas compiled at synth: ajv (with ajv-formats) runs here, in the construct's process, and emits standalone

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Operation } from './crud-operation';
-import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from './shared/metrics';
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from '../shared/metrics';
 
 /**
  * Options of a resource's request metrics (`resource.metricConsumedReadCapacityUnits()` …): CloudWatch's metric

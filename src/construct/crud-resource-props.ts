@@ -9,7 +9,7 @@ import type { SecondaryIndex } from './props';
 /*
  * One resource of an API declared with `resources`: its data settings (as the top-level props describe the one
  * resource of an API without `resources`), its table, optional Lambda overrides of the API-wide defaults and an
- * optional authorization of its own. Defaults and rules are applied by resolvePlan (src/resolve-props.ts).
+ * optional authorization of its own. Defaults and rules are applied by resolvePlan (src/construct/resolve-props.ts).
  */
 
 /**

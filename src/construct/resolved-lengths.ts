@@ -3,7 +3,7 @@ import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 /*
  * How long a CloudFormation value can be once deployed. A template holds deploy-time values (`{ Ref }`, `Fn::GetAtt`,
  * `Fn::Join` …) whose length is known only to CloudFormation; the limits CloudFormation, Lambda and IAM enforce at
- * deploy time count the resolved strings. So the checks of src/deploy-limits.ts measure each value at the longest it
+ * deploy time count the resolved strings. So the checks of src/construct/deploy-limits.ts measure each value at the longest it
  * can resolve to: a physical name CloudFormation generates is `<stack name>-<logical id>-<13 characters>`, capped at
  * the resource type's maximum; a pseudo parameter the stack does not pin is as long as its longest value.
  */

@@ -4,12 +4,12 @@ import type { ApiAuthorization } from './authorization';
 
 /*
  * The props of `ServerlessCrudApi.addFunctionRoute`: a route of the user's own (their Lambda function) on the API,
- * beside the CRUD routes. The rules and the grants: src/function-routes.ts.
+ * beside the CRUD routes. The rules and the grants: src/construct/function-routes.ts.
  */
 
 /**
  * What a function route may do with a resource's table: exactly the DynamoDB actions of the level are granted
- * (src/iam-actions.ts `ACCESS_LEVEL_ACTIONS`), on the items table and only the indexes listed.
+ * (src/construct/iam-actions.ts `ACCESS_LEVEL_ACTIONS`), on the items table and only the indexes listed.
  */
 export enum AccessLevel {
   /**
