@@ -4,7 +4,7 @@
 // (metrics, no daemon) and off again (A/A) — on GET and POST, in rotating order. Prints p50 and the ratio to off.
 // Needs a bench run first (bench/.out: the warm-calibrated bundle and lib/).
 //
-//   node bench/observability-split.mjs [<node binary>] [<iterations>]
+//   node bench/observability-split.mjs [<node binary>] [<iterations>] [<variants, e.g. off,on,off2>]
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import { join } from 'node:path';
@@ -34,6 +34,9 @@ const variants = [
   { name: 'emf only', config: MCFG, env: env('x-a') },
   { name: 'off2', config: CFG, env: env('x-a') },
 ];
+// [<variants>]: a comma-separated subset of the names above (e.g. off,on,off2), to compare designs.
+const keep = process.argv[4]?.split(',');
+if (keep) variants.splice(0, variants.length, ...variants.filter((v) => keep.includes(v.name)));
 const input = { entry: join(OUT, 'bundles', 'warm-calibrated', 'index.js'), eventsLib: join(libDir, 'events.cjs'), iterations, warmup: 150, poolSize: 1000, seed: 5, ops: ['read', 'create'], variants };
 const child = fork(new URL('./lib/ab-calibrated-worker.cjs', import.meta.url).pathname, [JSON.stringify(input)], { execPath: node, env: { PATH: process.env.PATH, ...awsEnv(ddbLocal.endpoint), TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 const m = await new Promise((res) => child.on('message', res));
