@@ -185,6 +185,11 @@ for (const [key, o] of Object.entries(r.observability ?? {})) {
       `${w.aaWithinTolerance ? `Every A/A row within ±${o.aaBounds.warm * 100} % at p50: **ratios trusted**.` : `Each operation's ratio is read against its own A/A row: **${w.aaOff.join(', ')} off by more than ±${o.aaBounds.warm * 100} % (untrusted)**, the others within.`}`, '');
     out.push(table(['warm', 'A/A p50', 'off p50 ms', 'on p50 ms', 'on/off p50', 'added p50 µs', 'A/A p99', 'on/off p99', 'A/A mean', 'on/off mean'],
       Object.entries(w.ops).map(([op, v]) => [op, `${x3(v.aaP50)}${w.aaOff.includes(op) ? ' (off)' : ''}`, ms(v.off.p50), ms(v.on.p50), `**${x3(v.ratioP50)}**${w.aaOff.includes(op) ? ' (untrusted)' : ''}`, v.addedP50Us, x3(v.aaP99), x3(v.ratioP99), x3(v.aaMean), x3(v.ratioMean)])));
+    if (!w.settle) {
+      out.push('', '**The clock of this table stops when the handler\'s promise resolves: the subsegment\'s UDP send, deferred to `process.nextTick`, runs after it ' +
+        'and is charged to whichever variant runs next.** Counted with `--settle` (one more event-loop turn inside every clock), on costs +0.19–0.29 ms, 1.10–1.20×: ' +
+        'see "Tracing and metrics: what on costs" below.');
+    }
     out.push('', `Operations: read = \`GET /items/{id}\` (GetItem), list = \`GET /items?limit=25\` (one Scan page), create = \`POST /items\` (conditional PutItem), ` +
       `update = \`PATCH /items/{id}\` (conditional UpdateItem): one DynamoDB call, so one subsegment, each. Subsegments received: ${w.datagrams.received} of ${w.datagrams.expected}.`);
   }

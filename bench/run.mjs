@@ -229,6 +229,8 @@ async function main() {
       const observability = await runObservability({
         ddb, endpoint: ddbLocal.endpoint, root: ROOT, oursDir: built.bundles.ours.dir, outDir: OUT, libDir: built.libDir, ...COUNTS.observability, node: warmNode, log,
         // --observability-parts=warm|cold: one of the two (a re-reading; not for --merge-into, which replaces the section of that Node).
+        // --settle: the warm clock holds one event-loop turn after each request (deferred work charged to its request).
+        settle: args.includes('--settle'),
         ...(args.find((a) => a.startsWith('--observability-parts=')) ? { parts: args.find((a) => a.startsWith('--observability-parts=')).split('=')[1].split(',') } : {}),
       });
       errors.push(...observability.errors.slice(0, 20).map((e) => `observability ${e}`));

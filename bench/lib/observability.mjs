@@ -94,8 +94,11 @@ async function startDaemon() {
   const socket = dgram.createSocket('udp4');
   let received = 0;
   let malformed = 0;
+  // BENCH_DAEMON_CHECK_EVERY=n: check only every n-th datagram (how much of on's cost is the stand-in's own parsing).
+  const every = Number(process.env.BENCH_DAEMON_CHECK_EVERY ?? 1);
   socket.on('message', (m) => {
     received++;
+    if (received % every !== 0) return;
     const [header, doc] = String(m).split('\n');
     try {
       if (JSON.parse(header).format !== 'json' || JSON.parse(doc).name !== 'DynamoDB') malformed++;
@@ -165,10 +168,10 @@ async function runCold({ endpoint, dirs, daemon, libDir, runs, warmupRounds, nod
   };
 }
 
-async function runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node }) {
+async function runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node, settle }) {
   const entry = await buildWarmEntry(root, outDir);
   const input = {
-    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 23, ops: OBSERVABILITY_OPS,
+    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 23, ops: OBSERVABILITY_OPS, settle,
     variants: NAMES.map((name) => ({ name, ...variantSettings(name, daemon.address) })),
   };
   const started = Date.now();
@@ -194,12 +197,12 @@ async function runWarm({ endpoint, root, outDir, daemon, libDir, iterations, war
   }
   const aaOff = Object.entries(ops).filter(([, o]) => Math.abs(o.aaP50 - 1) > OBSERVABILITY_AA.warm).map(([op]) => op);
   return {
-    iterations, warmup, seconds: Math.round((Date.now() - started) / 1000), ops, aaWithinTolerance: aaOff.length === 0, aaOff,
+    iterations, warmup, settle: Boolean(settle), seconds: Math.round((Date.now() - started) / 1000), ops, aaWithinTolerance: aaOff.length === 0, aaOff,
     sampledRequests: message.requests.on ?? 0, errors: message.errors.slice(0, 20),
   };
 }
 
-export async function runObservability({ ddb, endpoint, root, oursDir, outDir, libDir, coldRuns, coldWarmupRounds = 1, iterations, warmup, node = process.execPath, parts = ['cold', 'warm'], log }) {
+export async function runObservability({ ddb, endpoint, root, oursDir, outDir, libDir, coldRuns, coldWarmupRounds = 1, iterations, warmup, node = process.execPath, parts = ['cold', 'warm'], settle = false, log }) {
   await prepare(ddb);
   const dirs = prepareFolders(oursDir, outDir);
   const daemon = await startDaemon();
@@ -219,7 +222,7 @@ export async function runObservability({ ddb, endpoint, root, oursDir, outDir, l
     }
     if (parts.includes('warm')) {
       const before = daemon.received();
-      result.warm = await runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node });
+      result.warm = await runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node, settle });
       await new Promise((resolve) => setTimeout(resolve, 300));
       result.warm.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
       result.warm.datagrams = { received: daemon.received() - before, expected: result.warm.sampledRequests };
@@ -255,7 +258,7 @@ export function printObservability(r) {
     }
     if (o.warm) {
       const w = o.warm;
-      printTable(`Tracing + EMF, warm (${key}, ${o.node}): one SDK copy, one client, ${w.iterations} iterations after ${w.warmup}; ` +
+      printTable(`Tracing + EMF, warm (${key}, ${o.node}): one SDK copy, one client, ${w.iterations} iterations after ${w.warmup}${w.settle ? ', clock held one event-loop turn (--settle)' : ''}; ` +
         `load ${o.loadAverageAtStart.join('/')} → ${w.loadAverageAtEnd.join('/')}; ${trust(w.aaWithinTolerance, OBSERVABILITY_AA.warm)}`,
       ['operation', 'A/A p50', 'off p50', 'on p50', 'on/off p50', 'added µs', 'A/A p99', 'on/off p99', 'A/A mean', 'on/off mean'],
       Object.entries(w.ops).map(([op, v]) => [op, x3(v.aaP50), fmtMs(v.off.p50), fmtMs(v.on.p50), x3(v.ratioP50), v.addedP50Us, x3(v.aaP99), x3(v.ratioP99), x3(v.aaMean), x3(v.ratioMean)]));
@@ -278,10 +281,12 @@ export function observabilityTargets(r) {
     }
     for (const [op, v] of Object.entries(o.warm?.ops ?? {})) {
       // Each operation's ratio is read against its own A/A row.
-      const trusted = Math.abs(v.aaP50 - 1) <= OBSERVABILITY_AA.warm;
+      // Without --settle the clock stops before the request's deferred UDP send runs (it is charged to whatever runs
+      // next), so the ratio leaves out tracing's main cost: never a "met" on its own.
+      const trusted = Math.abs(v.aaP50 - 1) <= OBSERVABILITY_AA.warm && o.warm.settle === true;
       t.push({
         name: `tracing + EMF on, warm ${op} ≤ ${OBSERVABILITY_TARGET.toFixed(2)}× off (${key})`,
-        value: `${x3(v.ratioP50)} (${v.addedP50Us >= 0 ? '+' : ''}${v.addedP50Us} µs; A/A ${x3(v.aaP50)})${trusted ? '' : ' untrusted'}`,
+        value: `${x3(v.ratioP50)} (${v.addedP50Us >= 0 ? '+' : ''}${v.addedP50Us} µs; A/A ${x3(v.aaP50)})${o.warm.settle ? '' : ', deferred UDP send not in the clock:'}${trusted ? '' : ' untrusted'}`,
         target: `≤ ${OBSERVABILITY_TARGET.toFixed(2)}×`, met: trusted && v.ratioP50 <= OBSERVABILITY_TARGET,
         note: `p50, one SDK copy, A/A bound ±${OBSERVABILITY_AA.warm * 100} %`,
       });
