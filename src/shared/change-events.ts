@@ -112,3 +112,10 @@ export interface LocalChangeEvents {
   /** Logical id of the publisher function (the runner runs the same publisher module in-process instead). */
   readonly publisherLogicalId: string;
 }
+
+/**
+ * The IAM actions the publisher function's code sends, all to its event bus (its entries' `EventBusName`): the construct
+ * grants exactly these on that bus only. Reading the stream is the event source mapping's (Lambda's) doing, with the
+ * stream-read actions on that table's stream; the failure destination is written by Lambda too.
+ */
+export const PUBLISHER_EVENT_BUS_ACTIONS: readonly string[] = ['events:PutEvents'];
