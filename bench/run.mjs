@@ -58,7 +58,7 @@ const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
 const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
   observability: { coldRuns: 2, coldWarmupRounds: 0, iterations: 30, warmup: 5 },
-  streamWrites: { iterations: 30, warmup: 5 },
+  streamWrites: { iterations: 30, warmup: 5, pool: 50 },
   cursorkey: { runs: 2 },
   coldvalidated: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },

@@ -38,7 +38,7 @@ export const STREAM_WRITES_TARGET = 1.05;
 /** The A/A bound (±2 %: the target's margin is 5 %; the instrument's own error should be well under half of it). */
 export const STREAM_WRITES_AA = 0.02;
 
-async function prepare(ddb) {
+async function prepare(ddb, pool) {
   for (const [name, table] of Array.from({ length: TABLES_PER_VARIANT }, (_, k) => NAMES.map((n) => [n, TABLES[n][k]])).flat()) {
     await ddb.send(new CreateTableCommand({
       TableName: table,
@@ -48,7 +48,7 @@ async function prepare(ddb) {
       ...(name === 'on' ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } } : {}),
     }));
     await createIdempotencyTable(ddb, `${table}-idempotency`);
-    await seed(ddb, table, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`)));
+    await seed(ddb, table, Array.from({ length: pool }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`)));
   }
 }
 
@@ -74,11 +74,12 @@ async function countStreamRecords(ddb, endpoint, table) {
   return byType;
 }
 
-export async function runStreamWrites({ ddb, endpoint, root, outDir, libDir, iterations, warmup, node = process.execPath }) {
-  await prepare(ddb);
+export async function runStreamWrites({ ddb, endpoint, root, outDir, libDir, iterations, warmup, node = process.execPath, pool = POOL }) {
+  // `pool`: items seeded per table (the quick mode seeds few: nine tables of 1,000 would cost the test task seconds).
+  await prepare(ddb, pool);
   const entry = await buildWarmEntry(root, outDir);
   const input = {
-    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 21, ops: STREAM_WRITES_OPS,
+    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: pool, seed: 21, ops: STREAM_WRITES_OPS,
     variants: NAMES.map((name) => ({ name, config: DEFAULT_CONFIG, envs: TABLES[name].map((t) => ({ CRUD_TABLES: t, CRUD_IDEMPOTENCY_TABLES: `${t}-idempotency` })) })),
   };
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
@@ -112,9 +113,9 @@ export async function runStreamWrites({ ddb, endpoint, root, outDir, libDir, ite
   const records = {};
   for (const table of TABLES.on) for (const [k, n] of Object.entries(await countStreamRecords(ddb, endpoint, table))) records[k] = (records[k] ?? 0) + n;
   const writes = message.requests.on ?? 0;
-  const expectedRecords = POOL * TABLES_PER_VARIANT + writes;
+  const expectedRecords = pool * TABLES_PER_VARIANT + writes;
   const gotRecords = Object.values(records).reduce((a, b) => a + b, 0);
-  if (gotRecords !== expectedRecords) errors.push(`streamWrites: the stream holds ${gotRecords} records, expected ${expectedRecords} (${POOL} seeded per table + ${writes} writes)`);
+  if (gotRecords !== expectedRecords) errors.push(`streamWrites: the stream holds ${gotRecords} records, expected ${expectedRecords} (${pool} seeded per table + ${writes} writes)`);
   return {
     method: `one bundle, one SDK copy, one client; the same handler config against tables without a stream (off), with one (on) and without again (off², the A/A), ${TABLES_PER_VARIANT} tables each used in turn; rotating order`, tablesPerVariant: TABLES_PER_VARIANT,
     node: nodeVersion, iterations, warmup, seconds, loadAverageAtStart, loadAverageAtEnd, aaBound: STREAM_WRITES_AA, target: STREAM_WRITES_TARGET,
