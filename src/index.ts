@@ -1,6 +1,7 @@
 // The public, jsii-visible surface. Everything else in src/ is internal.
 export { ServerlessCrudApi } from './construct/serverless-crud-api';
-export { ServerlessCrudApiProps, SecondaryIndex } from './construct/props';
+export { ServerlessCrudApiProps } from './construct/props';
+export { CrudResourceOptions, SecondaryIndex } from './construct/crud-resource-options';
 export { CrudResourceProps } from './construct/crud-resource-props';
 export { ICrudResource } from './construct/icrud-resource';
 export { ApiAuthorization, JwtAuthorizationProps, CognitoAuthorizationProps } from './construct/authorization';

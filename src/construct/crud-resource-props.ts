@@ -1,11 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization } from './authorization';
 import type { ChangeEvents } from './change-events';
-import { Operation } from './crud-operation';
-import { IdGenerator, IdType } from './key-types';
-import type { SecondaryIndex } from './props';
+import { CrudResourceOptions } from './crud-resource-options';
 
 /*
  * One resource of an API declared with `resources`: its data settings (as the top-level props describe the one
@@ -17,7 +14,7 @@ import type { SecondaryIndex } from './props';
  * One resource of a {@link ServerlessCrudApi} declared with `resources`: a collection at `/{name}` and
  * `/{name}/{id}` with its own table. Settings about the API (CORS, throttle, domain, alarms) stay on the API.
  */
-export interface CrudResourceProps {
+export interface CrudResourceProps extends CrudResourceOptions {
   /**
    * Path segment of the collection: `orders` serves `/orders` and `/orders/{id}`. Letters, digits, `-`, `_`, `.`,
    * `~`; unique within the API. Also the construct id of the resource (its tables and functions live under it).
@@ -46,132 +43,11 @@ export interface CrudResourceProps {
   readonly pathParameter?: string;
 
   /**
-   * Name of the id attribute: the table's partition key (or, with `ownerScoping` or `parent`, its sort key).
-   * @default 'id'
-   */
-  readonly idAttribute?: string;
-
-  /**
-   * Type of the id attribute. A number id is parsed strictly from the path (`/items/42`) and stored as a DynamoDB
-   * number; the client always sends it.
-   * @default IdType.STRING
-   */
-  readonly idType?: IdType;
-
-  /**
-   * How `POST` without an id assigns one. UUID_V7 and ULID are time-ordered, so a parent's children (and an owner's
-   * items) list in creation order. Number ids need IdGenerator.NONE (the client sends the id).
-   * @default - IdGenerator.UUID_V4 for string ids, IdGenerator.NONE for number ids
-   */
-  readonly idGenerator?: IdGenerator;
-
-  /**
-   * The operations to enable. A disabled operation has no route, no function and no IAM action.
-   * @default - all: CREATE, READ, LIST, UPDATE, DELETE
-   */
-  readonly operations?: Operation[];
-
-  /**
-   * Secondary indexes for `GET /{name}?attr=value` listing and range conditions on their sort keys. Each becomes a
-   * GSI (projection ALL).
-   * @default - none: listing scans (owner-scoped or nested: queries the caller's or the parent's partition)
-   */
-  readonly indexes?: SecondaryIndex[];
-
-  /**
-   * A JSON Schema (draft 2020-12 or draft-07) for item bodies; violations answer 422. Compiled at synth into
-   * validation code that ships with the functions (see `ServerlessCrudApiProps.schema`).
-   * @default - no validation beyond what DynamoDB can store
-   */
-  readonly schema?: { [key: string]: any };
-
-  /**
-   * Default page size of `GET /{name}` when the caller sends no `limit`.
-   * @default 25
-   */
-  readonly defaultPageSize?: number;
-
-  /**
-   * Largest `limit` a caller may ask for (at most 1000).
-   * @default 100
-   */
-  readonly maxPageSize?: number;
-
-  /**
-   * How long an `Idempotency-Key` on POST is remembered (1 minute to 7 days).
-   * @default Duration.hours(24)
-   */
-  readonly idempotencyTtl?: Duration;
-
-  /**
    * Who may call this resource's routes, instead of the API's `authorization`: e.g. `ApiAuthorization.none()` for a
    * public read-only catalogue next to JWT-protected orders.
    * @default - the API's `authorization`
    */
   readonly authorization?: ApiAuthorization;
-
-  /**
-   * Scope items to their owner, the JWT `sub` of the caller who created them. Needs this resource's authorization
-   * to be `ApiAuthorization.jwt()` or `ApiAuthorization.cognito()`.
-   * @default false
-   */
-  readonly ownerScoping?: boolean;
-
-  /**
-   * Attribute that stores the owner when `ownerScoping` is on (server-managed).
-   * @default 'owner'
-   */
-  readonly ownerAttribute?: string;
-
-  /**
-   * Use this table instead of creating one (see `ServerlessCrudApiProps.existingTable` for the key schema it needs).
-   * Cannot be combined with the table options below.
-   * @default - a new table
-   */
-  readonly existingTable?: dynamodb.ITableV2;
-
-  /**
-   * Billing of the new table.
-   * @default dynamodb.Billing.onDemand()
-   */
-  readonly billing?: dynamodb.Billing;
-
-  /**
-   * Point-in-time recovery of the new table.
-   * @default true
-   */
-  readonly pointInTimeRecovery?: boolean;
-
-  /**
-   * Deletion protection of the new table.
-   * @default false
-   */
-  readonly deletionProtection?: boolean;
-
-  /**
-   * What happens to the new table when it leaves the stack.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * Encryption at rest of the new table (and of the resource's idempotency table). Cannot be combined with the
-   * API's `encryptionKey`, which already encrypts every table.
-   * @default - the API's `encryptionKey` when set, else the AWS-owned key
-   */
-  readonly encryption?: dynamodb.TableEncryptionV2;
-
-  /**
-   * Attribute that holds an item's expiry (epoch seconds) for DynamoDB TTL.
-   * @default - no TTL
-   */
-  readonly timeToLiveAttribute?: string;
-
-  /**
-   * Enable a DynamoDB stream on the new table with this view type.
-   * @default - no stream
-   */
-  readonly stream?: dynamodb.StreamViewType;
 
   /**
    * This resource's change events, instead of the API's `changeEvents`: e.g. `ChangeEvents.none()` for a resource

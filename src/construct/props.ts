@@ -1,6 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,9 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ApiAuthorization } from './authorization';
 import { ChangeEvents } from './change-events';
-import { HandlerMode, Operation } from './crud-operation';
+import { HandlerMode } from './crud-operation';
+import { CrudResourceOptions } from './crud-resource-options';
 import type { CrudResourceProps } from './crud-resource-props';
-import { IdGenerator, IdType, KeyAttributeType } from './key-types';
 import { AlarmThresholds } from './monitoring';
 
 /*
@@ -18,46 +17,16 @@ import { AlarmThresholds } from './monitoring';
  * nothing else reads a prop with a default.
  */
 
-/**
- * A global secondary index that `GET /{resource}` queries instead of scanning: `?<partitionKey>=value` selects one
- * partition, and range conditions and `order` on its `sortKey` select and order a slice of it.
- *
- * Without `partitionKey` (owner-scoped or nested resources only) the index is partitioned by the listing's scope, the
- * caller's items or the parent's children: `{ sortKey: 'due' }` on tasks nested under projects serves
- * `GET /projects/{projectId}/tasks` ordered and ranged by `due`, and its partition key is the table's own.
- */
-export interface SecondaryIndex {
-  /**
-   * The (string) item attribute to query by, e.g. `status` for `GET /items?status=open`.
-   * @default - the scope: the caller (ownerScoping) or the parent (a nested resource); needs `sortKey`
-   */
-  readonly partitionKey?: string;
-  /**
-   * An optional sort attribute: range conditions and `order=asc|desc` apply to it. `createdAt` and `updatedAt` work.
-   * @default - no sort key: results come in DynamoDB's order (required when `partitionKey` is left out)
-   */
-  readonly sortKey?: string;
-  /**
-   * Type of `sortKey`: strings compare lexically (ISO dates sort correctly), numbers numerically.
-   * @default KeyAttributeType.STRING
-   */
-  readonly sortKeyType?: KeyAttributeType;
-  /**
-   * The GSI name.
-   * @default - `by<PartitionKey>`, e.g. `byStatus` (without partitionKey, `by<SortKey>`, e.g. `byDue`)
-   */
-  readonly indexName?: string;
-}
-
 /** Properties of a {@link ServerlessCrudApi}. Every one is optional: `new ServerlessCrudApi(this, 'Todos')` works. */
-export interface ServerlessCrudApiProps {
+export interface ServerlessCrudApiProps extends CrudResourceOptions {
   // ---------------------------------------------------------------- the resources
   /**
    * Several resources on this one API (one HTTP API, one stage, one URL), each with its own table, functions and,
-   * optionally, its own authorization and Lambda settings. The data and table props below (`resourceName` …
-   * `stream`) then belong in the entries and are refused here; the API and Lambda props stay here (the Lambda ones
-   * as defaults every resource may override).
-   * @default - one resource, described by the props below (`items` unless `resourceName` says otherwise)
+   * optionally, its own authorization and Lambda settings. The data and table props (`resourceName` and those of
+   * `CrudResourceOptions`) then belong in the entries and are refused here; the API and Lambda props stay here (the
+   * Lambda ones as defaults every resource may override).
+   * @default - one resource, described by `resourceName` and the `CrudResourceOptions` props (`items` unless
+   * `resourceName` says otherwise)
    */
   readonly resources?: CrudResourceProps[];
 
@@ -69,70 +38,10 @@ export interface ServerlessCrudApiProps {
   readonly resourceName?: string;
 
   /**
-   * Name of the id attribute: the table's partition key (a string; the server assigns a UUID v4 unless the client
-   * sends one on create).
-   * @default 'id'
-   */
-  readonly idAttribute?: string;
-
-  /**
-   * Type of the id attribute. A number id is parsed strictly from the path (`/items/42`) and stored as a DynamoDB
-   * number; the client always sends it.
-   * @default IdType.STRING
-   */
-  readonly idType?: IdType;
-
-  /**
-   * How `POST` without an id assigns one. UUID_V7 and ULID are time-ordered, so owner-scoped listings come in creation
-   * order. Number ids need IdGenerator.NONE (the client sends the id).
-   * @default - IdGenerator.UUID_V4 for string ids, IdGenerator.NONE for number ids
-   */
-  readonly idGenerator?: IdGenerator;
-
-  /**
-   * The operations to enable. A disabled operation has no route, no function and no IAM action.
-   * @default - all: CREATE, READ, LIST, UPDATE, DELETE
-   */
-  readonly operations?: Operation[];
-
-  /**
    * How the routes map to Lambda functions: one per operation of each resource, one per resource, or one for the API.
    * @default HandlerMode.PER_OPERATION — one function and one least-privilege role per operation of each resource
    */
   readonly handlerMode?: HandlerMode;
-
-  /**
-   * Secondary indexes for `GET /{resource}?attr=value` listing. Each becomes a GSI (projection ALL).
-   * @default - none: listing scans
-   */
-  readonly indexes?: SecondaryIndex[];
-
-  /**
-   * A JSON Schema (draft 2020-12 or draft-07) for item bodies: POST and PUT bodies and the merged result of PATCH
-   * are validated against it, and violations answer 422 listing each one. It is compiled at synth (ajv's standalone
-   * code, in the function's code asset beside its config, not in its environment; any size works), so the functions
-   * carry no validator library and compile nothing; a schema that does not compile fails synth.
-   * @default - no validation beyond what DynamoDB can store
-   */
-  readonly schema?: { [key: string]: any };
-
-  /**
-   * Default page size of `GET /{resource}` when the caller sends no `limit`.
-   * @default 25
-   */
-  readonly defaultPageSize?: number;
-
-  /**
-   * Largest `limit` a caller may ask for (at most 1000); above it is a 400.
-   * @default 100
-   */
-  readonly maxPageSize?: number;
-
-  /**
-   * How long an `Idempotency-Key` on POST is remembered.
-   * @default Duration.hours(24)
-   */
-  readonly idempotencyTtl?: Duration;
 
   // ---------------------------------------------------------------- access
   /**
@@ -140,19 +49,6 @@ export interface ServerlessCrudApiProps {
    * @default ApiAuthorization.iam() — secure by default: callers need `execute-api:Invoke` (see `grantInvoke`)
    */
   readonly authorization?: ApiAuthorization;
-
-  /**
-   * Scope items to their owner, the JWT `sub` of the caller who created them: other callers get 404 for them and never
-   * see them in lists. Needs `ApiAuthorization.jwt()` or `ApiAuthorization.cognito()`.
-   * @default false
-   */
-  readonly ownerScoping?: boolean;
-
-  /**
-   * Attribute that stores the owner when `ownerScoping` is on (server-managed).
-   * @default 'owner'
-   */
-  readonly ownerAttribute?: string;
 
   /**
    * CORS. API Gateway answers preflight requests itself (and so does the local runner, with the same settings).
@@ -311,46 +207,6 @@ export interface ServerlessCrudApiProps {
   readonly handlerEntrypoint?: string;
 
   // ---------------------------------------------------------------- DynamoDB
-  /**
-   * Use this table instead of creating one. Its key must be the id attribute (a string, or a number with
-   * `IdType.NUMBER`) with no sort key; with `ownerScoping`, partition key `<ownerAttribute>` (string) and sort key
-   * `<idAttribute>`; for a nested resource (`parent`, in `resources`), partition key `_parent` (string) and sort key
-   * `<idAttribute>`. Every index in `indexes` must already exist on it, with its sort key typed as `sortKeyType` says
-   * (owner-scoped: partition key `_ownerKey#<indexName>`; nested: `_scopeKey#<indexName>`; without `partitionKey`:
-   * the table's partition key). Cannot be combined with the table options below.
-   * @default - a new table
-   */
-  readonly existingTable?: dynamodb.ITableV2;
-
-  /**
-   * Billing of the new table.
-   * @default dynamodb.Billing.onDemand()
-   */
-  readonly billing?: dynamodb.Billing;
-
-  /**
-   * Point-in-time recovery of the new table.
-   * @default true
-   */
-  readonly pointInTimeRecovery?: boolean;
-
-  /**
-   * Deletion protection of the new table.
-   * @default false — `removalPolicy` RETAIN already keeps the table when the stack goes away
-   */
-  readonly deletionProtection?: boolean;
-
-  /**
-   * What happens to the new table when it leaves the stack.
-   * @default RemovalPolicy.RETAIN — data outlives the stack
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * Encryption at rest of the new table (and of the idempotency table).
-   * @default dynamodb.TableEncryptionV2.dynamoOwnedKey() — AWS-owned key, no cost
-   */
-  readonly encryption?: dynamodb.TableEncryptionV2;
 
   /**
    * One customer-managed KMS key for everything this construct stores: the new table, the idempotency table, each
@@ -361,18 +217,6 @@ export interface ServerlessCrudApiProps {
    * @default - the tables use the AWS-owned key; the log groups, CloudWatch Logs' own encryption
    */
   readonly encryptionKey?: kms.IKey;
-
-  /**
-   * Attribute that holds an item's expiry (epoch seconds) for DynamoDB TTL.
-   * @default - no TTL
-   */
-  readonly timeToLiveAttribute?: string;
-
-  /**
-   * Enable a DynamoDB stream on the new table with this view type.
-   * @default - no stream
-   */
-  readonly stream?: dynamodb.StreamViewType;
 
   // ---------------------------------------------------------------- change events
   /**

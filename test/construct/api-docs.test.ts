@@ -16,7 +16,7 @@ describe('public API documentation (jsii assembly)', () => {
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
       'AccessLevel', 'AlarmThresholds', 'ApiAuthorization', 'ChangeEventPatternOptions', 'ChangeEventType', 'ChangeEvents', 'ChangeEventsOptions',
-      'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceProps',
+      'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceOptions', 'CrudResourceProps',
       'FunctionRouteProps', 'HandlerMode', 'ICrudResource', 'IdGenerator', 'IdType', 'JwtAuthorizationProps', 'KeyAttributeType', 'Operation',
       'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps', 'SubscriberOptions', 'TableAccess',
     ]);
