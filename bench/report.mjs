@@ -169,23 +169,62 @@ if (r.relations) {
     'The info row lists a whole page of the 1,000 children.');
 }
 
-if (r.observability) {
-  const o = r.observability;
-  const v = o.cold.variants;
-  out.push('', '### 2d. Tracing and metrics: on vs off', '');
-  out.push('The same bundle in three folders: **off** (the request line with its capacity figures, no EMF, no X-Ray daemon), **on** (EMF in the line, ' +
-    'AWS_XRAY_DAEMON_ADDRESS set and every request sampled: one subsegment per DynamoDB call, sent over UDP to a socket of the benchmark standing in for the ' +
-    'daemon) and **on, a copy of itself**: byte-identical to on, in its own folder, so its ratio to on (A/A) says how far two identical variants read apart ' +
-    `in this run. Cold: fresh \`node\` processes, ${o.event}, ${o.coldRuns} runs per variant, interleaved. Warm: one process holding the three handlers, ` +
-    `${o.iterations} iterations per operation after ${o.warmup} warm-up, interleaved request by request (\`bench/lib/observability.mjs\`).`, '');
-  out.push(table(['cold', 'p50 ms', 'p10', 'p90', 'load p50', '1st call p50', 'vs off'],
-    [['off', 'off'], ['on', 'on'], ['on-copy', 'on, a copy of itself (A/A)']].map(([k, label]) => [label, `**${ms(v[k].total.p50)}**`, ms(v[k].total.p10), ms(v[k].total.p90),
-      ms(v[k].load.p50), ms(v[k].invoke.p50), x(v[k].total.p50 / v.off.total.p50)])));
-  out.push('', `Cold: on/off **${x(o.cold.onVsOff)}**, A/A ${x(o.cold.aa)}.`, '');
-  out.push(table(['warm', 'off p50 ms', 'on p50 ms', 'copy p50 ms', 'on/off p50', 'A/A p50', 'off p99', 'on p99', 'on/off p99', 'A/A p99'],
-    Object.entries(o.warm).map(([op, w]) => [op, ms(w.off.p50), ms(w.on.p50), ms(w['on-copy'].p50), `**${x(w.onVsOff.p50)}**`, x(w.aa.p50),
-      ms(w.off.p99), ms(w.on.p99), x(w.onVsOff.p99), x(w.aa.p99)])));
-  out.push('', `Subsegments the stand-in daemon received: cold ${o.datagrams.cold} of ${o.datagrams.expectedCold}, warm ${o.datagrams.warm} of ${o.datagrams.expectedWarm}.`);
+for (const [key, o] of Object.entries(r.observability ?? {})) {
+  if (!o.cold && !o.warm) continue; // an earlier result shape (before the calibrated method)
+  const x3 = (v) => `${v.toFixed(3)}×`;
+  const load = (a) => a.join(' / ');
+  out.push('', `### 2d. Tracing and metrics: on vs off, calibrated (${key})`, '');
+  out.push('Three variants that differ only by the config and environment a function of the construct gets: **off** (no `metrics` in the config, no ' +
+    '`AWS_XRAY_DAEMON_ADDRESS`: the request line with its capacity figures), **on** (`metrics` in the config: the EMF members in the line; the daemon address and a ' +
+    'sampled `_X_AMZN_TRACE_ID`: one subsegment per DynamoDB call, sent over UDP to a socket of the benchmark standing in for the daemon, which checks and counts ' +
+    'them), and **off²**, off again: the **A/A** row, read in the same run. All three serve one table (`bench/lib/observability.mjs`; DynamoDB Local serves some tables a few % faster than others, which would count as a variant\'s cost). ' +
+    `Node ${o.node}. A ratio is trusted when its A/A is within ±${o.aaBounds.warm * 100} % (warm) or ±${o.aaBounds.cold * 100} % (cold) of 1: the margin to tell is 3 %.`, '');
+  if (o.cold) {
+    const c = o.cold;
+    const v = c.variants;
+    out.push(`**Cold**: a fresh \`node\` process per sample (the shipped bundle, copied into a folder per variant with its config), ${c.event}; ` +
+      `${c.runs} rounds after ${c.warmupRounds} discarded, each round the three variants in one of the six orders, in turn. Load average ${load(o.loadAverageAtStart)} at the start, ` +
+      `${load(c.loadAverageAtEnd)} at the end. ${c.aaWithinTolerance ? 'A/A within bound: **trusted**.' : '**A/A outside its bound: untrusted.**'}`, '');
+    out.push(table(['cold', 'p50 ms', 'p10', 'p90', 'load p50', '1st call p50', 'p50 vs off'],
+      [['off', 'off'], ['on', 'on'], ['off²', 'off² (A/A)']].map(([k, label]) => [label, `**${ms(v[k].total.p50)}**`, ms(v[k].total.p10), ms(v[k].total.p90),
+        ms(v[k].load.p50), ms(v[k].invoke.p50), x3(v[k].total.p50 / v.off.total.p50)])));
+    out.push('', `Cold on/off at p50 **${x3(c.ratioP50)}** (${c.addedP50Ms >= 0 ? '+' : ''}${ms(c.addedP50Ms)} ms), A/A ${x3(c.aaP50)}; the median of each round's own ratio ` +
+      `${x3(c.pairedRatio)}, A/A ${x3(c.pairedAa)}; the first call alone ${x3(c.firstCallRatioP50)} (${c.firstCallAddedP50Ms >= 0 ? '+' : ''}${ms(c.firstCallAddedP50Ms)} ms), A/A ${x3(c.firstCallAaP50)}. ` +
+      `Subsegments received: ${c.datagrams.received} of ${c.datagrams.expected}.`);
+  }
+  if (o.warm) {
+    const w = o.warm;
+    out.push('', `**Warm**: one process, **one bundle, one SDK copy, one client** (the calibrated method of section 2; \`bench/lib/ab-calibrated-worker.cjs\`), one handler ` +
+      `per variant made by \`createHandler\` from that bundle; per iteration and operation the three variants on the same request in rotating order (all six permutations ` +
+      `in turn). ${w.iterations} iterations after ${w.warmup} warm-up (${w.seconds} s), load average ${load(o.loadAverageAtStart)} at the start of the run, ${load(w.loadAverageAtEnd)} at the end. ` +
+      `${w.aaWithinTolerance ? `Every A/A row within ±${o.aaBounds.warm * 100} % at p50: **ratios trusted**.` : `Each operation's ratio is read against its own A/A row: **${w.aaOff.join(', ')} off by more than ±${o.aaBounds.warm * 100} % (untrusted)**, the others within.`}`, '');
+    out.push(table(['warm', 'A/A p50', 'off p50 ms', 'on p50 ms', 'on/off p50', 'added p50 µs', 'A/A p99', 'on/off p99', 'A/A mean', 'on/off mean'],
+      Object.entries(w.ops).map(([op, v]) => [op, `${x3(v.aaP50)}${w.aaOff.includes(op) ? ' (off)' : ''}`, ms(v.off.p50), ms(v.on.p50), `**${x3(v.ratioP50)}**${w.aaOff.includes(op) ? ' (untrusted)' : ''}`, v.addedP50Us, x3(v.aaP99), x3(v.ratioP99), x3(v.aaMean), x3(v.ratioMean)])));
+    if (!w.settle) {
+      out.push('', '**The clock of this table stops when the handler\'s promise resolves: the subsegment\'s UDP send, deferred to `process.nextTick`, runs after it ' +
+        'and is charged to whichever variant runs next.** Counted with `--settle` (one more event-loop turn inside every clock), on costs +0.19–0.29 ms, 1.10–1.20×: ' +
+        'see "Tracing and metrics: what on costs" below.');
+    }
+    out.push('', `Operations: read = \`GET /items/{id}\` (GetItem), list = \`GET /items?limit=25\` (one Scan page), create = \`POST /items\` (conditional PutItem), ` +
+      `update = \`PATCH /items/{id}\` (conditional UpdateItem): one DynamoDB call, so one subsegment, each. Subsegments received: ${w.datagrams.received} of ${w.datagrams.expected}.`);
+  }
+}
+
+for (const [key, w] of Object.entries(r.streamWrites ?? {})) {
+  const x3 = (v) => `${v.toFixed(3)}×`;
+  out.push('', `### 2e. Change events: writes to a table with a stream vs without (${key})`, '');
+  out.push('`changeEvents` (#21) turns on the items table\'s stream (NEW_AND_OLD_IMAGES) and leaves the CRUD handler unchanged, so a write\'s cost is whatever the stream adds to it. ' +
+    'The calibrated method of section 2 (one bundle, one SDK copy, one client; `bench/lib/stream-writes.mjs`): one handler config against tables seeded alike, ' +
+    '**off** (no stream), **on** (with the stream) and **off²** (without one again: the **A/A**), ' +
+    `${w.tablesPerVariant ?? 1} table(s) per variant created interleaved and used in turn (DynamoDB Local serves some tables a few % faster than others), the same request to each variant in rotating order. ` +
+    `Node ${w.node}, ${w.iterations} iterations after ${w.warmup} warm-up (${w.seconds} s), load average ${w.loadAverageAtStart.join(' / ')} at the start, ${w.loadAverageAtEnd.join(' / ')} at the end. ` +
+    `${w.aaWithinTolerance ? `A/A within ±${w.aaBound * 100} %: **trusted**.` : `**A/A outside ±${w.aaBound * 100} % (${w.aaOff.join(', ')}): untrusted.**`}`, '');
+  out.push(table(['write', 'A/A p50', 'off p50 ms', 'on p50 ms', 'on/off p50', 'added p50 µs', 'A/A p99', 'on/off p99'],
+    Object.entries(w.ops).map(([op, o]) => [op === 'create' ? 'POST /items' : 'PATCH /items/{id}', x3(o.aaP50), ms(o.off.p50), ms(o.on.p50), `**${x3(o.ratioP50)}**`, o.addedP50Us, x3(o.aaP99), x3(o.ratioP99)])));
+  out.push('', `Stream records read back afterwards: ${Object.entries(w.streamRecords).filter(([k]) => k !== 'expected').map(([k, n]) => `${n} ${k}`).join(', ')} ` +
+    `(expected ${w.streamRecords.expected}: the seeded items and every write). The handler sends the same requests to every table, so what this measures is ` +
+    '**DynamoDB Local\'s** cost of a stream, which it pays inside the write request. In AWS the stream is asynchronous to the write (the write is acknowledged; the ' +
+    'record reaches the stream afterwards) and no reader runs in the write\'s path: this row is what a developer sees in the local runner, not what AWS adds.');
 }
 
 if (r.load) {

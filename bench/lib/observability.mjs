@@ -1,171 +1,296 @@
-// Tracing and metrics (#23): what the X-Ray subsegments and the EMF log line cost, cold and warm.
+// Tracing and metrics (#23): what the X-Ray subsegments and the EMF members of the log line cost, cold and warm,
+// each beside its own A/A in the same run.
 //
-// The same bundle (ours) in three folders: `off` (config without metrics, no X-Ray daemon: the request line and the
-// capacity figures only), `on` (metrics in the config, AWS_XRAY_DAEMON_ADDRESS set and every request sampled, so each
-// DynamoDB call sends a subsegment) and `on (copy)`, a byte-identical copy of `on` in its own folder: the A/A row, whose
-// ratio to `on` says how far apart two identical variants read in this run on this machine. A UDP socket of this
-// process stands in for the daemon and counts what arrives, so `on` is known to have sent.
+// Three variants, differing only by the config and environment a Lambda function of the construct gets:
+//   off  — no `metrics` in the config, no AWS_XRAY_DAEMON_ADDRESS: the request line with its capacity figures only;
+//   on   — `metrics` in the config (EMF members in the line) and AWS_XRAY_DAEMON_ADDRESS + a sampled _X_AMZN_TRACE_ID
+//          (one subsegment per DynamoDB call, sent over UDP to a socket of this process standing in for the daemon);
+//   off² — off again: the A/A. off²/off is what the method reads for two identical variants, in the same run.
+// All three serve the same table: the table is not what differs between the settings, and DynamoDB Local serves some
+// tables a few % faster than others (measured: two tables created one after the other read 5 % apart), which would
+// otherwise count as the cost of a variant. The orders rotate, so no variant always reads an item another just read.
 //
-// Cold: fresh node processes (lib/cold-harness.cjs), GET /items/{id}, variants interleaved with the order rotating.
-// Warm: one child process (lib/observability-worker.cjs) holding the three handlers, read/list/create interleaved.
-import { spawnSync, fork } from 'node:child_process';
+// Cold (fresh node processes, lib/cold-harness.cjs): the shipped bundle copied into three folders, each with its
+// config (crud-config.json); GET /items/{id}; every round runs the three in one of the six orders, in turn. Reported:
+// the p50 of each variant and the median of the per-round ratios (paired: a round's three processes ran within a
+// second of each other, so slow drift of the machine's load cancels out).
+// Warm (lib/ab-calibrated-worker.cjs): ONE bundle, ONE SDK copy, ONE client, one handler per variant made by
+// createHandler — the calibrated method of #22 (lib/warm-calibrated.mjs) applied to on vs off.
+import { spawnSync, execFileSync, fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG } from './build.mjs';
 import { awsEnv, createIdempotencyTable, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
-import { fmtMs, printTable, ratio, summary } from './stats.mjs';
+import { fmtMs, printTable, summary } from './stats.mjs';
+import { buildWarmEntry } from './warm-calibrated.mjs';
 
 const require = createRequire(import.meta.url);
 const HARNESS = new URL('./cold-harness.cjs', import.meta.url).pathname;
-const WORKER = new URL('./observability-worker.cjs', import.meta.url).pathname;
-const TABLE = 'bench-observability';
-const ITEM_ID = 'obs-item';
-const POOL = 500;
+const WORKER = new URL('./ab-calibrated-worker.cjs', import.meta.url).pathname;
+const POOL = 1000;
+const COLD_ITEM = 'obs-cold';
 const TRACE_HEADER = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+const METRICS_CONFIG = { ...DEFAULT_CONFIG, metrics: { api: 'Bench/Todos' } };
 
 export const OBSERVABILITY_VARIANTS = {
   off: 'off: request line + capacity, no EMF, no daemon',
-  on: 'on: EMF + X-Ray subsegments (sampled)',
-  'on-copy': 'on, a copy of itself (A/A)',
+  on: 'on: EMF + X-Ray subsegments (every request sampled)',
+  'off²': 'off again (A/A)',
 };
+const NAMES = Object.keys(OBSERVABILITY_VARIANTS);
+const TABLE = 'bench-obs-items';
+/** The warm operations: one DynamoDB call each (GetItem, Scan, PutItem, UpdateItem), so one subsegment per request. */
+export const OBSERVABILITY_OPS = ['read', 'list', 'create', 'update'];
 
-/** The three folders: the bundle with the config of each variant. */
-function prepareBundles(oursDir, outDir) {
+/** The issue's target: on ≤ 1.03× off at p50, cold and warm. */
+export const OBSERVABILITY_TARGET = 1.03;
+/**
+ * The A/A bound a ratio is trusted under. Warm ±1 %: the margin to tell is 3 %, so the instrument's own error must be a
+ * third of it or less (the calibrated warm runs of #22 read 0.99–1.01 at 2,000 iterations). Cold ±2 %: a fresh process
+ * is ~100× a warm request and its spread on this shared machine is tens of ms; ±2 % at p50 is what a few hundred
+ * processes per variant can resolve (see BENCHMARKS.md), and the paired per-round ratio is read beside it.
+ */
+export const OBSERVABILITY_AA = { warm: 0.01, cold: 0.02 };
+
+let prepared;
+async function prepare(ddb) {
+  if (prepared === ddb) return;
+  await createItemsTable(ddb, TABLE);
+  await createIdempotencyTable(ddb, `${TABLE}-idempotency`);
+  await seed(ddb, TABLE, [handlerLikeItem(COLD_ITEM, 'cold start'), ...Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`))]);
+  prepared = ddb;
+}
+
+/** The config and environment of a variant, as the construct and Lambda give them (X-Ray only where tracing is on). */
+function variantSettings(name, daemon) {
+  const table = TABLE;
+  return {
+    config: name === 'on' ? METRICS_CONFIG : DEFAULT_CONFIG,
+    env: {
+      CRUD_TABLES: table, CRUD_IDEMPOTENCY_TABLES: `${table}-idempotency`,
+      ...(name === 'on' ? { AWS_XRAY_DAEMON_ADDRESS: daemon, _X_AMZN_TRACE_ID: TRACE_HEADER } : {}),
+    },
+  };
+}
+
+/** The three folders of the cold runs: the shipped bundle with the config of each variant. */
+function prepareFolders(oursDir, outDir) {
   const dirs = {};
-  for (const name of Object.keys(OBSERVABILITY_VARIANTS)) {
-    const dir = join(outDir, 'bundles', `observability-${name}`);
+  for (const name of NAMES) {
+    const dir = join(outDir, 'bundles', `observability-${name === 'off²' ? 'off2' : name}`);
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(oursDir, 'index.js'), join(dir, 'index.js'));
-    const config = name === 'off' ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, metrics: { api: 'Bench/Todos' } };
-    writeFileSync(join(dir, 'crud-config.json'), JSON.stringify(config, null, 2) + '\n');
+    writeFileSync(join(dir, 'crud-config.json'), JSON.stringify(variantSettings(name).config, null, 2) + '\n');
     dirs[name] = dir;
   }
   return dirs;
 }
 
-/** The environment of a variant, as Lambda would set it (X-Ray only where tracing is on). */
-function variantEnv(name, endpoint, dir, daemon) {
-  return {
-    PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC', LAMBDA_TASK_ROOT: dir,
-    AWS_LAMBDA_FUNCTION_NAME: 'bench-read', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', AWS_LAMBDA_LOG_FORMAT: 'JSON',
-    CRUD_TABLES: TABLE, CRUD_IDEMPOTENCY_TABLES: `${TABLE}-idempotency`, CRUD_ROUTES: 'items:read',
-    ...(name === 'off' ? {} : { AWS_XRAY_DAEMON_ADDRESS: daemon, _X_AMZN_TRACE_ID: TRACE_HEADER }),
-  };
-}
-
-/** A stand-in daemon: counts datagrams. */
+/** A stand-in daemon: counts datagrams (and checks each is a daemon header + a DynamoDB subsegment). */
 async function startDaemon() {
   const socket = dgram.createSocket('udp4');
   let received = 0;
-  socket.on('message', () => { received++; });
+  let malformed = 0;
+  // BENCH_DAEMON_CHECK_EVERY=n: check only every n-th datagram (how much of on's cost is the stand-in's own parsing).
+  const every = Number(process.env.BENCH_DAEMON_CHECK_EVERY ?? 1);
+  socket.on('message', (m) => {
+    received++;
+    if (received % every !== 0) return;
+    const [header, doc] = String(m).split('\n');
+    try {
+      if (JSON.parse(header).format !== 'json' || JSON.parse(doc).name !== 'DynamoDB') malformed++;
+    } catch {
+      malformed++;
+    }
+  });
   await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { address: `127.0.0.1:${socket.address().port}`, received: () => received, close: () => new Promise((r) => socket.close(r)) };
+  return {
+    address: `127.0.0.1:${socket.address().port}`, received: () => received, malformed: () => malformed,
+    close: () => new Promise((r) => socket.close(r)),
+  };
 }
 
-export async function runObservability({ ddb, endpoint, oursDir, outDir, libDir, coldRuns, iterations, warmup, log }) {
-  await createItemsTable(ddb, TABLE);
-  await createIdempotencyTable(ddb, `${TABLE}-idempotency`);
-  await seed(ddb, TABLE, [handlerLikeItem(ITEM_ID, 'cold start'), ...Array.from({ length: POOL }, (_, i) => handlerLikeItem(`obs-${i}`, `item ${i}`))]);
-  const dirs = prepareBundles(oursDir, outDir);
-  const names = Object.keys(dirs);
-  const daemon = await startDaemon();
-  try {
-    // ---- cold
-    const { apiEvent } = require(join(libDir, 'events.cjs'));
-    const event = apiEvent('GET', `/items/${ITEM_ID}`);
-    const cold = Object.fromEntries(names.map((n) => [n, []]));
-    const errors = [];
-    for (let round = 0; round < coldRuns; round++) {
-      for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-        const r = spawnSync(process.execPath, [HARNESS, dirs[name], JSON.stringify(event)], {
-          env: variantEnv(name, endpoint, dirs[name], daemon.address), encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024,
-        });
-        const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('@@BENCH '));
-        const out = line ? JSON.parse(line.slice('@@BENCH '.length)) : { error: `no result (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
-        if (out.error || out.status !== 200) errors.push(`cold ${name}: ${out.error ?? `status ${out.status}`}`);
-        else cold[name].push(out);
-      }
-      if ((round + 1) % 10 === 0) log(`  observability cold: ${round + 1}/${coldRuns} rounds`);
-    }
-    // spawnSync held this event loop: let the datagrams that arrived meanwhile be counted.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const coldDatagrams = daemon.received();
+/** Every rotation of the names and its reverse (for three: the six permutations), to be used in turn. */
+const ordersOf = (names) => names.flatMap((_, r) => { const rot = names.map((__, k) => names[(k + r) % names.length]); return [rot, [...rot].reverse()]; });
+const median = (xs) => summary(xs).p50;
+const r3 = (x) => Number(x.toFixed(3));
 
-    // ---- warm
-    const child = fork(WORKER, [JSON.stringify({ dirs, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 7 })], {
-      env: { ...variantEnv('on', endpoint, dirs.on, daemon.address), CRUD_ROUTES: '' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    const message = await new Promise((resolve, reject) => {
-      let got;
-      child.on('message', (m) => { got = m; });
-      child.on('error', reject);
-      child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`observability worker exited ${code} without a result`))));
-    });
-    errors.push(...message.errors);
-
-    const coldSummary = Object.fromEntries(names.map((n) => [n, { total: summary(cold[n].map((x) => x.total)), load: summary(cold[n].map((x) => x.load)), invoke: summary(cold[n].map((x) => x.invoke)) }]));
-    const warmOps = {};
-    for (const [op, s] of Object.entries(message.samples)) {
-      const v = Object.fromEntries(names.map((n) => [n, summary(s[n])]));
-      warmOps[op] = {
-        ...v,
-        onVsOff: { p50: ratio(v.on.p50, v.off.p50), p99: ratio(v.on.p99, v.off.p99) },
-        aa: { p50: ratio(v['on-copy'].p50, v.on.p50), p99: ratio(v['on-copy'].p99, v.on.p99) },
-      };
+async function runCold({ endpoint, dirs, daemon, libDir, runs, warmupRounds, node, log }) {
+  const { apiEvent } = require(join(libDir, 'events.cjs'));
+  const event = JSON.stringify(apiEvent('GET', `/items/${COLD_ITEM}`));
+  const samples = Object.fromEntries(NAMES.map((n) => [n, []]));
+  const rounds = [];
+  const errors = [];
+  const orders = ordersOf(NAMES);
+  for (let round = -warmupRounds; round < runs; round++) {
+    const got = {};
+    for (const name of orders[((round % orders.length) + orders.length) % orders.length]) {
+      const { env } = variantSettings(name, daemon.address);
+      const r = spawnSync(node, [HARNESS, dirs[name], event], {
+        env: {
+          PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC', LAMBDA_TASK_ROOT: dirs[name], AWS_LAMBDA_FUNCTION_NAME: 'bench-read',
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', AWS_LAMBDA_LOG_FORMAT: 'JSON', CRUD_ROUTES: 'items:read', ...env,
+        },
+        encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024,
+      });
+      const line = (r.stdout ?? '').split('\n').reverse().find((l) => l.startsWith('@@BENCH '));
+      const out = line ? JSON.parse(line.slice('@@BENCH '.length)) : { error: `no result (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}` };
+      if (out.error || out.status !== 200) errors.push(`cold ${name}: ${out.error ?? `status ${out.status}`}`);
+      else got[name] = out;
     }
-    return {
-      event: 'GET /items/{id}', coldRuns, iterations, warmup,
-      cold: {
-        variants: coldSummary,
-        onVsOff: ratio(coldSummary.on.total.p50, coldSummary.off.total.p50),
-        aa: ratio(coldSummary['on-copy'].total.p50, coldSummary.on.total.p50),
-      },
-      warm: warmOps,
-      datagrams: { cold: coldDatagrams, warm: daemon.received() - coldDatagrams, expectedCold: cold.on.length + cold['on-copy'].length, expectedWarm: message.sampledCalls },
-      errors,
+    if (round < 0) continue;
+    for (const n of NAMES) if (got[n]) samples[n].push(got[n]);
+    if (NAMES.every((n) => got[n])) rounds.push(got);
+    if ((round + 1) % 25 === 0) log(`  observability cold: ${round + 1}/${runs} rounds`);
+  }
+  const variants = Object.fromEntries(NAMES.map((n) => [n, {
+    total: summary(samples[n].map((x) => x.total)), load: summary(samples[n].map((x) => x.load)), invoke: summary(samples[n].map((x) => x.invoke)),
+  }]));
+  const v = variants;
+  return {
+    event: 'GET /items/{id} (a read function: CRUD_ROUTES=items:read)', runs, warmupRounds,
+    variants,
+    ratioP50: r3(v.on.total.p50 / v.off.total.p50),
+    aaP50: r3(v['off²'].total.p50 / v.off.total.p50),
+    addedP50Ms: r3(v.on.total.p50 - v.off.total.p50),
+    aaAddedP50Ms: r3(v['off²'].total.p50 - v.off.total.p50),
+    // Paired: the median of each round's own ratio.
+    pairedRatio: r3(median(rounds.map((g) => g.on.total / g.off.total))),
+    pairedAa: r3(median(rounds.map((g) => g['off²'].total / g.off.total))),
+    firstCallRatioP50: r3(v.on.invoke.p50 / v.off.invoke.p50),
+    firstCallAaP50: r3(v['off²'].invoke.p50 / v.off.invoke.p50),
+    firstCallAddedP50Ms: r3(v.on.invoke.p50 - v.off.invoke.p50),
+    aaWithinTolerance: Math.abs(v['off²'].total.p50 / v.off.total.p50 - 1) <= OBSERVABILITY_AA.cold,
+    errors,
+  };
+}
+
+async function runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node, settle }) {
+  const entry = await buildWarmEntry(root, outDir);
+  const input = {
+    entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: POOL, seed: 23, ops: OBSERVABILITY_OPS, settle,
+    variants: NAMES.map((name) => ({ name, ...variantSettings(name, daemon.address) })),
+  };
+  const started = Date.now();
+  const child = fork(WORKER, [JSON.stringify(input)], {
+    execPath: node, env: { PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const message = await new Promise((resolve, reject) => {
+    let got;
+    child.on('message', (m) => { got = m; });
+    child.on('error', reject);
+    child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`observability worker exited ${code} without a result`))));
+  });
+  const ops = {};
+  for (const [op, s] of Object.entries(message.samples)) {
+    const off = summary(s.off);
+    const on = summary(s.on);
+    const aa = summary(s['off²']);
+    ops[op] = {
+      off, on, aa,
+      ratioP50: r3(on.p50 / off.p50), aaP50: r3(aa.p50 / off.p50), ratioP99: r3(on.p99 / off.p99), aaP99: r3(aa.p99 / off.p99),
+      ratioMean: r3(on.mean / off.mean), aaMean: r3(aa.mean / off.mean), addedP50Us: Math.round((on.p50 - off.p50) * 1000),
     };
+  }
+  const aaOff = Object.entries(ops).filter(([, o]) => Math.abs(o.aaP50 - 1) > OBSERVABILITY_AA.warm).map(([op]) => op);
+  return {
+    iterations, warmup, settle: Boolean(settle), seconds: Math.round((Date.now() - started) / 1000), ops, aaWithinTolerance: aaOff.length === 0, aaOff,
+    sampledRequests: message.requests.on ?? 0, errors: message.errors.slice(0, 20),
+  };
+}
+
+export async function runObservability({ ddb, endpoint, root, oursDir, outDir, libDir, coldRuns, coldWarmupRounds = 1, iterations, warmup, node = process.execPath, parts = ['cold', 'warm'], settle = false, log }) {
+  await prepare(ddb);
+  const dirs = prepareFolders(oursDir, outDir);
+  const daemon = await startDaemon();
+  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  const result = {
+    node: nodeVersion, variants: OBSERVABILITY_VARIANTS, aaBounds: OBSERVABILITY_AA, target: OBSERVABILITY_TARGET, errors: [],
+    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+  };
+  try {
+    if (parts.includes('cold')) {
+      result.cold = await runCold({ endpoint, dirs, daemon, libDir, runs: coldRuns, warmupRounds: coldWarmupRounds, node, log });
+      result.cold.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+      result.errors.push(...result.cold.errors);
+      // spawnSync held this event loop: let the datagrams that arrived meanwhile be counted.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      result.cold.datagrams = { received: daemon.received(), expected: (coldRuns + coldWarmupRounds) };
+    }
+    if (parts.includes('warm')) {
+      const before = daemon.received();
+      result.warm = await runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node, settle });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      result.warm.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+      result.warm.datagrams = { received: daemon.received() - before, expected: result.warm.sampledRequests };
+      result.errors.push(...result.warm.errors.map((e) => `warm ${e}`));
+    }
+    result.malformedDatagrams = daemon.malformed();
+    if (result.malformedDatagrams) result.errors.push(`${result.malformedDatagrams} datagrams were not a daemon header + a DynamoDB subsegment`);
   } finally {
     await daemon.close();
   }
+  result.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+  return result;
 }
+
+/** The key of a run in the results (one per Node major). */
+export const observabilityKey = (o) => `node${o.node.replace(/^v(\d+).*/, '$1')}`;
+
+const x3 = (v) => `${v.toFixed(3)}×`;
+const trust = (ok, bound) => (ok ? `A/A within ±${bound * 100} %: trusted` : `A/A OFF by more than ±${bound * 100} %: UNTRUSTED`);
 
 export function printObservability(r) {
-  const o = r.observability;
-  if (!o) return;
-  const v = o.cold.variants;
-  printTable(`Tracing + EMF, cold: fresh node process → first ${o.event} answered, ms (${o.coldRuns} runs each, interleaved)`,
-    ['variant', 'p50', 'p10', 'p90', 'load p50', '1st call p50', 'vs off'],
-    Object.entries(OBSERVABILITY_VARIANTS).map(([k, label]) => [label, fmtMs(v[k].total.p50), fmtMs(v[k].total.p10), fmtMs(v[k].total.p90),
-      fmtMs(v[k].load.p50), fmtMs(v[k].invoke.p50), `${ratio(v[k].total.p50, v.off.total.p50).toFixed(2)}×`]));
-  printTable(`Tracing + EMF, warm in one process, ms (${o.iterations} iterations after ${o.warmup} warm-up, interleaved)`,
-    ['operation', 'off p50', 'on p50', 'copy p50', 'on/off p50', 'A/A p50', 'off p99', 'on p99', 'on/off p99', 'A/A p99'],
-    Object.entries(o.warm).map(([op, w]) => [op, fmtMs(w.off.p50), fmtMs(w.on.p50), fmtMs(w['on-copy'].p50), `${w.onVsOff.p50.toFixed(2)}×`, `${w.aa.p50.toFixed(2)}×`,
-      fmtMs(w.off.p99), fmtMs(w.on.p99), `${w.onVsOff.p99.toFixed(2)}×`, `${w.aa.p99.toFixed(2)}×`]));
-  console.log(`subsegments received by the stand-in daemon: cold ${o.datagrams.cold} of ${o.datagrams.expectedCold}, warm ${o.datagrams.warm} of ${o.datagrams.expectedWarm}`);
+  for (const [key, o] of Object.entries(r.observability ?? {})) {
+    if (!o.cold && !o.warm) continue; // an earlier result shape
+    if (o.cold) {
+      const c = o.cold;
+      printTable(`Tracing + EMF, cold (${key}, ${o.node}): fresh process → first ${c.event}, ms (${c.runs} rounds of the three, orders rotating); ` +
+        `load ${o.loadAverageAtStart.join('/')} → ${c.loadAverageAtEnd.join('/')}; ${trust(c.aaWithinTolerance, OBSERVABILITY_AA.cold)}`,
+      ['variant', 'p50', 'p10', 'p90', 'load p50', '1st call p50', 'p50 vs off'],
+      NAMES.map((k) => [OBSERVABILITY_VARIANTS[k], fmtMs(c.variants[k].total.p50), fmtMs(c.variants[k].total.p10), fmtMs(c.variants[k].total.p90),
+        fmtMs(c.variants[k].load.p50), fmtMs(c.variants[k].invoke.p50), x3(c.variants[k].total.p50 / c.variants.off.total.p50)]));
+      console.log(`cold on/off p50 ${x3(c.ratioP50)} (A/A ${x3(c.aaP50)}), paired per round ${x3(c.pairedRatio)} (A/A ${x3(c.pairedAa)}); ` +
+        `1st call ${x3(c.firstCallRatioP50)} (A/A ${x3(c.firstCallAaP50)}); subsegments ${c.datagrams.received} of ${c.datagrams.expected}`);
+    }
+    if (o.warm) {
+      const w = o.warm;
+      printTable(`Tracing + EMF, warm (${key}, ${o.node}): one SDK copy, one client, ${w.iterations} iterations after ${w.warmup}${w.settle ? ', clock held one event-loop turn (--settle)' : ''}; ` +
+        `load ${o.loadAverageAtStart.join('/')} → ${w.loadAverageAtEnd.join('/')}; ${trust(w.aaWithinTolerance, OBSERVABILITY_AA.warm)}`,
+      ['operation', 'A/A p50', 'off p50', 'on p50', 'on/off p50', 'added µs', 'A/A p99', 'on/off p99', 'A/A mean', 'on/off mean'],
+      Object.entries(w.ops).map(([op, v]) => [op, x3(v.aaP50), fmtMs(v.off.p50), fmtMs(v.on.p50), x3(v.ratioP50), v.addedP50Us, x3(v.aaP99), x3(v.ratioP99), x3(v.aaMean), x3(v.ratioMean)]));
+      console.log(`warm subsegments received ${w.datagrams.received} of ${w.datagrams.expected}`);
+    }
+  }
 }
 
-/** The issue's targets: cold and warm with tracing and EMF on ≤ 1.03× off (p50), each read beside its A/A ratio. */
-export const OBSERVABILITY_TARGET = 1.03;
-
 export function observabilityTargets(r) {
-  const o = r.observability;
-  if (!o) return [];
-  return [
-    {
-      name: `tracing + EMF on, cold ≤ ${OBSERVABILITY_TARGET.toFixed(2)}× off`,
-      value: `${o.cold.onVsOff.toFixed(2)}× (A/A ${o.cold.aa.toFixed(2)}×)`,
-      target: `≤ ${OBSERVABILITY_TARGET.toFixed(2)}×`,
-      met: o.cold.onVsOff <= OBSERVABILITY_TARGET,
-      note: 'p50 of fresh processes, GET /items/{id}',
-    },
-    ...Object.entries(o.warm).map(([op, w]) => ({
-      name: `tracing + EMF on, warm ${op} ≤ ${OBSERVABILITY_TARGET.toFixed(2)}× off`,
-      value: `${w.onVsOff.p50.toFixed(2)}× (A/A ${w.aa.p50.toFixed(2)}×)`,
-      target: `≤ ${OBSERVABILITY_TARGET.toFixed(2)}×`,
-      met: w.onVsOff.p50 <= OBSERVABILITY_TARGET,
-      note: 'p50 ratio, one process, interleaved',
-    })),
-  ];
+  const t = [];
+  for (const [key, o] of Object.entries(r.observability ?? {})) {
+    if (o.cold) {
+      const c = o.cold;
+      t.push({
+        name: `tracing + EMF on, cold ≤ ${OBSERVABILITY_TARGET.toFixed(2)}× off (${key})`,
+        value: `${x3(c.ratioP50)} (A/A ${x3(c.aaP50)}; paired ${x3(c.pairedRatio)}, A/A ${x3(c.pairedAa)})${c.aaWithinTolerance ? '' : ' untrusted'}`,
+        target: `≤ ${OBSERVABILITY_TARGET.toFixed(2)}×`, met: c.aaWithinTolerance && c.ratioP50 <= OBSERVABILITY_TARGET,
+        note: `p50 of ${c.runs} fresh processes each, A/A bound ±${OBSERVABILITY_AA.cold * 100} %`,
+      });
+    }
+    for (const [op, v] of Object.entries(o.warm?.ops ?? {})) {
+      // Each operation's ratio is read against its own A/A row.
+      // Without --settle the clock stops before the request's deferred UDP send runs (it is charged to whatever runs
+      // next), so the ratio leaves out tracing's main cost: never a "met" on its own.
+      const trusted = Math.abs(v.aaP50 - 1) <= OBSERVABILITY_AA.warm && o.warm.settle === true;
+      t.push({
+        name: `tracing + EMF on, warm ${op} ≤ ${OBSERVABILITY_TARGET.toFixed(2)}× off (${key})`,
+        value: `${x3(v.ratioP50)} (${v.addedP50Us >= 0 ? '+' : ''}${v.addedP50Us} µs; A/A ${x3(v.aaP50)})${o.warm.settle ? '' : ', deferred UDP send not in the clock:'}${trusted ? '' : ' untrusted'}`,
+        target: `≤ ${OBSERVABILITY_TARGET.toFixed(2)}×`, met: trusted && v.ratioP50 <= OBSERVABILITY_TARGET,
+        note: `p50, one SDK copy, A/A bound ±${OBSERVABILITY_AA.warm * 100} %`,
+      });
+    }
+  }
+  return t;
 }

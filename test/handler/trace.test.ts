@@ -4,6 +4,9 @@
  * `_X_AMZN_TRACE_ID` names. Nothing is sent when the request is not sampled or there is no daemon.
  */
 import * as dgram from 'dgram';
+// The module object itself (a namespace import's bindings cannot be spied on).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import dns = require('dns');
 import { createTestApi, TestApi } from './support/api';
 import { apiEvent } from './support/events';
 import { parseDaemonAddress, parseTraceHeader } from '../../src/handler/trace';
@@ -101,6 +104,31 @@ describe('X-Ray subsegments of the DynamoDB calls', () => {
     expect(failed.cause.exceptions[0]).toMatchObject({ type: 'ConditionalCheckFailedException', remote: true });
     expect(failed.fault).toBeUndefined();
     expect(lines.every((l) => l.traceId === ROOT)).toBe(true);
+  });
+
+  test('an IP daemon address is used as it is: no DNS lookup for the bind or the sends (cold-start cost, #23)', async () => {
+    const lookup = jest.spyOn(dns, 'lookup');
+    try {
+      await api.handlerWith(traceEnv('1'))(apiEvent('GET', '/projects/p1'));
+      await settle(daemon.received, 1);
+      expect(daemon.received).toHaveLength(1);
+      expect(lookup).not.toHaveBeenCalled();
+    } finally {
+      lookup.mockRestore();
+    }
+  });
+
+  test('a daemon host name is resolved through DNS', async () => {
+    const lookup = jest.spyOn(dns, 'lookup');
+    try {
+      const port = daemon.address.split(':')[1];
+      await api.handlerWith({ ...traceEnv('1'), AWS_XRAY_DAEMON_ADDRESS: `localhost:${port}` })(apiEvent('GET', '/projects/p1'));
+      await settle(daemon.received, 1);
+      expect(daemon.received).toHaveLength(1);
+      expect(lookup).toHaveBeenCalledWith('localhost', 4, expect.any(Function));
+    } finally {
+      lookup.mockRestore();
+    }
   });
 
   test('not sampled: nothing is sent; the trace id is still logged', async () => {
