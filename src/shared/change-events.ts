@@ -32,7 +32,9 @@ export interface ChangeEventData {
   readonly reason?: 'expired';
   /**
    * Present (true) when the entry would have exceeded EventBridge's size limit: `previous` was left out, and if still
-   * too large, `item`/`previous` were cut down to the key attributes (id and ancestors' ids).
+   * too large, `item`/`previous` were cut down to the key attributes (id and ancestors' ids). (On `deleted`, where
+   * `previous` is all there is, the first step cuts it to the key attributes instead; and for an item whose attribute
+   * names alone exceed the limit, `changed` is left empty as well.)
    */
   readonly truncated?: boolean;
 }
