@@ -97,7 +97,8 @@ describe('change events agree with the committed changes', () => {
   test('random writes, races, refusals and redeliveries', async () => {
     await fc.assert(fc.asyncProperty(
       fc.array(cmd, { minLength: 5, maxLength: 25 }),
-      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      // The seed of a Lehmer generator (mod 2^31 − 1): never 0 or a multiple of the modulus, which would stick at 0.
+      fc.integer({ min: 1, max: 2 ** 31 - 2 }),
       async (cmds, seed) => {
         const prefix = `r${++run}`;
         const answers = new Map<string, Answers>();
