@@ -323,6 +323,7 @@ project.gitignore.exclude('/examples/todo-app/client/');
 // The CDK app the --watch test edits (removed by the test); bench/offline's install is covered by node_modules/.
 project.gitignore.exclude('/test/local/.watch-app-*/');
 project.gitignore.exclude('/test/local/.user-routes-app-*/');
+project.gitignore.exclude('/test/local/.change-events-app-*/');
 project.eslint?.addIgnorePattern('/examples/todo-app/client/');
 
 project.synth();

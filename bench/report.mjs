@@ -67,6 +67,21 @@ if (r.faults?.requests) {
   ]]));
 }
 
+if (r.changeEvents?.kill) {
+  const e = r.changeEvents;
+  const k = e.kill;
+  out.push('', '### Change events in the local runner', '');
+  out.push('The bundled CLI with its own DynamoDB Local (`--persist`), an API with `changeEvents: ChangeEvents.toEventBus()` and one subscriber ' +
+    '(`addSubscriber`) that appends each event it receives, with the time, to a file. *Write → event*: one client, one `POST /orders` at a time, from ' +
+    'the request sent to the subscriber\'s invocation (the stream is polled every 100 ms when idle). *Kill*: ' +
+    `${k.writers} writers creating and patching orders, the runner SIGKILLed once ${k.acknowledgedAtKill} changes were acknowledged ` +
+    `(${k.acknowledgedAtKill - k.deliveredAtKill} not yet delivered), started again on the same folder; every acknowledged change must arrive. ` +
+    'Duplicates by the event\'s id; order per item in first delivery.', '');
+  out.push(table(['write → event p50 ms', 'p99 ms', 'writes', 'acknowledged changes', 'lost', 'duplicates (counted by the runner)', 'per-item order violations'], [[
+    `**${ms(e.latency.p50)}**`, ms(e.latency.p99), e.latencyWrites, k.acknowledged, k.lost, `${k.duplicates} (${k.countedPossibleDuplicates})`, k.orderViolations,
+  ]]));
+}
+
 if (r.bundles) {
   const f = r.bundles.floor;
   out.push('', '### Bundle size', '');

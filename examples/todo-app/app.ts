@@ -1,15 +1,19 @@
 /**
  * Example app: the one-liner, a configured variant (schema, an index, CORS, an alarm on one of its metrics), and an API
  * of six resources (a public read-only catalogue, IAM-authorized orders, their payments and customers, and projects
- * with their nested tasks) on one URL, with a route of its own: `POST /orders/{id}/checkout`.
+ * with their nested tasks) on one URL, with a route of its own: `POST /orders/{id}/checkout`, and a subscriber of the
+ * orders' change events that sends an order confirmation.
  * Synthesize with `npx projen synth:example` from the repository root.
  */
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AccessLevel, ApiAuthorization, HandlerMode, IdGenerator, Operation, ServerlessCrudApi } from '../../src';
+import {
+  AccessLevel, ApiAuthorization, ChangeEvents, ChangeEventType, HandlerMode, IdGenerator, Operation, ServerlessCrudApi,
+} from '../../src';
 
 const app = new App();
 const stack = new Stack(app, 'TodoApp');
@@ -54,9 +58,11 @@ const shop = new ServerlessCrudApi(stack, 'Shop', {
     },
     // IAM-authorized like the API (the default). A JWT resource (e.g. owner-scoped orders) works the same way; the
     // local runner then needs the key set its tokens are signed with (`--jwks`), so this example keeps to IAM.
+    // Its committed changes are published as events on the API's bus (subscribed to below).
     {
       name: 'orders',
       schema: { type: 'object', properties: { total: { type: 'number', minimum: 0 } }, required: ['total'] },
+      changeEvents: ChangeEvents.toEventBus(),
     },
     // Written by the checkout route below (never by clients): read-only through the API.
     { name: 'payments', operations: [Operation.READ, Operation.LIST] },
@@ -106,6 +112,18 @@ shop.addFunctionRoute({
     properties: { id: { type: 'string' }, orderId: { type: 'string' }, amount: { type: 'number' }, version: { type: 'integer' } },
     required: ['id', 'orderId', 'amount'],
   },
+});
+// A subscriber of the orders' change events: a rule on the API's bus for `orders.created`, with a dead-letter queue and
+// retries; the local runner invokes it with each new order's event.
+const orderConfirmation = new lambda.Function(stack, 'OrderConfirmation', {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromAsset(path.join(__dirname, 'order-confirmation')),
+  description: 'Sends the confirmation of a new order (orders.created of the Shop API)',
+});
+shop.addSubscriber('OrderConfirmation', new targets.LambdaFunction(orderConfirmation), {
+  resources: ['orders'],
+  types: [ChangeEventType.CREATED],
 });
 new cloudwatch.Alarm(stack, 'OrdersErrors', { metric: shop.resource('orders').metricErrors(), threshold: 1, evaluationPeriods: 1 });
 

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization } from './authorization';
+import type { ChangeEvents } from './change-events';
 import { Operation } from './crud-operation';
 import { IdGenerator, IdType } from './key-types';
 import type { SecondaryIndex } from './props';
@@ -171,6 +172,13 @@ export interface CrudResourceProps {
    * @default - no stream
    */
   readonly stream?: dynamodb.StreamViewType;
+
+  /**
+   * This resource's change events, instead of the API's `changeEvents`: e.g. `ChangeEvents.none()` for a resource
+   * nobody reacts to, or `ChangeEvents.toEventBus(auditBus)` for another bus.
+   * @default - the API's `changeEvents`
+   */
+  readonly changeEvents?: ChangeEvents;
 
   /**
    * Lambda runtime of this resource's functions (Node.js, `nodejs24.x` or newer).

@@ -10,6 +10,9 @@ import { VALIDATION_RUNTIME_FILE_NAME, VALIDATORS_FILE_NAME } from '../shared/va
 /** Where projen's esbuild step puts the bundled handler (`npx projen bundle`); shipped inside the npm package. */
 export const BUILTIN_HANDLER_DIR = path.join(__dirname, '..', '..', 'assets', 'handler', 'crud.lambda');
 
+/** Where projen's esbuild step puts the bundled change-event publisher (src/handler/change-publisher.lambda.ts). */
+export const PUBLISHER_HANDLER_DIR = path.join(__dirname, '..', '..', 'assets', 'handler', 'change-publisher.lambda');
+
 /** ajv's runtime helpers for the generated validation code, bundled beside the handler (shipped only with a schema). */
 export const VALIDATION_RUNTIME_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'handler', 'validation-runtime', 'index.js');
 
@@ -41,6 +44,23 @@ export function builtinHandlerCode(config: HandlerConfig, validators: readonly R
     files.set(VALIDATORS_FILE_NAME, Buffer.from(validatorsModule(validators)));
     files.set(VALIDATION_RUNTIME_FILE_NAME, readBundle(VALIDATION_RUNTIME_BUNDLE));
   }
+  return stagedCode(files);
+}
+
+/**
+ * The code asset of the change-event publisher of one API: its prebuilt bundle with the same config file as the CRUD
+ * functions beside it (it presents items as the API does, so it needs the resources' settings), staged like
+ * {@link builtinHandlerCode}.
+ */
+export function publisherCode(config: HandlerConfig): lambda.Code {
+  return stagedCode(new Map<string, Buffer>([
+    ['index.js', readBundle(path.join(PUBLISHER_HANDLER_DIR, 'index.js'))],
+    [CONFIG_FILE_NAME, Buffer.from(JSON.stringify(config, null, 2) + '\n')],
+  ]));
+}
+
+/** A folder holding exactly these files, created by this process (see builtinHandlerCode), as a code asset. */
+function stagedCode(files: Map<string, Buffer>): lambda.Code {
   const names = [...files.keys()].sort();
   const hash = createHash('sha256');
   for (const name of names) hash.update(name).update('\0').update(files.get(name)!).update('\0');
@@ -57,7 +77,7 @@ export function builtinHandlerCode(config: HandlerConfig, validators: readonly R
 
 function readBundle(file: string): Buffer {
   if (!fs.existsSync(file)) {
-    throw new Error(`The bundled CRUD handler is missing at ${file}. ` +
+    throw new Error(`The bundled handler code is missing at ${file}. ` +
       "If you are working on cdk-serverless-crud-api itself, run 'npx projen bundle'; otherwise reinstall the package.");
   }
   return fs.readFileSync(file);

@@ -120,6 +120,7 @@ export function applyHardening(scope: Construct, t: HardeningTargets): void {
 const STRICT_PACK_EQUIVALENTS: { [rule: string]: string[] } = {
   'Serverless-LambdaDLQ': ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
   'AwsSolutions-SMG4': ['NIST.800.53.R5-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'],
+  'AwsSolutions-S1': ['NIST.800.53.R5-S3BucketLoggingEnabled', 'HIPAA.Security-S3BucketLoggingEnabled', 'PCI.DSS.321-S3BucketLoggingEnabled'],
 };
 
 /** Repeats each acknowledgement under `scope` for the strict packs' equivalent rules, on the same construct. */

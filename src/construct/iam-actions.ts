@@ -114,3 +114,25 @@ export const ACCESS_LEVEL_TABLE_ACTIONS: Record<'READ' | 'WRITE' | 'READ_WRITE',
 
 /** What a function route may do on the indexes it lists (reading levels only): query or scan them. */
 export const ACCESS_LEVEL_INDEX_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'];
+
+/**
+ * What the change-event publisher's event source mapping does with the function's role on the table's stream (Lambda
+ * polls the stream as the role; the function's code never calls DynamoDB). Granted on that one stream's ARN.
+ */
+export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+
+/** What the publisher sends to EventBridge: PutEvents on its bus only. */
+export const PUT_EVENTS_ACTIONS = ['events:PutEvents'];
+
+/**
+ * What Lambda needs to write a failed batch to an S3 on-failure destination (with the function's role): PutObject on
+ * the bucket's objects and ListBucket on the bucket — nothing that reads or deletes what is kept there.
+ */
+export const FAILURE_BUCKET_OBJECT_ACTIONS = ['s3:PutObject'];
+export const FAILURE_BUCKET_ACTIONS = ['s3:ListBucket'];
+
+/** With a customer-managed key on the failure bucket, S3 asks KMS for a data key on each PutObject. */
+export const FAILURE_BUCKET_KEY_ACTIONS = ['kms:GenerateDataKey'];
+
+/** A stream of a table encrypted with a customer-managed key is read with that key. */
+export const STREAM_KEY_ACTIONS = ['kms:Decrypt'];

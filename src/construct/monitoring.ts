@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,6 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlarmFactory, FIVE_MINUTES, ONE_MINUTE } from './alarm-factory';
+import { addPublisherAlarms, publisherRow } from './change-events-monitoring';
+import type { ChangePublisher } from './change-publisher';
 import type { Operation } from './crud-operation';
 import type { CrudResource } from './crud-resource';
 import type { OperationFunction } from './operation-function';
@@ -64,8 +67,6 @@ const DYNAMODB_OPERATIONS = [
   dynamodb.Operation.TRANSACT_WRITE_ITEMS,
 ];
 
-const FIVE_MINUTES = Duration.minutes(5);
-const ONE_MINUTE = Duration.minutes(1);
 
 /** Inputs of {@link monitorApi}. */
 export interface ApiMonitoringTargets {
@@ -97,6 +98,7 @@ export function monitorApi(scope: Construct, t: ApiMonitoringTargets): Monitorin
     table: r.table,
     thresholds: t.plan.thresholds,
     functions: owned(r).map(watched),
+    publisher: r.changePublisher,
   }));
   return createApiMonitoring(scope, {
     stage: t.stage,
@@ -106,7 +108,11 @@ export function monitorApi(scope: Construct, t: ApiMonitoringTargets): Monitorin
     dashboardGroups: [
       ...(apiFunctions.length ? [{ title: 'API', functions: apiFunctions.map((f) => f.function) }] : []),
       ...t.resources.map((r) => ({
-        title: t.resourceTitles ? r.resourceName : '', functions: owned(r).map((f) => f.function), table: r.table, resource: r,
+        title: t.resourceTitles ? r.resourceName : '',
+        functions: owned(r).map((f) => f.function),
+        table: r.table,
+        resource: r,
+        publisher: r.changePublisher,
       })),
     ],
   });
@@ -127,6 +133,8 @@ export interface ResourceAlarmInputs {
   readonly functions: WatchedFunction[];
   readonly table: dynamodb.ITableV2;
   readonly thresholds: AlarmThresholdsPlan;
+  /** The resource's change-event publisher, when it has change events. */
+  readonly publisher?: ChangePublisher;
 }
 
 /** The alarms of one resource (its functions and its table), in an `Alarms` scope under it. */
@@ -136,6 +144,7 @@ export function createResourceAlarms(scope: Construct, inputs: ResourceAlarmInpu
   addFunctionAlarms(alarms, inputs.functions, t);
   alarms.add('DynamoDbThrottles', tableThrottles(inputs.table, FIVE_MINUTES), t.dynamoDbThrottledRequests, 'DynamoDB throttled requests (callers get 503)');
   alarms.add('DynamoDbSystemErrors', tableSystemErrors(inputs.table, FIVE_MINUTES), t.dynamoDbSystemErrors, 'DynamoDB system errors');
+  if (inputs.publisher) addPublisherAlarms(alarms, inputs.publisher, t);
   return alarms.alarms;
 }
 
@@ -161,6 +170,8 @@ export interface DashboardGroup {
   readonly table?: dynamodb.ITableV2;
   /** The resource, for its cost row (units per request of each operation, from the request metrics). */
   readonly resource?: CrudResource;
+  /** The resource's change-event publisher, for its row. */
+  readonly publisher?: ChangePublisher;
 }
 
 /** Inputs of {@link createApiMonitoring}. */
@@ -181,6 +192,11 @@ export interface MonitoringResult {
   readonly alarms: cloudwatch.Alarm[];
   readonly unhealthyAlarm?: cloudwatch.CompositeAlarm;
   readonly dashboard?: cloudwatch.Dashboard;
+  /**
+   * Adds alarms made after the API (a subscriber's): to `alarms`, the composite alarm and the notifications; and their
+   * widgets to the dashboard.
+   */
+  adopt(alarms: cloudwatch.Alarm[], widgets: cloudwatch.IWidget[]): void;
 }
 
 /**
@@ -191,6 +207,15 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
   const { stage, plan } = inputs;
   const t = plan.thresholds;
   const result: { alarms: cloudwatch.Alarm[]; unhealthyAlarm?: cloudwatch.CompositeAlarm; dashboard?: cloudwatch.Dashboard } = { alarms: [] };
+  const notify = (alarms: (cloudwatch.Alarm | cloudwatch.CompositeAlarm)[]) => {
+    if (!plan.topic) return;
+    const action = new actions.SnsAction(plan.topic);
+    for (const a of alarms) {
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      a.addInsufficientDataAction(action);
+    }
+  };
 
   if (plan.alarms) {
     const alarmScope = new Construct(scope, 'Alarms');
@@ -201,25 +226,29 @@ export function createApiMonitoring(scope: Construct, inputs: ApiMonitoringInput
       'API p99 latency high', 2, 3);
     result.alarms = [...inputs.resourceAlarms, ...alarms.alarms];
 
+    const all = result.alarms;
     result.unhealthyAlarm = new cloudwatch.CompositeAlarm(alarmScope, 'Unhealthy', {
-      alarmRule: cloudwatch.AlarmRule.anyOf(...result.alarms),
+      // Rendered at synth, so that it covers the alarms of subscribers added after the API.
+      alarmRule: { renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...all).renderAlarmRule() }) },
       alarmDescription: 'Any alarm of this API is in ALARM',
     });
-    if (plan.topic) {
-      const action = new actions.SnsAction(plan.topic);
-      for (const a of [...result.alarms, result.unhealthyAlarm]) {
-        a.addAlarmAction(action);
-        a.addOkAction(action);
-        a.addInsufficientDataAction(action);
-      }
-      allowCloudWatchToPublish(plan.topic);
-    }
+    notify([...result.alarms, result.unhealthyAlarm]);
+    if (plan.topic) allowCloudWatchToPublish(plan.topic);
   }
 
   if (plan.dashboard) {
     result.dashboard = createDashboard(scope, inputs);
   }
-  return result;
+  return {
+    ...result,
+    adopt: (alarms, widgets) => {
+      if (plan.alarms) {
+        result.alarms.push(...alarms);
+        notify(alarms);
+      }
+      if (widgets.length > 0) result.dashboard?.addWidgets(...widgets);
+    },
+  };
 }
 
 function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwatch.Dashboard {
@@ -239,7 +268,7 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       width: 8,
     }),
   );
-  for (const { title, functions: fns, table, resource } of inputs.dashboardGroups) {
+  for (const { title, functions: fns, table, resource, publisher } of inputs.dashboardGroups) {
     const prefix = title ? `${title}: ` : '';
     if (fns.length > 0) {
       d.addWidgets(
@@ -249,6 +278,7 @@ function createDashboard(scope: Construct, inputs: ApiMonitoringInputs): cloudwa
       );
     }
     if (resource) d.addWidgets(...costRow(resource, prefix));
+    if (publisher) d.addWidgets(...publisherRow(publisher, prefix));
     if (!table) continue;
     d.addWidgets(
       new cloudwatch.GraphWidget({
@@ -302,25 +332,6 @@ function tableSystemErrors(table: dynamodb.ITableV2, period: Duration): cloudwat
   return table.metricSystemErrorsForOperations({ operations: DYNAMODB_OPERATIONS, period });
 }
 
-/** Alarms that mean "a person should look": at or above the threshold, missing data is fine. */
-class AlarmFactory {
-  public readonly alarms: cloudwatch.Alarm[] = [];
-  constructor(private readonly scope: Construct) {}
-
-  public add(id: string, metric: cloudwatch.IMetric, threshold: number, description: string, datapoints = 1, periods = 1): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this.scope, id, {
-      metric,
-      threshold,
-      evaluationPeriods: periods,
-      datapointsToAlarm: datapoints,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
-    });
-    this.alarms.push(alarm);
-    return alarm;
-  }
-}
 
 /**
  * CloudWatch publishes to a KMS-encrypted topic only if the key policy lets it generate a data key and decrypt

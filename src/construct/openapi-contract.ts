@@ -45,7 +45,8 @@ export function attachOpenApiContract(x: OpenApiContractInputs): OpenApiContract
   const synthTime = () => openApiDocument(contractInput(x, (s) => (s === undefined || Token.isUnresolved(s) ? undefined : s)));
   const synthTimeDocument = synthTime();
   const fileName = openApiFileName(x.api);
-  attachCustomSynthesis(x.api, {
+  // On the HTTP API's construct: a construct holds one synthesis hook, and the API's own writes the AsyncAPI file.
+  attachCustomSynthesis(x.httpApi, {
     onSynthesize(session: ISynthesisSession) {
       fs.writeFileSync(path.join(session.outdir, fileName), `${JSON.stringify(synthTime(), null, 2)}\n`);
     },

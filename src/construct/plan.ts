@@ -2,11 +2,13 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { AuthorizationBinding } from './authorization';
+import type { ChangeEventsSettings } from './change-events';
 import type { HandlerMode } from './crud-operation';
 import type { IdGenerator, IndexConfig, KeyType, OperationName } from '../shared/config';
 import type { TableKeySchema } from '../shared/keys';
@@ -58,6 +60,14 @@ export interface ApiPlan {
   readonly monitoring: MonitoringPlan;
   /** Lambda settings every resource starts from (and the settings of the API's one function in SINGLE mode). */
   readonly lambdaDefaults: LambdaPlan;
+  /** The `source` of the API's change events (`changeEventSource`, default the API's construct path). */
+  readonly changeEventSource: string;
+}
+
+/** A resource's change events: where they go and how the publisher reads the stream. */
+export interface ChangeEventsPlan extends ChangeEventsSettings {
+  /** The user's bus; absent: the API's own (one per API). */
+  readonly bus?: events.IEventBus;
 }
 
 /** Stage throttling. */
@@ -149,6 +159,8 @@ export interface ResourcePlan {
   readonly idempotencyTableEncryption: dynamodb.TableEncryptionV2;
   /** Lambda settings of this resource's functions (the API's defaults with the resource's overrides). */
   readonly lambda: LambdaPlan;
+  /** Its change events (the table then has a NEW_AND_OLD_IMAGES stream); absent when off. */
+  readonly changeEvents?: ChangeEventsPlan;
 }
 
 /** The items table of a resource. */

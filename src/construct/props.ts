@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ApiAuthorization } from './authorization';
+import { ChangeEvents } from './change-events';
 import { HandlerMode, Operation } from './crud-operation';
 import type { CrudResourceProps } from './crud-resource-props';
 import { IdGenerator, IdType, KeyAttributeType } from './key-types';
@@ -372,6 +373,23 @@ export interface ServerlessCrudApiProps {
    * @default - no stream
    */
   readonly stream?: dynamodb.StreamViewType;
+
+  // ---------------------------------------------------------------- change events
+  /**
+   * Publish every committed change of every resource's items as an event (a CloudEvent on EventBridge; README,
+   * "Change events"): `ChangeEvents.toEventBus()` for a bus the construct creates, `toEventBus(bus)` for yours. A
+   * resource's own `changeEvents` overrides it. It enables each table's stream (NEW_AND_OLD_IMAGES) and adds one
+   * publisher function per table; see `eventPattern` and `addSubscriber` to consume them.
+   * @default ChangeEvents.none() — no stream, no publisher
+   */
+  readonly changeEvents?: ChangeEvents;
+
+  /**
+   * The `source` of the change events (EventBridge's `source`, and the CloudEvents `source`): 1 to 256 characters,
+   * not starting with `aws.`.
+   * @default - the API's construct path, e.g. `ShopStack/Shop`
+   */
+  readonly changeEventSource?: string;
 
   // ---------------------------------------------------------------- monitoring
   /**

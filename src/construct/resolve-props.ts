@@ -9,6 +9,7 @@ import { CrudResourceProps, RESOURCE_DATA_PROPS, RESOURCE_LAMBDA_PROPS, RESOURCE
 import { checkRuntime, newestNodeRuntime } from './lambda-runtime';
 import type { AlarmThresholdsPlan, ApiPlan, CrudApiPlan, LambdaPlan, ResourcePlan } from './plan';
 import type { ServerlessCrudApiProps } from './props';
+import { resolveChangeEventSource, resolveResourceChangeEvents, CHANGE_EVENTS_STREAM_VIEW } from './resolve-change-events';
 import { checkChains, checkParents, childrenOf } from './resolve-relations';
 import { RESOURCE_NAME, resolveResource } from './resolve-resource';
 import { DEFAULTS, ENV } from '../shared/config';
@@ -37,7 +38,7 @@ const DEFAULT_ALARM_THRESHOLDS: AlarmThresholdsPlan = {
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
 /** Construct ids the API uses for its own parts: a resource (whose construct id is its name) must not take one. */
-const API_CHILD_IDS = ['Api', 'AccessLogs', 'DefaultStage', 'DefaultResource', 'CursorKey', 'CrudFunction', 'Alarms', 'Dashboard', 'Url'];
+const API_CHILD_IDS = ['Api', 'AccessLogs', 'DefaultStage', 'DefaultResource', 'CursorKey', 'CrudFunction', 'Alarms', 'Dashboard', 'Url', 'EventBus', 'Subscribers'];
 
 /**
  * Checks the props and applies every default. Every message names the prop(s), the bad value and the fix. Values
@@ -68,7 +69,17 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
     const auth = ownAuthorization ? entry.authorization!._bind(scope, entry.name) : authorization;
     const resource = resolveResource(scope, { props: entry, encryptionKey: props.encryptionKey, auth, nested: entry.parent !== undefined }, failHere);
     const lambdaPlan = declaredResources ? resolveLambdaOverrides(entry, lambdaDefaults, failHere) : lambdaDefaults;
-    return { ...resource, index, authorization: auth, lambda: lambdaPlan, children: childrenOf(entries, entry.name) };
+    const changeEvents = resolveResourceChangeEvents(scope, props.changeEvents, entry, where, fail);
+    return {
+      ...resource,
+      // Change events read the table's stream: with them on, a new table gets one with old and new images.
+      table: changeEvents && !resource.table.existing ? { ...resource.table, stream: CHANGE_EVENTS_STREAM_VIEW } : resource.table,
+      index,
+      authorization: auth,
+      lambda: lambdaPlan,
+      children: childrenOf(entries, entry.name),
+      ...(changeEvents ? { changeEvents } : {}),
+    };
   });
   if (declaredResources) checkChains(partial, entries, fail);
 
@@ -86,6 +97,7 @@ export function resolvePlan(scope: IConstruct, props: ServerlessCrudApiProps): C
     accessLogRetention: hardening.accessLogRetention,
     encryptionKey: props.encryptionKey,
     lambdaDefaults: { ...lambdaDefaults, logRetention: hardening.functionLogRetention },
+    changeEventSource: resolveChangeEventSource(scope, props, fail),
   };
   const resources = partial.map((r) => ({ ...r, lambda: { ...r.lambda, logRetention: hardening.functionLogRetention } }));
   return { api: plan, resources, declaredResources };

@@ -2,10 +2,12 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { OpenApiRoute } from './api-routes';
 import type { AuthorizationBinding } from './authorization';
+import type { ChangePublisher } from './change-publisher';
 import type { CrudResource } from './crud-resource';
 import type { FunctionRoute } from './function-routes';
 import type { OperationFunction } from './operation-function';
 import type { ApiPlan } from './plan';
+import type { LocalChangeEvents } from '../shared/change-events';
 import { IDEMPOTENCY_TABLE, servedOperation } from '../shared/config';
 import type { KeyAttribute, TableKeySchema } from '../shared/keys';
 import { LOCAL_MANIFEST_VERSION, LocalAuth, LocalFunctionRoute, LocalManifest, LocalResource, LocalRoute } from '../shared/local-manifest';
@@ -110,12 +112,25 @@ function localResource(resource: CrudResource): LocalResource {
       attributeTypes: attributeTypes(plan.keySchema),
       ttlAttribute: plan.table.timeToLiveAttribute,
     },
+    ...(resource.changePublisher ? { changeEvents: localChangeEvents(resource.changePublisher) } : {}),
     idempotencyTable: resource.idempotencyTable ? {
       logicalId: logicalIdOf(resource.idempotencyTable),
       partitionKey: IDEMPOTENCY_TABLE.PARTITION_KEY,
       indexes: [],
       ttlAttribute: IDEMPOTENCY_TABLE.TTL_ATTRIBUTE,
     } : undefined,
+  };
+}
+
+/**
+ * A resource's change events for the runner: the source, the bus as the rules on it name it (`EventBusName`: the
+ * bus's name, a `{ Ref }` to a bus of the stack, or a literal name or intrinsic for one imported), the publisher.
+ */
+function localChangeEvents(publisher: ChangePublisher): LocalChangeEvents {
+  return {
+    source: publisher.source,
+    bus: Stack.of(publisher).resolve(publisher.bus.eventBusName),
+    publisherLogicalId: logicalIdOf(publisher.function),
   };
 }
 

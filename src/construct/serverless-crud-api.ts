@@ -1,24 +1,31 @@
-import { CfnOutput } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ACCESS_LOG_FORMAT } from './access-log-format';
+import { addChangePublishers } from './api-change-events';
 import { OpenApiRoute, RouteRef, addFunctionsAndRoutes, crudRouteRefs } from './api-routes';
+import { AsyncApiContract, attachAsyncApiContract } from './asyncapi-contract';
+import { ChangeEventPatternOptions, SubscriberOptions } from './change-events';
+import { createSubscriberAlarms, subscriberRow } from './change-events-monitoring';
+import { ChangeSubscriber, EventResource, changeEventPattern } from './change-subscribers';
 import { Operation } from './crud-operation';
-import { CrudResource, ICrudResource, createCursorKey } from './crud-resource';
+import { CrudResource, createCursorKey } from './crud-resource';
 import { deployLimitAdvice, deployLimitErrors } from './deploy-limits';
 import { FunctionRouteProps } from './function-route-props';
 import { FunctionRoute, addFunctionRoute } from './function-routes';
 import { grantRouteInvoke } from './grant-invoke';
 import { builtinHandlerCode } from './handler-code';
 import { applyHardening } from './hardening';
-import { monitorApi } from './monitoring';
+import { ICrudResource } from './icrud-resource';
+import { MonitoringResult, monitorApi } from './monitoring';
 import { OpenApiContract, attachOpenApiContract } from './openapi-contract';
 import type { ApiPlan } from './plan';
 import { ServerlessCrudApiProps } from './props';
@@ -74,6 +81,14 @@ export class ServerlessCrudApi extends Construct {
   /** The first resource's enabled operations. */
   public readonly operations: Operation[];
   /**
+   * The bus of the change events: the one the construct created for the API (`ChangeEvents.toEventBus()`), else the
+   * bus of the first resource with change events.
+   * @default - none: no resource has change events
+   */
+  public readonly eventBus?: events.IEventBus;
+  /** The `source` of every change event of this API (`changeEventSource`, default the API's construct path). */
+  public readonly changeEventSource: string;
+  /**
    * The secret that keys the list cursors (only when some resource enables LIST; one for the API: cursors are bound to
    * their table): generated at deploy time, read by the functions that list once per execution environment. Rotate it
    * with `put-secret-value`; the previous version stays accepted.
@@ -101,15 +116,32 @@ export class ServerlessCrudApi extends Construct {
    * `ShopStack.Api.openapi.json`. Deploy-time values in it are server variables with descriptions.
    */
   public readonly openApiFileName: string;
+  /**
+   * The contract of the change events: an AsyncAPI 3.0 document (JSON) with a channel per resource that publishes
+   * them and its three messages (created, updated, deleted), their payloads the CloudEvents envelope around the
+   * resource's item schema. Undefined when no resource has change events. Deploy-time values (the bus name, the
+   * region) are tokens in the string; the file `asyncApiFileName` in the cloud assembly has what is known at synth.
+   */
+  public get asyncApiDocument(): string | undefined {
+    return this.asyncApi.document();
+  }
+  /**
+   * Name of the AsyncAPI document file written into the cloud assembly directory at synth, beside the OpenAPI one
+   * (`ShopStack.Api.asyncapi.json`); written only when a resource has change events.
+   */
+  public readonly asyncApiFileName: string;
 
   private readonly crudResources: CrudResource[];
   private readonly openApiRoute?: OpenApiRoute;
   private readonly apiPlan: ApiPlan;
   private readonly contract: OpenApiContract;
+  private readonly asyncApi: AsyncApiContract;
   /** The routes of the user's own functions, in the order added. */
   private readonly functionRoutes: FunctionRoute[] = [];
   /** Construct id prefixes of the function routes. */
   private readonly functionRouteIds = new Set<string>();
+  private readonly monitoring: MonitoringResult;
+  private subscribers?: Construct;
 
   constructor(scope: Construct, id: string, props: ServerlessCrudApiProps = {}) {
     super(scope, id);
@@ -171,8 +203,28 @@ export class ServerlessCrudApi extends Construct {
     });
     this.handlerFunctions = functions.map((f) => f.function);
     this.openApiRoute = openApiRoute;
+    const ownBus = addChangePublishers(this, plan, resources, config);
+    this.eventBus = ownBus ?? resources.find((r) => r.eventBus)?.eventBus;
+    this.changeEventSource = api.changeEventSource;
+    // Read at synth, as the OpenAPI document's function routes are.
+    this.asyncApi = attachAsyncApiContract({
+      api: this,
+      input: () => ({
+        title: this.node.path,
+        source: api.changeEventSource,
+        region: Stack.of(this).region,
+        resources: resources.map((r) => ({
+          config: r.handlerConfig(),
+          ...(r.eventBus ? { eventBus: { id: r.eventBus.node.path, name: r.eventBus.eventBusName } } : {}),
+        })),
+      }),
+    });
+    this.asyncApiFileName = this.asyncApi.fileName;
+    const publishers = resources.flatMap((r) => (r.changePublisher ? [r.changePublisher.function] : []));
     // What deploy would refuse (environment and policy sizes), checked at synth once every statement is in.
-    this.node.addValidation({ validate: () => deployLimitErrors(this.handlerFunctions, deployLimitAdvice(api.lambdaDefaults.handlerMode)) });
+    this.node.addValidation({
+      validate: () => deployLimitErrors([...this.handlerFunctions, ...publishers], deployLimitAdvice(api.lambdaDefaults.handlerMode)),
+    });
 
     const first = resources[0];
     this.table = first.table;
@@ -200,6 +252,7 @@ export class ServerlessCrudApi extends Construct {
     const monitoring = monitorApi(this, {
       stage: this.stage, plan: api.monitoring, resources, functions, resourceTitles: plan.declaredResources,
     });
+    this.monitoring = monitoring;
     this.alarms = monitoring.alarms;
     this.unhealthyAlarm = monitoring.unhealthyAlarm;
     this.dashboard = monitoring.dashboard;
@@ -275,6 +328,55 @@ export class ServerlessCrudApi extends Construct {
     ]);
   }
 
+  /**
+   * The EventBridge event pattern of this API's change events: of the resources named (default: every resource with
+   * change events), of the kinds of change given (default: all), optionally of one tenant (owner-scoped resources).
+   * For rules of your own, on `eventBus` (or `resource(name).eventBus`).
+   *
+   * @example
+   * new events.Rule(this, 'NewOrders', {
+   *   eventBus: api.eventBus,
+   *   eventPattern: api.eventPattern({ resources: ['orders'], types: [ChangeEventType.CREATED] }),
+   *   targets: [new targets.SqsQueue(queue)],
+   * });
+   *
+   * @param options which events match
+   */
+  public eventPattern(options: ChangeEventPatternOptions = {}): events.EventPattern {
+    return changeEventPattern('eventPattern', this.changeEventSource, this.eventResources(), options).pattern;
+  }
+
+  /**
+   * Delivers this API's change events matching `options` (see `eventPattern`) to `target`: a rule on the events' bus
+   * with a retry policy and a dead-letter queue on the target (give neither to the target itself), and alarms on
+   * failed deliveries and on any message in the dead-letter queue (on the dashboard too, when there is one).
+   *
+   * @example
+   * api.addSubscriber('SendConfirmation', new targets.LambdaFunction(sendConfirmation), {
+   *   resources: ['orders'],
+   *   types: [ChangeEventType.CREATED],
+   * });
+   *
+   * @param id construct id of the subscriber (under `Subscribers`)
+   * @param target where the events go, e.g. `new targets.LambdaFunction(fn)`
+   * @param options which events, and how failed deliveries are retried and kept
+   * @returns the rule
+   */
+  public addSubscriber(id: string, target: events.IRuleTarget, options: SubscriberOptions = {}): events.Rule {
+    const selected = changeEventPattern('addSubscriber', this.changeEventSource, this.eventResources(), options);
+    this.subscribers ??= new Construct(this, 'Subscribers');
+    const subscriber = new ChangeSubscriber(this.subscribers, id, {
+      selected, target, options, encryptionKey: this.apiPlan.encryptionKey, ownerPath: this.node.path,
+    });
+    this.monitoring.adopt(this.apiPlan.monitoring.alarms ? createSubscriberAlarms(subscriber) : [], subscriberRow(subscriber));
+    return subscriber.rule;
+  }
+
+  /** Each resource as the event patterns see it. */
+  private eventResources(): EventResource[] {
+    return this.crudResources.map((r) => ({ name: r.resourceName, bus: r.eventBus, ownerScoped: r.plan.ownerAttribute !== undefined }));
+  }
+
   /** Every route of the API so far, as the conflict checks see them. */
   private routeRefs(): RouteRef[] {
     return [
@@ -317,22 +419,3 @@ export class ServerlessCrudApi extends Construct {
     return this.stage.metricDataProcessed(props);
   }
 }
-
-/** JSON access log line: one object per request with the fields an operator filters on. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(JSON.stringify({
-  requestId: '$context.requestId',
-  ip: '$context.identity.sourceIp',
-  requestTime: '$context.requestTime',
-  httpMethod: '$context.httpMethod',
-  routeKey: '$context.routeKey',
-  path: '$context.path',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationLatency: '$context.integrationLatency',
-  integrationStatus: '$context.integrationStatus',
-  integrationError: '$context.integrationErrorMessage',
-  authorizerError: '$context.authorizer.error',
-  userAgent: '$context.identity.userAgent',
-}));

@@ -6,9 +6,12 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { BusSubscribers, busSubscribers } from './event-rules';
 import { SynthProcess } from './synth-process';
 import { TemplateRoute, templateRoutes } from './template-routes';
-import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest } from '../shared/local-manifest';
+import type { LocalChangeEvents } from '../shared/change-events';
+import { CONFIG_FILE_NAME } from '../shared/config';
+import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest, LocalResource } from '../shared/local-manifest';
 
 /** A function of an API, ready to be run locally. */
 export interface LocalFunctionSpec {
@@ -32,6 +35,21 @@ export interface LocalTableSpec {
   readonly attributeDefinitions: { AttributeName: string; AttributeType: string }[];
   readonly globalSecondaryIndexes: { IndexName: string; KeySchema: { AttributeName: string; KeyType: string }[]; Projection: any }[];
   readonly ttlAttribute?: string;
+  /** The stream the table has: NEW_AND_OLD_IMAGES when its resource publishes change events. */
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
+}
+
+/** A resource that publishes change events, and who receives them locally. */
+export interface LocalResourceEvents {
+  readonly resource: string;
+  /** The local name of its items table. */
+  readonly tableName: string;
+  readonly source: string;
+  /** The bus's name as the publisher puts it on entries (its name, or its logical id when only known at deploy time). */
+  readonly eventBusName: string;
+  readonly subscribers: BusSubscribers;
+  /** The folder of the API's crud-config.json (the publisher's asset, or a CRUD function's: they are the same file). */
+  readonly configDir: string;
 }
 
 /** One ServerlessCrudApi found in the assembly. */
@@ -44,6 +62,8 @@ export interface LocalApi {
   readonly openApiFile: string;
   /** The API's other Lambda-proxy routes (the user's own), servable or not (src/local/template-routes.ts). */
   readonly templateRoutes: TemplateRoute[];
+  /** Its resources with change events (`changeEvents`), in the manifest's order. */
+  readonly changeEvents: LocalResourceEvents[];
 }
 
 export class AssemblyError extends Error {}
@@ -185,8 +205,30 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
     if (!functions.has(fn.logicalId)) functions.set(fn.logicalId, { ...fn, routes: [] });
   }
   const tables: LocalTableSpec[] = [];
+  const changeEvents: LocalResourceEvents[] = [];
+  const itemTables = new Set(manifest.resources.map((r) => r.table));
+  const eventsOf = (r: LocalResource) => r.changeEvents;
+  for (const r of manifest.resources) {
+    const events = eventsOf(r);
+    if (!events) continue;
+    const subscribers = busSubscribers(events.bus, template, assemblyDir);
+    // Subscribers run beside the API's functions (a worker each), by logical id.
+    for (const fn of subscribers.functions) {
+      if (!functions.has(fn.logicalId)) functions.set(fn.logicalId, { ...fn, routes: [] });
+    }
+    changeEvents.push({
+      resource: r.name,
+      tableName: tableNameOf(stackName, manifest, r.table),
+      source: events.source,
+      eventBusName: typeof events.bus === 'string' ? events.bus : subscribers.busLabel,
+      subscribers,
+      configDir: configDirOf(manifest, events, resources, assemblyDir, functions),
+    });
+  }
+  const streamed = new Set(manifest.resources.filter((r) => eventsOf(r)).map((r) => r.table));
   for (const t of manifest.resources.flatMap((r) => [r.table, r.idempotencyTable])) {
     if (!t) continue;
+    const stream = itemTables.has(t) && streamed.has(t) ? 'NEW_AND_OLD_IMAGES' as const : undefined;
     if (t.logicalId) {
       const res = resources[t.logicalId];
       if (!res) throw new AssemblyError(`${manifest.path}: table ${t.logicalId} is not in the template`);
@@ -199,10 +241,11 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
         globalSecondaryIndexes: (p.GlobalSecondaryIndexes ?? [])
           .map((g: any) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })),
         ttlAttribute: p.TimeToLiveSpecification?.Enabled ? p.TimeToLiveSpecification.AttributeName : undefined,
+        stream,
       });
     } else {
       // An existing table: create it locally from what the construct knows of it.
-      const name = typeof t.tableName === 'string' ? t.tableName : `${stackName}-${manifest.path.split('/').pop()}-ExistingTable`;
+      const name = tableNameOf(stackName, manifest, t);
       // Key types from the manifest (numeric ids and sort keys); manifests without them have string keys only.
       const typeOf = (attribute: string) => t.attributeTypes?.[attribute] ?? 'S';
       const attrs = new Map<string, string>();
@@ -219,10 +262,31 @@ function toLocalApi(assemblyDir: string, stackName: string, manifest: LocalManif
           Projection: { ProjectionType: 'ALL' },
         })),
         ttlAttribute: t.ttlAttribute,
+        stream,
       });
     }
   }
-  return { stackName, manifest, functions, tables, templateRoutes: extra.routes };
+  return { stackName, manifest, functions, tables, templateRoutes: extra.routes, changeEvents };
+}
+
+/** The local name of a resource's table. */
+function tableNameOf(stackName: string, manifest: LocalManifest, t: LocalResource['table']): string {
+  if (t.logicalId) return localTableName(stackName, t.logicalId);
+  return typeof t.tableName === 'string' ? t.tableName : `${stackName}-${manifest.path.split('/').pop()}-ExistingTable`;
+}
+
+/** Where the API's crud-config.json is: beside the publisher's bundle, else beside a CRUD function's (the same file). */
+function configDirOf(
+  manifest: LocalManifest, events: LocalChangeEvents, resources: Record<string, any>, assemblyDir: string, functions: Map<string, LocalFunctionSpec>,
+): string {
+  const publisherAsset = resources[events.publisherLogicalId]?.Metadata?.['aws:asset:path'];
+  const candidates = [
+    ...(typeof publisherAsset === 'string' ? [path.resolve(assemblyDir, publisherAsset)] : []),
+    ...manifest.functions.map((f) => functions.get(f.logicalId)?.assetDir).filter((d): d is string => d !== undefined),
+  ];
+  const dir = candidates.find((d) => fs.existsSync(path.join(d, CONFIG_FILE_NAME)));
+  if (!dir) throw new AssemblyError(`${manifest.path}: no ${CONFIG_FILE_NAME} found for the change events' publisher (${events.publisherLogicalId})`);
+  return dir;
 }
 
 /** The local name of a table the template creates: stable across runs, so `--persist` keeps working. */

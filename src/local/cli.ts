@@ -75,6 +75,12 @@ started again on the same port (with --persist, its data is kept).
 IAM authorization (the construct's default) cannot be checked locally: the runner says so at start-up and serves
 the API unauthenticated. Ctrl-C stops everything, DynamoDB Local included.
 
+Change events (changeEvents): the tables of such resources get a stream, and the runner runs the same publisher as the
+deployed function over it: each event goes to the subscribers in the app (rules on the API's bus whose target is a
+Node.js function, matched with EventBridge's patterns; a failing one is retried twice, then given up) with one line
+per event, and to GET /_events on the API's port (Server-Sent Events). With --persist, the readers checkpoint in the
+folder: a runner killed and started again loses no event (some may come twice; they are counted).
+
 Every API's port also answers /_docs: its OpenAPI document (from the cloud assembly, servers pointing at the runner)
 in Swagger UI shipped with this package, no CDN; "Try it out" sends requests to the local API. An API with a
 resource named _docs gets no docs page.

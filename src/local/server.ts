@@ -8,6 +8,7 @@ import type { LocalApi } from './assembly';
 import { ByteBudget, declaredLength, hasPendingBody, readBody } from './body';
 import { DocsPage, docsResponse } from './docs';
 import { buildEvent, collectHeaders, GatewayRequest, requestTarget } from './event';
+import { EventFeed, EVENTS_PATH } from './event-feed';
 import { buildEventV1, mapResultV1 } from './event-v1';
 import type { FunctionInvoker, RequestUsage } from './function-host';
 import {
@@ -42,6 +43,10 @@ export interface ApiServerOptions {
   readonly log: (line: string) => void;
   /** The docs page at `/_docs`, answered by the runner itself; undefined: none (see `docsUnavailable`). */
   readonly docs?: DocsPage;
+  /** The live feed of the API's change events at `/_events`; undefined: none (the API publishes none). */
+  readonly events?: EventFeed;
+  /** Called after a request that may have written (not GET/HEAD/OPTIONS) was answered 2xx: the stream readers look now. */
+  readonly onWrite?: () => void;
   readonly onFunctionError?: (fn: string, requestId: string, error: { name: string; message: string; stack?: string }) => void;
 }
 
@@ -56,7 +61,7 @@ export interface RunningApi {
 }
 
 /** The parts of an API that a reload replaces. */
-export type ApiVersion = Pick<ApiServerOptions, 'api' | 'functions' | 'auth' | 'docs'>;
+export type ApiVersion = Pick<ApiServerOptions, 'api' | 'functions' | 'auth' | 'docs' | 'events'>;
 
 /** The runner's own refusal (not an API Gateway response): problem+json naming the flag that allows the host. */
 function hostNotAllowed(host: string): GatewayResponse {
@@ -184,6 +189,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       });
       response.end(method === 'HEAD' ? undefined : res.body);
       if (close) lingerThenClose(request, response);
+      if (res.statusCode < 300 && fn && method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') o.onWrite?.();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       o.log(`${method} ${url} → ${res.statusCode} ${ms.toFixed(1)} ms${usage ? ` ${unitsOf(usage)}` : ''}${fn ? ` [${shortName(fn)}]` : ''} ${requestId}`);
     };
@@ -191,6 +197,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       o.log(`${method} ${url} → 500 (runner error: ${(e as Error).message})`);
       send(GATEWAY_ERRORS.internal());
     };
+
+    if (isEventsFeed(request, current)) {
+      if (!allowedHost(request.headers.host)) return send(hostNotAllowed(request.headers.host ?? ''));
+      o.log(`${method} ${url} → 200 (change events feed, ${current.events!.size + 1} client(s)) ${requestId}`);
+      return current.events!.attach(request, response);
+    }
 
     let admission: Admission;
     try {
@@ -243,6 +255,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApi> {
       server.closeAllConnections();
     }),
   };
+}
+
+/** A request for the change events feed: `GET /_events`, when the API has one and no route of its own answers there. */
+function isEventsFeed(request: http.IncomingMessage, current: ReturnType<typeof routing>): boolean {
+  if (!current.events || request.method !== 'GET') return false;
+  const { path } = requestTarget(request.url ?? '/');
+  return path === EVENTS_PATH && matchRouteKey(current.routeKeys, 'GET', EVENTS_PATH) === undefined;
 }
 
 /**

@@ -71,7 +71,7 @@ export function templateRoutes(
       continue;
     }
     const payloadVersion = target.PayloadFormatVersion === '1.0' ? '1.0' : '2.0';
-    const fn = functionOf(target, resources, assemblyDir);
+    const fn = functionOfIntegration(target, resources, assemblyDir);
     if (typeof fn === 'string') {
       routes.push({ ...base, payloadVersion, unservable: fn });
       continue;
@@ -116,8 +116,16 @@ function integrationOf(target: unknown, resources: Record<string, any>): any | s
 }
 
 /** The function behind a Lambda proxy integration, or why it cannot run here. */
-function functionOf(integration: any, resources: Record<string, any>, assemblyDir: string): TemplateFunction | string {
-  const uri = integration.IntegrationUri;
+function functionOfIntegration(integration: any, resources: Record<string, any>, assemblyDir: string): TemplateFunction | string {
+  return templateFunction(integration.IntegrationUri, resources, assemblyDir);
+}
+
+/**
+ * The function an ARN of the template names (`Fn::GetAtt [<function>, Arn]`: a route's integration, a rule's target),
+ * ready to run locally, or why it cannot run here.
+ */
+export function templateFunction(arn: unknown, resources: Record<string, any>, assemblyDir: string): TemplateFunction | string {
+  const uri = arn as any;
   const logicalId = uri?.['Fn::GetAtt']?.[1] === 'Arn' ? uri['Fn::GetAtt'][0] : undefined;
   const res = typeof logicalId === 'string' ? resources[logicalId] : undefined;
   if (!res || res.Type !== 'AWS::Lambda::Function') {

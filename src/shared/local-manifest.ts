@@ -1,3 +1,5 @@
+import type { LocalChangeEvents } from './change-events';
+
 /**
  * What the construct records for the local runner, as construct metadata (it lands, resolved, in the cloud
  * assembly's manifest.json under the stack artifact's metadata). The runner reads this instead of reverse-engineering
@@ -9,7 +11,7 @@
 export const LOCAL_MANIFEST_METADATA_TYPE = 'cdk-serverless-crud-api:local';
 
 /** Bumped when the shape changes; the runner refuses a manifest it does not understand. */
-export const LOCAL_MANIFEST_VERSION = 4;
+export const LOCAL_MANIFEST_VERSION = 5;
 
 export interface LocalRoute {
   readonly method: string;
@@ -88,6 +90,11 @@ export interface LocalResource {
   readonly name: string;
   readonly table: LocalTable;
   readonly idempotencyTable?: LocalTable;
+  /**
+   * Its change events (manifest version 5), when on: the table has a NEW_AND_OLD_IMAGES stream, and the runner
+   * publishes its changes as the publisher function does. Absent: change events are off for this resource.
+   */
+  readonly changeEvents?: LocalChangeEvents;
 }
 
 export interface LocalManifest {

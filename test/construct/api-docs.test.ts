@@ -15,9 +15,10 @@ describe('public API documentation (jsii assembly)', () => {
 
   test('exposes exactly the intended types', () => {
     expect(types.map((t) => t.name).sort()).toEqual([
-      'AccessLevel', 'AlarmThresholds', 'ApiAuthorization', 'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceProps',
+      'AccessLevel', 'AlarmThresholds', 'ApiAuthorization', 'ChangeEventPatternOptions', 'ChangeEventType', 'ChangeEvents', 'ChangeEventsOptions',
+      'CognitoAuthorizationProps', 'CrudMetricOptions', 'CrudResourceProps',
       'FunctionRouteProps', 'HandlerMode', 'ICrudResource', 'IdGenerator', 'IdType', 'JwtAuthorizationProps', 'KeyAttributeType', 'Operation',
-      'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps', 'TableAccess',
+      'SecondaryIndex', 'ServerlessCrudApi', 'ServerlessCrudApiProps', 'SubscriberOptions', 'TableAccess',
     ]);
   });
 

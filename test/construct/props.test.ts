@@ -308,7 +308,7 @@ describe('local runner manifest (construct metadata in the cloud assembly)', () 
     const manifest = entries[0].data as any;
     const fnIds = Object.keys(s.template.findResources('AWS::Lambda::Function'));
     expect(manifest).toMatchObject({
-      version: 4,
+      version: 5,
       path: 'TestStack/Todos',
       stageName: '$default',
       cors: { allowOrigins: ['http://localhost:5173'], allowMethods: ['GET'], maxAgeSeconds: 600 },

@@ -180,10 +180,10 @@ describe('three resources in one API', () => {
     expect((per.api.resource('orders').metricInvocations({ period: Duration.minutes(1) }) as cloudwatch.Metric).metricName).toBe('Invocations');
   });
 
-  test('the runner manifest (v4) lists the resources with their tables, each route with its resource and authorization', () => {
+  test('the runner manifest (v5) lists the resources with their tables, each route with its resource and authorization', () => {
     const m = shop();
     const manifest = m.app.synth().getStackByName('TestStack').findMetadataByType('cdk-serverless-crud-api:local')[0].data as any;
-    expect(manifest.version).toBe(4);
+    expect(manifest.version).toBe(5);
     expect(manifest.resources.map((r: any) => [r.name, r.table.partitionKey, r.idempotencyTable?.partitionKey ?? null])).toEqual([
       ['products', 'id', null], ['orders', 'owner', 'pk'], ['customers', 'id', 'pk'],
     ]);

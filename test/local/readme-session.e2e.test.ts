@@ -144,5 +144,18 @@ describe('the README session', () => {
         expect(coverage).toContain(expected);
       }
     });
+
+    test('change events: the example\'s OrderConfirmation subscriber receives orders.created soon after the order is created', async () => {
+      const shop = Object.entries(runner.urls).find(([name]) => name.endsWith('/Shop'))![1];
+      const created = await fetch(`${shop}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ total: 12 }) });
+      expect(created.status).toBe(201);
+      const { id } = await created.json() as { id: string };
+      const delivered = new RegExp(`event orders\\.created /orders/${id} → OrderConfirmation\\w+ ✓ \\d+ ms`);
+      const deadline = Date.now() + 10_000;
+      while (!delivered.test(runner.output())) {
+        if (Date.now() > deadline) throw new Error(`orders.created of ${id} did not reach OrderConfirmation within 10 s:\n${runner.output()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
   });
 });
