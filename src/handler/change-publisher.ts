@@ -16,6 +16,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { entryOf, fitsPutEvents, SizedEntry } from './change-entry';
 import { ChangeEventContext, buildChangeEvent, changeEventContext } from './change-event';
+import { publisherMetrics } from './change-metrics';
 import { describeError, LogWriter, stdoutWriter } from './log';
 import { ChangeEventSink, MAX_ENTRIES_PER_PUT, PutEntryFailure } from '../shared/change-events';
 import type { HandlerConfig } from '../shared/config';
@@ -231,6 +232,7 @@ export async function publishChanges(records: DynamoDBRecord[], settings: Publis
     ...(outOfTime ? { outOfTime: true } : {}),
     ...(firstUnpublished >= 0 ? { retryFrom: failureId } : {}),
     latencyMs: Date.now() - started,
+    ...(settings.config.metrics ? publisherMetrics(settings.config.metrics, settings.resource, result, Date.now()) : {}),
   });
   return result;
 }

@@ -32,7 +32,9 @@ export interface ChangeEventData {
   readonly reason?: 'expired';
   /**
    * Present (true) when the entry would have exceeded EventBridge's size limit: `previous` was left out, and if still
-   * too large, `item`/`previous` were cut down to the key attributes (id and ancestors' ids).
+   * too large, `item`/`previous` were cut down to the key attributes (id and ancestors' ids). (On `deleted`, where
+   * `previous` is all there is, the first step cuts it to the key attributes instead; and for an item whose attribute
+   * names alone exceed the limit, `changed` is left empty as well.)
    */
   readonly truncated?: boolean;
 }
@@ -119,3 +121,20 @@ export interface LocalChangeEvents {
  * stream-read actions on that table's stream; the failure destination is written by Lambda too.
  */
 export const PUBLISHER_EVENT_BUS_ACTIONS: readonly string[] = ['events:PutEvents'];
+
+/**
+ * The publisher's metrics, in its batch log line (CloudWatch Embedded Metric Format, namespace METRICS_NAMESPACE,
+ * dimensions Api and Resource of src/shared/metrics.ts), when the config has `metrics`. Each is the batch's count, in
+ * every batch line (0 included): alarm on the `Sum` of `FAILED` to see entries EventBridge kept refusing, which are not
+ * Lambda `Errors` (the batch returns them as batchItemFailures).
+ */
+export const CHANGE_EVENT_METRIC_NAMES = {
+  /** Events the bus accepted. */
+  PUBLISHED: 'ChangeEventsPublished',
+  /** Records given up in an invocation (refused after the retries, or not publishable): delivered again by Lambda. */
+  FAILED: 'ChangeEventsFailed',
+  /** Events sent cut down to fit EventBridge's size limit. */
+  TRUNCATED: 'ChangeEventsTruncated',
+  /** Records that publish nothing (writes that changed nothing the API shows, delete leases). */
+  SKIPPED: 'ChangeEventsSkipped',
+} as const;

@@ -5,8 +5,11 @@
  * Recording test: every SDK call the entry makes is recorded at the EventBridge client; they must be exactly
  * PUBLISHER_EVENT_BUS_ACTIONS on the configured bus (the construct grants those, on that bus only).
  */
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { lambdaRecord } from './support/stream-records';
+import { PUT_EVENTS_ACTIONS } from '../../src/construct/iam-actions';
 import { PUBLISHER_ENV, PUBLISHER_EVENT_BUS_ACTIONS } from '../../src/shared/change-events';
 import { ALL_OPERATIONS, CONFIG_VERSION, ENV } from '../../src/shared/config';
 
@@ -22,8 +25,11 @@ type Entry = typeof import('../../src/handler/change-publisher.lambda');
 /** What the EventBridge client answers a command with (the client's `send`, replaced: nothing leaves the process). */
 type Send = (command: any) => Promise<unknown>;
 
-/** Loads the entry module afresh (its init runs again) under the given environment, its client's `send` replaced. */
-function loadEntry(env: Record<string, string | undefined>, send: Send = async () => ({})): Entry {
+/**
+ * Loads the entry module afresh (its init runs again) under the given environment, its client's `send` replaced
+ * (`send: 'wire'`: left alone, so requests go over HTTP to wherever the environment points the client).
+ */
+function loadEntry(env: Record<string, string | undefined>, send: Send | 'wire' = async () => ({})): Entry {
   const saved = { ...process.env };
   for (const k of [...Object.values(PUBLISHER_ENV), ENV.CONFIG, ENV.CONFIG_FILE]) delete process.env[k];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
@@ -33,10 +39,12 @@ function loadEntry(env: Record<string, string | undefined>, send: Send = async (
       // The entry's own copy of the SDK (this registry's): its client is created at module scope.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const sdk: typeof import('@aws-sdk/client-eventbridge') = require('@aws-sdk/client-eventbridge');
-      jest.spyOn(sdk.EventBridgeClient.prototype, 'send').mockImplementation(((command: any) => {
-        expect(command).toBeInstanceOf(sdk.PutEventsCommand);
-        return send(command);
-      }) as any);
+      if (send !== 'wire') {
+        jest.spyOn(sdk.EventBridgeClient.prototype, 'send').mockImplementation(((command: any) => {
+          expect(command).toBeInstanceOf(sdk.PutEventsCommand);
+          return send(command);
+        }) as any);
+      }
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       entry = require('../../src/handler/change-publisher.lambda');
     });
@@ -84,6 +92,8 @@ describe('SDK calls', () => {
     const response = await handler(event, { getRemainingTimeInMillis: () => 60_000 } as any);
     expect(response).toEqual({ batchItemFailures: [] });
     expect([...new Set(calls.map((c) => c.action))]).toEqual([...PUBLISHER_EVENT_BUS_ACTIONS]);
+    // …which are exactly what the construct grants the publisher's role on the bus (src/construct/change-publisher.ts).
+    expect([...PUT_EVENTS_ACTIONS].sort()).toEqual([...PUBLISHER_EVENT_BUS_ACTIONS].sort());
     expect([...new Set(calls.flatMap((c) => c.buses))]).toEqual([BUS]);
     expect(calls.flatMap((c) => c.entries.map((e) => `${e.DetailType} ${JSON.parse(e.Detail).version}`)))
       .toEqual(['orders.created 1', 'orders.created 0', 'orders.created 1', 'orders.updated 2']);
@@ -98,5 +108,39 @@ describe('SDK calls', () => {
     }));
     const records = [lambdaRecord({ eventName: 'INSERT', keys: { id: 'o9' }, newItem: { id: 'o9' } })];
     expect(await handler({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: records[0].dynamodb!.SequenceNumber }] });
+  });
+
+  test('on the wire: each request is EventBridge\'s PutEvents (X-Amz-Target AWSEvents.PutEvents), every entry on the configured bus', async () => {
+    const requests: { target: string; body: any }[] = [];
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => (text += chunk));
+      req.on('end', () => {
+        const body = JSON.parse(text);
+        requests.push({ target: String(req.headers['x-amz-target']), body });
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map((_: unknown, i: number) => ({ EventId: `ev-${i}` })) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const records = Array.from({ length: 12 }, (_, i) => lambdaRecord({ eventName: 'INSERT', keys: { id: `o${i}` }, newItem: { id: `o${i}`, version: 1 } }));
+    const saved = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const { handler } = loadEntry(GOOD_ENV, 'wire');
+      expect(await handler({ Records: records })).toEqual({ batchItemFailures: [] });
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+      else process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = saved;
+      server.close();
+    }
+    // Two requests in flight at once: they may arrive in either order.
+    expect(requests.map((r) => [r.target, r.body.Entries.length]).sort()).toEqual([['AWSEvents.PutEvents', 10], ['AWSEvents.PutEvents', 2]]);
+    const entries = requests.flatMap((r) => r.body.Entries);
+    expect([...new Set(entries.map((e: any) => e.EventBusName))]).toEqual([BUS]);
+    expect(entries.find((e: any) => JSON.parse(e.Detail).subject === '/orders/o0')).toEqual({
+      Source: 'shop.api', DetailType: 'orders.created', EventBusName: BUS, Time: records[0].dynamodb!.ApproximateCreationDateTime, Detail: expect.any(String),
+    });
   });
 });

@@ -18,7 +18,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import * as fc from 'fast-check';
 import { createTestApi, TestApi, TestResponse } from './support/api';
 import { eventSchemaCheck } from './support/event-schemas';
-import { enableStream, readStream } from './support/stream-records';
+import { enableStream, readStream, writeMarker } from './support/stream-records';
 import { PublisherSettings, publishChanges } from '../../src/handler/change-publisher';
 import { ChangeCloudEvent, ChangeEventSink } from '../../src/shared/change-events';
 
@@ -97,7 +97,8 @@ describe('change events agree with the committed changes', () => {
   test('random writes, races, refusals and redeliveries', async () => {
     await fc.assert(fc.asyncProperty(
       fc.array(cmd, { minLength: 5, maxLength: 25 }),
-      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      // The seed of a Lehmer generator (mod 2^31 − 1): never 0 or a multiple of the modulus, which would stick at 0.
+      fc.integer({ min: 1, max: 2 ** 31 - 2 }),
       async (cmds, seed) => {
         const prefix = `r${++run}`;
         const answers = new Map<string, Answers>();
@@ -148,7 +149,9 @@ describe('change events agree with the committed changes', () => {
           live.set(key, r.status === 200 ? /\.([^"]+)"$/.exec(r.headers.etag)![1] : undefined);
         }
 
-        const observed = await publishAsLambdaWould(seed);
+        // This run's items only (a run that failed part-way, while shrinking, leaves records behind).
+        const mine = new RegExp(`^/(projects|notes)/${prefix}[pn]`);
+        const observed = (await publishAsLambdaWould(prefix, seed)).filter((e) => mine.test(e.subject));
         const text = JSON.stringify(observed);
         for (const h of HIDDEN) expect(text).not.toContain(h);
         // Every event is what the AsyncAPI document promises.
@@ -198,14 +201,15 @@ describe('change events agree with the committed changes', () => {
     ), { numRuns: 20 });
     expect(Object.values(exercised).every((count) => count > 0)).toBe(true);
     if (process.env.CHANGE_EVENTS_FIGURES) process.stdout.write(`change-events model test: ${JSON.stringify(exercised)}\n`);
-  });
+    // ~15 s on an idle machine; room for a loaded CI runner.
+  }, 120_000);
 
   /**
    * Every new record of the three streams, published as Lambda would: batches of random size (1–100), a sink that
    * refuses about a third of the entries, each batch delivered again from the record it reports. Returns the events in
    * the order first accepted, duplicates removed by id.
    */
-  async function publishAsLambdaWould(seed: number): Promise<ChangeCloudEvent[]> {
+  async function publishAsLambdaWould(prefix: string, seed: number): Promise<ChangeCloudEvent[]> {
     let state = seed;
     const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
     const accepted: ChangeCloudEvent[] = [];
@@ -219,7 +223,11 @@ describe('change events agree with the committed changes', () => {
       },
     };
     for (const resource of ['projects', 'tasks', 'notes']) {
-      const records = (await readStream(arns[resource])).filter((r) => !seen.has(r.eventID!));
+      // A marker written last (its key outside the run's items): once its record is read, so is every earlier one.
+      const key: Record<string, string> = resource === 'projects' ? { owner: 'marker', id: `${prefix}-marker` }
+        : resource === 'tasks' ? { _parent: 'marker', id: `${prefix}-marker` } : { id: `${prefix}-marker` };
+      const marker = await writeMarker(api.tables[resource].tableName, key);
+      const records = (await readStream(arns[resource], marker)).filter((r) => !seen.has(r.eventID!));
       records.forEach((r) => seen.add(r.eventID!));
       const settings: PublisherSettings = {
         config: api.config,

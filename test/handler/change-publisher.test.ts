@@ -151,6 +151,23 @@ describe('per-item order, retries, batchItemFailures', () => {
     })]);
   });
 
+  test('with metrics in the config, the batch line is Embedded Metric Format: published, failed, truncated, skipped per Api and Resource', async () => {
+    const s = settings({ config: { ...config, metrics: { api: 'Shop/Api' } } });
+    const sink = new RecordingSink((e) => (subjectOf(e) === '/items/b' ? { errorCode: 'MalformedDetail' } : undefined));
+    const noop = lambdaRecord({ eventName: 'MODIFY', keys: { id: 'c' }, oldItem: { id: 'c', version: 1 }, newItem: { id: 'c', version: 2 } });
+    await publishChanges([write('a', 1), write('b', 1), noop], s, sink);
+    const line = s.lines.at(-1);
+    expect(line).toMatchObject({
+      Api: 'Shop/Api', Resource: 'items', ChangeEventsPublished: 1, ChangeEventsFailed: 1, ChangeEventsTruncated: 0, ChangeEventsSkipped: 1,
+    });
+    expect(line._aws.CloudWatchMetrics).toEqual([{
+      Namespace: 'ServerlessCrudApi',
+      Dimensions: [['Api', 'Resource']],
+      Metrics: ['ChangeEventsPublished', 'ChangeEventsFailed', 'ChangeEventsTruncated', 'ChangeEventsSkipped'].map((Name) => ({ Name, Unit: 'Count' })),
+    }]);
+    expect(typeof line._aws.Timestamp).toBe('number');
+  });
+
   test('a record that cannot be published (wrong view type) is reported, with an ERROR line naming why; other items go on', async () => {
     const bad = lambdaRecord({ eventName: 'MODIFY', keys: { id: 'a' }, newItem: { id: 'a' }, viewType: 'NEW_IMAGE' });
     const records = [write('b', 1), bad, write('a', 2), write('c', 1)];

@@ -2,7 +2,7 @@
  * Stream records for the publisher's tests: built from JSON items (unit tests), or read back from a DynamoDB Local
  * table's stream and converted exactly as the runner converts them (src/handler/stream-record.ts).
  */
-import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, PutItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   _Record, DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, Shard,
 } from '@aws-sdk/client-dynamodb-streams';
@@ -61,9 +61,27 @@ export async function enableStream(tableName: string): Promise<string> {
 
 /**
  * Every record of the stream so far, read from TRIM_HORIZON of every shard (parents before children), in Lambda's
- * shape. Reads each shard until a read returns nothing (DynamoDB Local keeps open shards' iterators going).
+ * shape. Reads each shard until reads return nothing three times, 20 ms apart (an open shard's iterator never ends,
+ * and a read may come back empty before a record just written is readable). With `until`, reads again (up to 10 s)
+ * until a record it accepts is there: write a marker item last, and every record committed before it is read.
  */
-export async function readStream(streamArn: string): Promise<DynamoDBRecord[]> {
+export async function readStream(streamArn: string, until?: (record: DynamoDBRecord) => boolean): Promise<DynamoDBRecord[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const records = await readStreamOnce(streamArn);
+    if (!until || records.some(until)) return records;
+    if (Date.now() > deadline) throw new Error(`the stream ${streamArn} has no record of the marker after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Writes a marker item straight to the table (no API): its record comes after every record committed before. */
+export async function writeMarker(tableName: string, key: Record<string, string>): Promise<(record: DynamoDBRecord) => boolean> {
+  await ddb.send(new PutItemCommand({ TableName: tableName, Item: toItem(key) }));
+  return (r) => Object.entries(key).every(([k, v]) => r.dynamodb?.Keys?.[k]?.S === v);
+}
+
+async function readStreamOnce(streamArn: string): Promise<DynamoDBRecord[]> {
   const shards: Shard[] = [];
   let start: string | undefined;
   do {
@@ -84,11 +102,13 @@ export async function readStream(streamArn: string): Promise<DynamoDBRecord[]> {
   for (const shard of ordered) {
     const it = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
     let iterator = it.ShardIterator;
-    while (iterator) {
+    let empty = 0;
+    while (iterator && empty < 3) {
       const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       const records: _Record[] = page.Records ?? [];
       out.push(...records.map((r) => toLambdaRecord(r, streamArn, 'us-east-1')));
-      if (records.length === 0) break;
+      empty = records.length === 0 ? empty + 1 : 0;
+      if (empty > 0 && empty < 3) await new Promise((resolve) => setTimeout(resolve, 20));
       iterator = page.NextShardIterator;
     }
   }
