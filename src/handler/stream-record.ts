@@ -15,7 +15,7 @@ export const DYNAMODB_EVENT_SOURCE = 'aws:dynamodb';
  * ApproximateCreationDateTime in epoch seconds, B and BS as base64, `userIdentity` as `{ type, principalId }` — present
  * only on TTL deletes).
  * @param eventSourceArn the stream's ARN (Lambda's `eventSourceARN`)
- * @param awsRegion the table's region
+ * @param awsRegion the table's region; it wins over the record's own (DynamoDB Local's records say `ddblocal`)
  */
 export function toLambdaRecord(sdkRecord: _Record, eventSourceArn: string, awsRegion: string): DynamoDBRecord {
   const s = sdkRecord.dynamodb ?? {};
@@ -34,7 +34,7 @@ export function toLambdaRecord(sdkRecord: _Record, eventSourceArn: string, awsRe
     ...(sdkRecord.eventName !== undefined ? { eventName: sdkRecord.eventName } : {}),
     eventVersion: sdkRecord.eventVersion ?? '1.1',
     eventSource: sdkRecord.eventSource ?? DYNAMODB_EVENT_SOURCE,
-    awsRegion: sdkRecord.awsRegion ?? awsRegion,
+    awsRegion,
     dynamodb,
     eventSourceARN: eventSourceArn,
     ...(identity !== undefined ? { userIdentity: { type: identity.Type, principalId: identity.PrincipalId } } : {}),

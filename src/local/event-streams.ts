@@ -110,7 +110,7 @@ export class ApiChangeEvents {
     };
     const deliver = async (streamArn: string, records: _Record[]): Promise<string | undefined> => {
       // DynamoDB Local names its region `ddblocal` on every record; Lambda gives the table's region.
-      const lambdaRecords = records.map((r) => toLambdaRecord({ ...r, awsRegion: undefined }, streamArn, o.region));
+      const lambdaRecords = records.map((r) => toLambdaRecord(r, streamArn, o.region));
       const result = await publishChanges(lambdaRecords, {
         config, resource: events.resource, source: events.source, eventBusName: events.eventBusName, log: publisherLog,
       }, bus);

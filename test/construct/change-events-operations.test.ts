@@ -211,20 +211,7 @@ describe('compliance', () => {
   });
 
   test('hardened: all five packs clean; the bus, the bucket and the dead-letter queue use the key; the publisher is in the VPC', () => {
-    const app = new App();
-    const stack = new Stack(app, 'H', { env: { region: 'eu-west-1', account: '123456789012' } });
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], restrictDefaultSecurityGroup: false,
-    });
-    const api = new ServerlessCrudApi(stack, 'Records', {
-      hardened: true,
-      encryptionKey: key,
-      vpc,
-      reservedConcurrency: 10,
-      alarmTopic: new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true }),
-      changeEvents: ChangeEvents.toEventBus(),
-    });
+    const { stack, key, api } = hardenedWithEvents({ region: 'eu-west-1', account: '123456789012' });
     const fn = new lambda.Function(stack, 'Sub', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>{}') });
     api.addSubscriber('Audit', new targets.LambdaFunction(fn));
     expect(packFindings(stack).filter((f) => f.includes('/Records/'))).toEqual([]);
@@ -253,20 +240,7 @@ describe('compliance', () => {
 
 describe('Control Tower proactive controls, hardened with change events', () => {
   test('only CT.LAMBDA.PR.2 (as without events) and CT.S3.PR.2 (the failure bucket\'s access logs) fail', () => {
-    const app = new App();
-    const stack = new Stack(app, 'H', { env: { region: 'eu-west-1' } });
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], restrictDefaultSecurityGroup: false,
-    });
-    const api = new ServerlessCrudApi(stack, 'Records', {
-      hardened: true,
-      encryptionKey: key,
-      vpc,
-      reservedConcurrency: 10,
-      alarmTopic: new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true }),
-      changeEvents: ChangeEvents.toEventBus(),
-    });
+    const { stack, api } = hardenedWithEvents({ region: 'eu-west-1' });
     const bucket = logicalId(stack, api.resources[0].changeEventsFailureBucket!);
     const findings = controlTowerFindings(stack);
     expect([...new Set(findings.map((f) => f.split(' @ ')[0]))].sort()).toEqual(['CT.LAMBDA.PR.2', 'CT.S3.PR.2']);
@@ -329,3 +303,21 @@ describe('deploy limits', () => {
     expect(() => app.synth()).not.toThrow();
   });
 });
+
+/** A hardened API with change events, in a VPC without NAT, its alarms to an encrypted topic: every key use at once. */
+function hardenedWithEvents(env: { region: string; account?: string }) {
+  const stack = new Stack(new App(), 'H', { env });
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], restrictDefaultSecurityGroup: false,
+  });
+  const api = new ServerlessCrudApi(stack, 'Records', {
+    hardened: true,
+    encryptionKey: key,
+    vpc,
+    reservedConcurrency: 10,
+    alarmTopic: new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true }),
+    changeEvents: ChangeEvents.toEventBus(),
+  });
+  return { stack, key, api };
+}

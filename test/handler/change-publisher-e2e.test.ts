@@ -26,6 +26,11 @@ function keepingSink(): ChangeEventSink & { events: ChangeCloudEvent[]; entries:
 }
 
 describe('toLambdaRecord', () => {
+  test('the region is the table\'s, whatever the record says (DynamoDB Local\'s records say ddblocal)', () => {
+    const sdk: _Record = { eventID: 'e0', eventName: 'INSERT', awsRegion: 'ddblocal', dynamodb: { Keys: { id: { S: 'a' } }, SequenceNumber: '1' } };
+    expect(toLambdaRecord(sdk, 'arn:stream', 'eu-west-1').awsRegion).toBe('eu-west-1');
+  });
+
   test('an SDK record becomes exactly what Lambda delivers', () => {
     const sdk: _Record = {
       eventID: 'e1',
