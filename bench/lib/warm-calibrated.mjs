@@ -13,14 +13,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { HANDLER_BUILD_OPTIONS, DEFAULT_CONFIG, DEFAULT_RESOURCE } from './build.mjs';
-import { createIdempotencyTable, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
+import { createWarmTables, WARM_OWNER } from './harness/warm-tables.mjs';
 import { CONFIG as NESTED_CONFIG, PAGE, PARENT, PARENT_PARTITION, RANGE, ROUTE_KEYS, setupRelationsTables } from './relations.mjs';
 import { aaOffOps, loadAverage, nodeVersion as versionOf, runWorker, summariseOps } from './harness/worker.mjs';
 import { fmtMs, printTable, ratio } from './stats.mjs';
 
 const WORKER = new URL('./warm-calibrated-worker.cjs', import.meta.url).pathname;
 const POOL = 1000;
-const OWNER = 'tenant-a|user-1';
+const OWNER = WARM_OWNER;
 const T = 'bench-cal-items';
 const OT = 'bench-cal-owned';
 const PROJECTS = 'bench-cal-projects';
@@ -39,13 +39,7 @@ let prepared;
 /** Tables for every operation (once per DynamoDB Local). */
 async function prepare(ddb) {
   if (prepared === ddb) return;
-  await createItemsTable(ddb, T);
-  await createIdempotencyTable(ddb, `${T}-idempotency`);
-  await seed(ddb, T, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`)));
-  await createItemsTable(ddb, OT, true);
-  await createIdempotencyTable(ddb, `${OT}-idempotency`);
-  await seed(ddb, OT, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, OWNER)));
-  await seed(ddb, OT, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, 'tenant-b|user-2')));
+  await createWarmTables(ddb, { table: T, ownedTable: OT, pool: POOL, owner: OWNER });
   await setupRelationsTables(ddb, PROJECTS, TASKS);
   prepared = ddb;
 }

@@ -1,6 +1,6 @@
 // Warm latency: runs lib/warm-worker.cjs in a child process (lib/harness/worker.mjs: its stdout, where the handler logs, is discarded).
 import { join } from 'node:path';
-import { createIdempotencyTable, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
+import { createWarmTables } from './harness/warm-tables.mjs';
 import { runWorker, summariseOps } from './harness/worker.mjs';
 import { ratio } from './stats.mjs';
 
@@ -8,18 +8,9 @@ const WORKER = new URL('./warm-worker.cjs', import.meta.url).pathname;
 const TABLE = 'bench-warm';
 const POOL = 1000;
 const OWNER_TABLE = 'bench-warm-owned';
-/** The owner of the owner-mode rows (the worker sends it as the JWT `sub`). */
-const OWNER = 'tenant-a|user-1';
 
 export async function runWarm({ ddb, endpoint, bundles, ownerDir, bareSdk, libDir, iterations, warmup }) {
-  await createItemsTable(ddb, TABLE);
-  await createIdempotencyTable(ddb, `${TABLE}-idempotency`);
-  await seed(ddb, TABLE, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`)));
-  // Owner mode: the table keyed by (owner, id); the owner has the same pool, another tenant as many items again.
-  await createItemsTable(ddb, OWNER_TABLE, true);
-  await createIdempotencyTable(ddb, `${OWNER_TABLE}-idempotency`);
-  await seed(ddb, OWNER_TABLE, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, OWNER)));
-  await seed(ddb, OWNER_TABLE, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, 'tenant-b|user-2')));
+  await createWarmTables(ddb, { table: TABLE, ownedTable: OWNER_TABLE, pool: POOL });
   const input = {
     table: TABLE, idempotencyTable: `${TABLE}-idempotency`, oursDir: bundles.ours.dir, bareSdk, eventsLib: join(libDir, 'events.cjs'),
     ownerTable: OWNER_TABLE, ownerIdempotencyTable: `${OWNER_TABLE}-idempotency`, ownerDir,
