@@ -23,6 +23,9 @@ export function addPublisherAlarms(alarms: AlarmFactory, p: ChangePublisher, t: 
   alarms.add('ChangeEventsFailureBucket', p.metricRecordsToFailureBucket(), 1,
     `change events not published: stream records were written to the failure bucket (${p.failureBucket.node.path}); ` +
     'publish or replay them from there');
+  alarms.add('ChangeEventsFailed', p.metricFailedRecords(), 1,
+    'change events late: the publisher gave up on records in an invocation (EventBridge refused them, or they cannot be ' +
+    'published); Lambda delivers them again, and after its retries they go to the failure bucket');
   alarms.add('ChangeEventsLost', p.metricFailureBucketDeliveryFailures(), 1,
     'change events lost: a failed batch could not be written to the failure bucket either');
 }
@@ -54,7 +57,11 @@ export function publisherRow(p: ChangePublisher, prefix: string): cloudwatch.IWi
     }),
     new cloudwatch.GraphWidget({
       title: `${prefix}Change events: records to the failure bucket, lost`,
-      left: [p.metricRecordsToFailureBucket({ ...perMinute, label: 'to failure bucket' }), p.metricFailureBucketDeliveryFailures({ ...perMinute, label: 'lost' })],
+      left: [
+        p.metricFailedRecords({ ...perMinute, label: 'given up in an invocation' }),
+        p.metricRecordsToFailureBucket({ ...perMinute, label: 'to failure bucket' }),
+        p.metricFailureBucketDeliveryFailures({ ...perMinute, label: 'lost' }),
+      ],
       width: 8,
     }),
   ];

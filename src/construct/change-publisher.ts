@@ -10,9 +10,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FailureBucketDestination } from './failure-bucket-destination';
 import { FunctionRole } from './hardening';
-import { LOG_GROUP_ACTIONS, PUT_EVENTS_ACTIONS, STREAM_KEY_ACTIONS, STREAM_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from './iam-actions';
+import { LOG_GROUP_ACTIONS, STREAM_KEY_ACTIONS, STREAM_READ_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from './iam-actions';
 import type { ChangeEventsPlan, LambdaPlan } from './plan';
-import { PUBLISHER_ENV } from '../shared/change-events';
+import { requestMetric } from './resource-metrics';
+import { CHANGE_EVENT_METRIC_NAMES, PUBLISHER_ENV, PUBLISHER_EVENT_BUS_ACTIONS } from '../shared/change-events';
 
 /**
  * The publisher's timeout. It is not the CRUD functions' (at most 30 s, API Gateway's limit): a batch of up to 10,000
@@ -61,6 +62,9 @@ export class ChangePublisher extends Construct {
   /** The events' source. */
   public readonly source: string;
   public readonly plan: ChangeEventsPlan;
+  /** The `Api` and `Resource` dimensions of the publisher's metrics (src/shared/change-events.ts). */
+  private readonly metricsApi: string;
+  private readonly resourceName: string;
 
   constructor(scope: Construct, id: string, props: ChangePublisherProps) {
     super(scope, id);
@@ -68,6 +72,8 @@ export class ChangePublisher extends Construct {
     const fn = props.lambda;
     this.bus = props.bus;
     this.source = props.source;
+    this.metricsApi = props.ownerPath;
+    this.resourceName = props.resourceName;
     const streamArn = props.table.tableStreamArn!;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { retention: fn.logRetention, encryptionKey: props.encryptionKey });
@@ -78,7 +84,7 @@ export class ChangePublisher extends Construct {
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: LOG_GROUP_ACTIONS, resources: [this.logGroup.logGroupArn] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: STREAM_READ_ACTIONS, resources: [streamArn] }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: PUT_EVENTS_ACTIONS, resources: [props.bus.eventBusArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...PUBLISHER_EVENT_BUS_ACTIONS], resources: [props.bus.eventBusArn] }));
     // The stream is encrypted with the table's key: a customer-managed one must let the role decrypt.
     if (props.table.encryptionKey) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: STREAM_KEY_ACTIONS, resources: [props.table.encryptionKey.keyArn] }));
@@ -173,6 +179,15 @@ export class ChangePublisher extends Construct {
    */
   public metricFailureBucketDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.function.metric('DestinationDeliveryFailures', { statistic: 'Sum', period: Duration.minutes(5), ...props });
+  }
+
+  /**
+   * Records the publisher gave up on in an invocation (`ChangeEventsFailed` in its batch log line: entries EventBridge
+   * kept refusing, records it cannot publish), sum over 5 minutes. Lambda delivers them again, so they are late, not
+   * lost; but they are no Lambda `Errors`, so only this metric shows them before they reach the failure bucket.
+   */
+  public metricFailedRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return requestMetric(this.metricsApi, this.resourceName, CHANGE_EVENT_METRIC_NAMES.FAILED, 'Sum', props);
   }
 
   private mappingMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {

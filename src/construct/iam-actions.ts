@@ -121,9 +121,6 @@ export const ACCESS_LEVEL_INDEX_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'];
  */
 export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 
-/** What the publisher sends to EventBridge: PutEvents on its bus only. */
-export const PUT_EVENTS_ACTIONS = ['events:PutEvents'];
-
 /**
  * What Lambda needs to write a failed batch to an S3 on-failure destination (with the function's role): PutObject on
  * the bucket's objects and ListBucket on the bucket — nothing that reads or deletes what is kept there.

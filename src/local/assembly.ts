@@ -8,21 +8,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { BusSubscribers, busSubscribers } from './event-rules';
 import { SynthProcess } from './synth-process';
-import { TemplateRoute, templateRoutes } from './template-routes';
+import { TemplateFunction, TemplateRoute, templateRoutes } from './template-routes';
 import type { LocalChangeEvents } from '../shared/change-events';
 import { CONFIG_FILE_NAME } from '../shared/config';
 import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest, LocalResource } from '../shared/local-manifest';
 
-/** A function of an API, ready to be run locally. */
-export interface LocalFunctionSpec {
-  readonly logicalId: string;
-  /** Absolute path of the function's code asset folder in the assembly. */
-  readonly assetDir: string;
-  readonly handler: string;
-  /** Environment from the template, still with intrinsics ({ Ref } …) where the template has them. */
-  readonly environment: Record<string, unknown>;
-  readonly timeoutSeconds: number;
-  readonly memoryMb: number;
+/** A function of an API, ready to be run locally: as the template configures it, and what it serves. */
+export interface LocalFunctionSpec extends TemplateFunction {
   /** What it serves, `<resource>:<operation>` (none: a function of the user's own routes). */
   readonly routes: string[];
 }

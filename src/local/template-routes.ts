@@ -31,8 +31,10 @@ export interface TemplateRoute {
 /** A function of such a route the runner can run: where its code is and how it is configured. */
 export interface TemplateFunction {
   readonly logicalId: string;
+  /** Absolute path of the function's code asset folder in the assembly. */
   readonly assetDir: string;
   readonly handler: string;
+  /** Environment from the template, still with intrinsics ({ Ref } …) where the template has them. */
   readonly environment: Record<string, unknown>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;

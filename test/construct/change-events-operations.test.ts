@@ -11,7 +11,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { acknowledgements, controlTowerFindings, packFindings, stripAcknowledgements } from './compliance';
 import { logicalId, nagFindings, synth } from './util';
 import { ApiAuthorization, ChangeEvents, ChangeEventType, ServerlessCrudApi, ServerlessCrudApiProps } from '../../src';
+import { CHANGE_EVENT_METRIC_NAMES } from '../../src/shared/change-events';
 import { LOCAL_MANIFEST_METADATA_TYPE, LOCAL_MANIFEST_VERSION, LocalManifest } from '../../src/shared/local-manifest';
+import { METRICS_NAMESPACE } from '../../src/shared/metrics';
 
 const jwt = () => ApiAuthorization.jwt({ issuer: 'https://issuer.example.com/', audience: ['api'] });
 
@@ -151,6 +153,14 @@ describe('alarms and dashboard of a publisher', () => {
       Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: mapping } }],
     });
     expect(alarm('ChangeEventsLost')).toMatchObject({ MetricName: 'DestinationDeliveryFailures', Dimensions: [{ Name: 'FunctionName', Value: fn }], Threshold: 1 });
+    // Records given up in an invocation: the publisher's own metric (its batch log line), by API path and resource.
+    expect(alarm('ChangeEventsFailed')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: CHANGE_EVENT_METRIC_NAMES.FAILED,
+      Statistic: 'Sum',
+      Threshold: 1,
+      Dimensions: expect.arrayContaining([{ Name: 'Api', Value: api.node.path }, { Name: 'Resource', Value: 'orders' }]),
+    });
     const body = JSON.stringify(stack.resolve((api.dashboard!.node.defaultChild as cloudwatch.CfnDashboard).dashboardBody));
     expect(body).toContain('orders: Change events: stream lag (ms)');
     expect(body).toContain('products: Change events: records to the failure bucket, lost');

@@ -14,11 +14,12 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiAuthorization, Operation, ServerlessCrudApi } from '../../src';
-import { ALL_OPERATIONS, DEFAULTS, ResourceConfig } from '../../src/shared/config';
+import type { ResourceConfig } from '../../src/shared/config';
 import { LOCAL_MANIFEST_METADATA_TYPE } from '../../src/shared/local-manifest';
 import { openApiDocument } from '../../src/shared/openapi';
 import { PROBLEM_TYPE_BASE, PROBLEMS } from '../../src/shared/problems';
 import { synthExampleApp } from '../example/support/synth-example';
+import { resourceConfig } from '../handler/support/resource-config';
 
 const ISSUER = 'https://issuer.example.com/';
 
@@ -262,15 +263,7 @@ describe('openApiRoute: GET /openapi.json', () => {
 });
 
 describe('keys and relations in the document (the generator alone)', () => {
-  const base = (r: Partial<ResourceConfig> & { name: string }): ResourceConfig => ({
-    idAttribute: 'id',
-    operations: [...ALL_OPERATIONS],
-    indexes: [],
-    defaultPageSize: DEFAULTS.defaultPageSize,
-    maxPageSize: DEFAULTS.maxPageSize,
-    idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
-    ...r,
-  });
+  const base = (r: Partial<ResourceConfig> & { name: string }): ResourceConfig => resourceConfig(r);
   const resources = [
     base({ name: 'projects', pathParameter: 'projectId', idGenerator: 'ulid' }),
     base({

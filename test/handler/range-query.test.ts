@@ -2,22 +2,14 @@
  * The listing planner alone (src/shared/range-query.ts): which read a query string is, its key condition, and every
  * refusal with its message. What DynamoDB then does with the plan is tested against DynamoDB Local in ranges.test.ts.
  */
-import { ALL_OPERATIONS, DEFAULTS, ResourceConfig } from '../../src/shared/config';
+import { resourceConfig } from './support/resource-config';
+import type { ResourceConfig } from '../../src/shared/config';
 import {
   compareDecimals, compareKeys, conditionText, describeAllowed, listParameters, ListQueryError, planListing, rangeValuePattern,
 } from '../../src/shared/range-query';
 
 function resource(overrides: Partial<ResourceConfig>): ResourceConfig {
-  return {
-    name: 'tasks',
-    idAttribute: 'id',
-    operations: [...ALL_OPERATIONS],
-    indexes: [],
-    defaultPageSize: DEFAULTS.defaultPageSize,
-    maxPageSize: DEFAULTS.maxPageSize,
-    idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
-    ...overrides,
-  };
+  return resourceConfig({ name: 'tasks', ...overrides });
 }
 
 const shared = resource({

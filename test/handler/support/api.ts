@@ -7,12 +7,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiEvent, RequestOptions } from './events';
+import { resourceConfig } from './resource-config';
 import { testValidators } from './validators';
 import { createHandler, CrudHandler, HandlerDependencies } from '../../../src/handler/handler';
 import { parseConfig } from '../../../src/handler/load-config';
 import { DynamoItem, fromItem, toItem } from '../../../src/handler/marshal';
 import {
-  ALL_OPERATIONS, CONFIG_VERSION, DEFAULTS, ENV, HandlerConfig, joinTableNames, ResourceConfig,
+  CONFIG_VERSION, ENV, HandlerConfig, joinTableNames, ResourceConfig,
 } from '../../../src/shared/config';
 import { KeyAttribute, ownerIndexKeyAttribute, ownerIndexValue, tableKeySchema } from '../../../src/shared/keys';
 import { routePath, ROUTES } from '../../../src/shared/routes';
@@ -87,16 +88,7 @@ export async function createTestApi(options: TestApiOptions = {}): Promise<TestA
   // Checked and completed exactly as the handler loads a config (defaults filled, nesting rules applied).
   const config: HandlerConfig = parseConfig({
     version: CONFIG_VERSION,
-    resources: (options.resources ?? [single]).map((r) => ({
-      name: 'items',
-      idAttribute: 'id',
-      operations: [...ALL_OPERATIONS],
-      indexes: [],
-      defaultPageSize: DEFAULTS.defaultPageSize,
-      maxPageSize: DEFAULTS.maxPageSize,
-      idempotencyTtlSeconds: DEFAULTS.idempotencyTtlSeconds,
-      ...r,
-    })),
+    resources: (options.resources ?? [single]).map((r) => resourceConfig(r)),
     ...(basePath !== undefined ? { basePath } : {}),
   }, 'test');
   const nested = config.resources.some((r) => r.parent !== undefined);
