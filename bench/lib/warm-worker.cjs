@@ -4,7 +4,7 @@
 // Handler log lines go to this process's stdout, which the parent discards (Lambda would ship them to CloudWatch).
 // Input: JSON in argv[2]. Output: one IPC message with the samples.
 const { randomUUID } = require('crypto');
-const { CURSOR_SECRET, interleave, lambdaContext, ms, now, reply, seededRandom, timeBare, timeInvoke } = require('./harness/interleave.cjs');
+const { CURSOR_SECRET, interleave, lambdaContext, reply, seededRandom, timeBare, timeInvoke } = require('./harness/interleave.cjs');
 const o = JSON.parse(process.argv[2]);
 Object.assign(process.env, { CRUD_TABLES: o.table, CRUD_IDEMPOTENCY_TABLES: o.idempotencyTable, CRUD_CURSOR_SECRET: CURSOR_SECRET });
 const ours = require(`${o.oursDir}/index.js`).handler;
@@ -91,9 +91,8 @@ async function main() {
     },
     afterIteration: async (i, record) => {
       for (const [name, fn] of Object.entries(EXTRA)) {
-        const t0 = now();
-        try { await fn(); } catch (e) { errors.push(`${name}: ${e.name}: ${e.message}`); }
-        if (record) extra[name].bare.push(ms(t0));
+        const d = await timeBare(fn, (e) => errors.push(`${name}: ${e.name}: ${e.message}`));
+        if (record) extra[name].bare.push(d);
       }
     },
   });
