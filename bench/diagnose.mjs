@@ -18,7 +18,7 @@ import { awsEnv, client, handlerLikeItem, listTables, seed, startDdb } from './l
 import { meanGroups, selfTimeByGroup } from './lib/profile.mjs';
 import { runJsonChild } from './lib/proc.mjs';
 import { printTable } from './lib/stats.mjs';
-import { APP_BIN, prepareSynth, runSynth } from './lib/synth.mjs';
+import { appBundle, prepareSynth, runSynth } from './lib/synth.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -253,7 +253,7 @@ async function synthDiag(runs) {
       for (let i = 0; i < runs; i++) {
         const outdir = join(dir, 'cdk.out');
         rmSync(outdir, { recursive: true, force: true });
-        const args = mode === 'ts-node' ? ['-r', 'ts-node/register/transpile-only', `bench/synth/${app}.ts`] : [join(prep.jsDir, ...APP_BIN, `${app}.js`)];
+        const args = mode === 'ts-node' ? ['-r', 'ts-node/register/transpile-only', `bench/synth/${app}.ts`] : [appBundle(prep.jsDir, app)];
         await new Promise((resolve, reject) => {
           const c = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...args], {
             cwd: ROOT, stdio: 'inherit',

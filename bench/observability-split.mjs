@@ -5,10 +5,10 @@
 // Needs a bench run first (bench/.out: the warm-calibrated bundle and lib/).
 //
 //   node bench/observability-split.mjs [<node binary>] [<iterations>] [<variants, e.g. off,on,off2>]
-import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import { join } from 'node:path';
-import { awsEnv, client, createIdempotencyTable, createItemsTable, handlerLikeItem, seed, startDdb } from './lib/ddb.mjs';
+import { client, createIdempotencyTable, createItemsTable, handlerLikeItem, seed, startDdb } from './lib/ddb.mjs';
+import { runWorker } from './lib/harness/worker.mjs';
 import { summary } from './lib/stats.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -38,8 +38,7 @@ const variants = [
 const keep = process.argv[4]?.split(',');
 if (keep) variants.splice(0, variants.length, ...variants.filter((v) => keep.includes(v.name)));
 const input = { entry: join(OUT, 'bundles', 'warm-calibrated', 'index.js'), eventsLib: join(libDir, 'events.cjs'), iterations, warmup: 150, poolSize: 1000, seed: 5, ops: ['read', 'create'], variants };
-const child = fork(new URL('./lib/ab-calibrated-worker.cjs', import.meta.url).pathname, [JSON.stringify(input)], { execPath: node, env: { PATH: process.env.PATH, ...awsEnv(ddbLocal.endpoint), TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-const m = await new Promise((res) => child.on('message', res));
+const m = await runWorker(new URL('./lib/ab-calibrated-worker.cjs', import.meta.url).pathname, input, { name: 'observability-split', endpoint: ddbLocal.endpoint, node });
 for (const [op, s] of Object.entries(m.samples)) {
   const base = summary(s.off).p50;
   console.log(op, Object.entries(s).map(([n, v]) => `${n} ${summary(v).p50.toFixed(3)} (${(summary(v).p50 / base).toFixed(3)})`).join(' | '));

@@ -54,34 +54,35 @@ const mergeInto = args.find((a) => a.startsWith('--merge-into='))?.slice('--merg
 const outFile = args.find((a) => a.startsWith('--out='))?.slice('--out='.length)
   ?? join(ROOT, 'bench', 'results', quick ? 'quick.json' : 'latest.json');
 
-/** Counts per mode. Quick: enough to exercise every path in well under a minute. */
-const COUNTS = quick ? {
-  cold: { runs: 3, warmupRounds: 0 },
-  observability: { coldRuns: 2, coldWarmupRounds: 0, iterations: 30, warmup: 5 },
-  streamWrites: { iterations: 30, warmup: 5, pool: 50 },
-  cursorkey: { runs: 2 },
-  coldvalidated: { runs: 2 },
-  warm: { iterations: 100, warmup: 20 },
-  load: { rounds: 1, durationS: 2, warmupS: 0.5, runnerWarmupS: 1.5, connections: 8, lowLoad: { rounds: 1, durationS: 1, warmupS: 0.2 } },
-  startup: { runs: 0, reloads: 1 },
-  faults: { connections: 4, beforeS: 1, afterS: 1 },
-  events: { latencyWrites: 10, killWriters: 4, killAfterAcknowledged: 40 },
-  synth: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
-  synthResources: { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
-} : {
-  cold: { runs: 40, warmupRounds: 1 },
-  observability: { coldRuns: 120, coldWarmupRounds: 1, iterations: 2000, warmup: 200 },
-  streamWrites: { iterations: 2000, warmup: 200 },
-  cursorkey: { runs: 20 },
-  coldvalidated: { runs: 30 },
-  warm: { iterations: 2000, warmup: 200 },
-  load: { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8, lowLoad: { rounds: 2, durationS: 10, warmupS: 1 } },
-  startup: { runs: 5, reloads: 5 },
-  faults: { connections: 8, beforeS: 3, afterS: 3 },
-  events: { latencyWrites: 300, killWriters: 8, killAfterAcknowledged: 600 },
-  synth: { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
-  synthResources: { plan: [{ n: 1, runs: 10 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
-};
+/**
+ * Counts per section: [quick, full]. Quick: enough to exercise every path in well under a minute.
+ */
+const COUNTS = Object.fromEntries(Object.entries({
+  cold: [{ runs: 3, warmupRounds: 0 }, { runs: 40, warmupRounds: 1 }],
+  observability: [
+    { coldRuns: 2, coldWarmupRounds: 0, iterations: 30, warmup: 5 },
+    { coldRuns: 120, coldWarmupRounds: 1, iterations: 2000, warmup: 200 },
+  ],
+  streamWrites: [{ iterations: 30, warmup: 5, pool: 50 }, { iterations: 2000, warmup: 200 }],
+  cursorkey: [{ runs: 2 }, { runs: 20 }],
+  coldvalidated: [{ runs: 2 }, { runs: 30 }],
+  warm: [{ iterations: 100, warmup: 20 }, { iterations: 2000, warmup: 200 }],
+  load: [
+    { rounds: 1, durationS: 2, warmupS: 0.5, runnerWarmupS: 1.5, connections: 8, lowLoad: { rounds: 1, durationS: 1, warmupS: 0.2 } },
+    { rounds: 2, durationS: 30, warmupS: 3, runnerWarmupS: 15, connections: 8, lowLoad: { rounds: 2, durationS: 10, warmupS: 1 } },
+  ],
+  startup: [{ runs: 0, reloads: 1 }, { runs: 5, reloads: 5 }],
+  faults: [{ connections: 4, beforeS: 1, afterS: 1 }, { connections: 8, beforeS: 3, afterS: 3 }],
+  events: [{ latencyWrites: 10, killWriters: 4, killAfterAcknowledged: 40 }, { latencyWrites: 300, killWriters: 8, killAfterAcknowledged: 600 }],
+  synth: [
+    { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
+    { plan: [{ n: 1, runs: 10 }, { n: 20, runs: 5 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
+  ],
+  synthResources: [
+    { plan: [{ n: 1, runs: 1 }], modes: ['compiled'], warmupRuns: 0 },
+    { plan: [{ n: 1, runs: 10 }], modes: ['ts-node', 'compiled'], warmupRuns: 1 },
+  ],
+}).map(([section, [quickCounts, fullCounts]]) => [section, quick ? quickCounts : fullCounts]));
 
 /** Targets of the issue, as ratios measured in the same run. */
 const TARGETS = {

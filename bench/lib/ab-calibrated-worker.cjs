@@ -9,12 +9,12 @@
 // for every variant of the request. Handler log lines go to this process's stdout (the parent discards it).
 // Input: JSON in argv[2] { entry, eventsLib, variants: [{ name, config, env | envs }], ops, iterations, warmup, poolSize, seed }.
 // Output: one IPC message { samples: { op: { variant: ms[] } }, errors, requests: { variant: n } }.
+const { CURSOR_SECRET, interleave, lambdaContext, reply, rotations, seededRandom, timeInvoke } = require('./harness/interleave.cjs');
 const o = JSON.parse(process.argv[2]);
 const { DynamoDBClient, createHandler, DYNAMODB_CLIENT_CONFIG } = require(o.entry);
 const { apiEvent } = require(o.eventsLib);
 
 const client = new DynamoDBClient(DYNAMODB_CLIENT_CONFIG);
-const CURSOR_SECRET = 'bench-cursor-key-0123456789abcdef0123456789abcdef';
 // Each handler reads only the environment it is given (the trace header too, per invocation): nothing of one variant
 // leaks into another through process.env.
 const base = { PATH: process.env.PATH, AWS_REGION: process.env.AWS_REGION, CRUD_CURSOR_SECRET: CURSOR_SECRET };
@@ -24,12 +24,9 @@ const base = { PATH: process.env.PATH, AWS_REGION: process.env.AWS_REGION, CRUD_
 const handlers = Object.fromEntries(o.variants.map((v) => [v.name, (v.envs ?? [v.env]).map((env) => createHandler(v.config, { ...base, ...env }, { dynamodb: client }))]));
 const names = o.variants.map((v) => v.name);
 
-const now = () => process.hrtime.bigint();
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-let rnd = o.seed >>> 0;
-const random = () => { rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0; return rnd / 4294967296; };
+const random = seededRandom(o.seed);
 const pickId = () => `warm-${Math.floor(random() * o.poolSize)}`;
-const context = { awsRequestId: 'warm', getRemainingTimeInMillis: () => 10_000 };
+const context = lambdaContext('warm');
 
 /** The requests (the items table of every variant is seeded with the same ids). */
 const OPS = {
@@ -41,38 +38,26 @@ const OPS = {
   },
 };
 
-const ORDERS = names.flatMap((_, r) => { const rot = names.map((__, k) => names[(k + r) % names.length]); return [rot, [...rot].reverse()]; });
+const ORDERS = rotations(names);
 
 async function main() {
-  const ops = o.ops;
-  const samples = Object.fromEntries(ops.map((op) => [op, Object.fromEntries(names.map((n) => [n, []]))]));
   const requests = Object.fromEntries(names.map((n) => [n, 0]));
   const errors = [];
-  for (let i = -o.warmup; i < o.iterations && errors.length <= 20; i++) {
-    const order = ORDERS[((i % ORDERS.length) + ORDERS.length) % ORDERS.length];
-    for (let k = 0; k < ops.length; k++) {
-      const op = ops[(k + ((i + o.warmup) % ops.length)) % ops.length];
-      const spec = OPS[op];
-      const event = spec.event();
-      for (const name of order) {
-        // The same request for every variant; a copy each, so no variant sees what another's run left on the event.
-        const ev = structuredClone(event);
-        const hs = handlers[name];
-        // The table changes after each full turn of the orders, so that every table of a variant sees every order.
-        const handler = hs[Math.floor((i + o.warmup) / ORDERS.length) % hs.length];
-        const t0 = now();
-        const res = await handler(ev, context);
-        // settle: the clock also holds one event-loop turn, so that what a request deferred (a UDP send from
-        // process.nextTick, its completion) is charged to it rather than to whichever variant runs next. Every variant
-        // pays the same turn.
-        if (o.settle) await new Promise((resolve) => setImmediate(resolve));
-        const d = ms(t0);
-        requests[name]++;
-        if (res.statusCode !== spec.status) errors.push(`${op} (${name}): ${res.statusCode} ${String(res.body).slice(0, 200)}`);
-        if (i >= 0) samples[op][name].push(d);
-      }
-    }
-  }
-  process.send({ samples, errors, requests }, () => process.exit(0));
+  const samples = await interleave({
+    ops: o.ops, variants: names, orders: ORDERS, warmup: o.warmup, iterations: o.iterations, errors,
+    share: (op) => OPS[op].event(),
+    measure: async (name, op, event, i) => {
+      // The same request for every variant; a copy each, so no variant sees what another's run left on the event.
+      const ev = structuredClone(event);
+      const hs = handlers[name];
+      // The table changes after each full turn of the orders, so that every table of a variant sees every order.
+      const handler = hs[Math.floor((i + o.warmup) / ORDERS.length) % hs.length];
+      const { ms: d, response: res } = await timeInvoke(handler, ev, context, o.settle);
+      requests[name]++;
+      if (res.statusCode !== OPS[op].status) errors.push(`${op} (${name}): ${res.statusCode} ${String(res.body).slice(0, 200)}`);
+      return d;
+    },
+  });
+  return { samples, errors, requests };
 }
-main().catch((e) => { process.send({ samples: {}, errors: [String(e.stack || e)], requests: {} }, () => process.exit(1)); });
+reply(main, { requests: {} });

@@ -1,9 +1,8 @@
 // Local server: the same mixed read/write load (lib/load-mix.cjs) against the local runner over HTTP and straight
 // at DynamoDB Local through the SDK, in alternating rounds (ABBA); then a full scan of both tables proves that
 // every acknowledged write is there.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { awsEnv, createIdempotencyTable, createItemsTable, handlerLikeItem, listTables, scanAll, seed } from './ddb.mjs';
+import { startRunnerCli } from './harness/server.mjs';
 import { freePort } from './ports.mjs';
 import { startOffline, tableRefs } from './offline.mjs';
 import { cpuMs, runJsonChild } from './proc.mjs';
@@ -19,51 +18,13 @@ const POOL = 1000;
 
 /** Starts the bundled runner CLI on an assembly; resolves once it prints its route table. */
 async function startRunner(root, assemblyDir, endpoint) {
-  const cli = join(root, 'assets', 'local', 'cli', 'index.js');
-  const child = spawn(process.execPath, [cli, 'local', '--assembly', assemblyDir, '--port', '0', '--endpoint', endpoint], {
-    env: { ...process.env, ...awsEnv(endpoint), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  const runner = startRunnerCli('local runner', root, ['--assembly', assemblyDir, '--port', '0', '--endpoint', endpoint], {
+    env: { ...process.env, ...awsEnv(endpoint), NO_COLOR: '1' }, freezeOnceReady: true,
   });
-  let out = '';
-  let lines = 0;
-  let started = false;
-  const tail = [];
-  const onData = (d) => {
-    const s = String(d);
-    if (!started) out += s;
-    for (const l of s.split('\n')) {
-      if (!l) continue;
-      lines++;
-      tail.push(l);
-      if (tail.length > 40) tail.shift();
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  // Never leave the runner behind, even when this process dies of an exception.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('Ctrl-C to stop.')) {
-    if (child.exitCode !== null) throw new Error(`local runner exited ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`local runner did not start:\n${out}`); }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  started = true;
+  const out = await runner.waitFor((o) => o.includes('Ctrl-C to stop.'));
   const url = /^\S+\/\S+\s+(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-  if (!url) { child.kill('SIGKILL'); throw new Error(`no API URL in the runner's output:\n${out}`); }
-  return {
-    url, pid: child.pid, startOutput: out,
-    logLines: () => lines,
-    tail: () => tail.join('\n'),
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-      process.removeListener('exit', killOnExit);
-    },
-  };
+  if (!url) { runner.child.kill('SIGKILL'); throw new Error(`no API URL in the runner's output:\n${out}`); }
+  return { ...runner, url, startOutput: out };
 }
 
 /**

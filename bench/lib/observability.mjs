@@ -16,14 +16,14 @@
 // second of each other, so slow drift of the machine's load cancels out).
 // Warm (lib/ab-calibrated-worker.cjs): ONE bundle, ONE SDK copy, ONE client, one handler per variant made by
 // createHandler — the calibrated method of #22 (lib/warm-calibrated.mjs) applied to on vs off.
-import { spawnSync, execFileSync, fork } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG } from './build.mjs';
 import { awsEnv, createIdempotencyTable, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
+import { aaOffOps, loadAverage, nodeVersion as versionOf, onOffRow, runWorker, summariseOps } from './harness/worker.mjs';
 import { fmtMs, printTable, summary } from './stats.mjs';
 import { buildWarmEntry } from './warm-calibrated.mjs';
 
@@ -175,27 +175,9 @@ async function runWarm({ endpoint, root, outDir, daemon, libDir, iterations, war
     variants: NAMES.map((name) => ({ name, ...variantSettings(name, daemon.address) })),
   };
   const started = Date.now();
-  const child = fork(WORKER, [JSON.stringify(input)], {
-    execPath: node, env: { PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const message = await new Promise((resolve, reject) => {
-    let got;
-    child.on('message', (m) => { got = m; });
-    child.on('error', reject);
-    child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`observability worker exited ${code} without a result`))));
-  });
-  const ops = {};
-  for (const [op, s] of Object.entries(message.samples)) {
-    const off = summary(s.off);
-    const on = summary(s.on);
-    const aa = summary(s['off²']);
-    ops[op] = {
-      off, on, aa,
-      ratioP50: r3(on.p50 / off.p50), aaP50: r3(aa.p50 / off.p50), ratioP99: r3(on.p99 / off.p99), aaP99: r3(aa.p99 / off.p99),
-      ratioMean: r3(on.mean / off.mean), aaMean: r3(aa.mean / off.mean), addedP50Us: Math.round((on.p50 - off.p50) * 1000),
-    };
-  }
-  const aaOff = Object.entries(ops).filter(([, o]) => Math.abs(o.aaP50 - 1) > OBSERVABILITY_AA.warm).map(([op]) => op);
+  const message = await runWorker(WORKER, input, { name: 'observability', endpoint, node });
+  const ops = summariseOps(message.samples, (s) => onOffRow(s, { mean: true }));
+  const aaOff = aaOffOps(ops, OBSERVABILITY_AA.warm);
   return {
     iterations, warmup, settle: Boolean(settle), seconds: Math.round((Date.now() - started) / 1000), ops, aaWithinTolerance: aaOff.length === 0, aaOff,
     sampledRequests: message.requests.on ?? 0, errors: message.errors.slice(0, 20),
@@ -206,15 +188,15 @@ export async function runObservability({ ddb, endpoint, root, oursDir, outDir, l
   await prepare(ddb);
   const dirs = prepareFolders(oursDir, outDir);
   const daemon = await startDaemon();
-  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  const nodeVersion = versionOf(node);
   const result = {
     node: nodeVersion, variants: OBSERVABILITY_VARIANTS, aaBounds: OBSERVABILITY_AA, target: OBSERVABILITY_TARGET, errors: [],
-    loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+    loadAverageAtStart: loadAverage(),
   };
   try {
     if (parts.includes('cold')) {
       result.cold = await runCold({ endpoint, dirs, daemon, libDir, runs: coldRuns, warmupRounds: coldWarmupRounds, node, log });
-      result.cold.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+      result.cold.loadAverageAtEnd = loadAverage();
       result.errors.push(...result.cold.errors);
       // spawnSync held this event loop: let the datagrams that arrived meanwhile be counted.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -224,7 +206,7 @@ export async function runObservability({ ddb, endpoint, root, oursDir, outDir, l
       const before = daemon.received();
       result.warm = await runWarm({ endpoint, root, outDir, daemon, libDir, iterations, warmup, node, settle });
       await new Promise((resolve) => setTimeout(resolve, 300));
-      result.warm.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+      result.warm.loadAverageAtEnd = loadAverage();
       result.warm.datagrams = { received: daemon.received() - before, expected: result.warm.sampledRequests };
       result.errors.push(...result.warm.errors.map((e) => `warm ${e}`));
     }
@@ -233,7 +215,7 @@ export async function runObservability({ ddb, endpoint, root, oursDir, outDir, l
   } finally {
     await daemon.close();
   }
-  result.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)));
+  result.loadAverageAtEnd = loadAverage();
   return result;
 }
 

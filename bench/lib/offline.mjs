@@ -2,10 +2,11 @@
 // serving the same bundled handler (the assembly's asset folder, index.js + crud-config.json) with the same function
 // environment, against the same DynamoDB Local. Installed into bench/offline by `npm ci` on first use (its lock file is
 // committed); nothing of it is a project dependency.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { awsEnv } from './ddb.mjs';
+import { startServer } from './harness/server.mjs';
 
 const LOCAL_MANIFEST = 'cdk-serverless-crud-api:local';
 
@@ -103,45 +104,11 @@ export function tableRefs(assemblyDir) {
 export async function startOffline({ root, outDir, assemblyDir, endpoint, tables, ports, log }) {
   const { bin, versions } = ensureOffline(root, log);
   const svc = writeService(outDir, readApi(assemblyDir), tables, ports);
-  const child = spawn(process.execPath, [bin, 'offline', 'start'], {
+  const server = startServer('serverless-offline', process.execPath, [bin, 'offline', 'start'], {
     cwd: svc,
     env: { ...process.env, ...awsEnv(endpoint), SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', NO_COLOR: '1', FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    outputLimit: 20_000,
   });
-  let out = '';
-  let lines = 0;
-  const tail = [];
-  const onData = (d) => {
-    const s = String(d);
-    if (out.length < 20_000) out += s;
-    for (const l of s.split('\n')) {
-      if (!l) continue;
-      lines++;
-      tail.push(l);
-      if (tail.length > 40) tail.shift();
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  const deadline = Date.now() + 60_000;
-  while (!/Server ready/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`serverless-offline exited ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`serverless-offline did not start:\n${out}`); }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url: `http://127.0.0.1:${ports.http}`, pid: child.pid, versions,
-    logLines: () => lines,
-    tail: () => tail.join('\n'),
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-      process.removeListener('exit', killOnExit);
-    },
-  };
+  await server.waitFor((out) => /Server ready/.test(out));
+  return { ...server, url: `http://127.0.0.1:${ports.http}`, versions };
 }

@@ -4,17 +4,14 @@
 // interleaved pair by pair, as lib/warm-worker.cjs does for single resources. Handler log lines go to this process's
 // stdout, which the parent discards. Input: JSON in argv[2]. Output: one IPC message with the samples.
 const { randomUUID } = require('crypto');
+const { CURSOR_SECRET, interleave, lambdaContext, reply, timeBare, timeInvoke } = require('./harness/interleave.cjs');
 const o = JSON.parse(process.argv[2]);
-Object.assign(process.env, {
-  CRUD_TABLES: `${o.projectsTable},${o.tasksTable}`, CRUD_CURSOR_SECRET: 'bench-cursor-key-0123456789abcdef0123456789abcdef',
-});
+Object.assign(process.env, { CRUD_TABLES: `${o.projectsTable},${o.tasksTable}`, CRUD_CURSOR_SECRET: CURSOR_SECRET });
 const ours = require(`${o.oursDir}/index.js`).handler;
 const bare = require(o.bareRelations);
 const { apiEvent } = require(o.eventsLib);
 
-const now = () => process.hrtime.bigint();
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const context = { awsRequestId: 'relations', getRemainingTimeInMillis: () => 10_000 };
+const context = lambdaContext('relations');
 const routeKeys = o.routeKeys;
 const partition = { name: '_parent', value: o.parentPartition };
 
@@ -59,39 +56,22 @@ const INFO = {
 
 async function main() {
   const all = { ...OPS, ...INFO };
-  const samples = {};
-  for (const op of Object.keys(all)) samples[op] = { ours: [], bare: [] };
   const errors = [];
-  const names = Object.keys(all);
-  for (let i = -o.warmup; i < o.iterations; i++) {
-    const record = i >= 0;
-    for (let k = 0; k < names.length; k++) {
-      const op = names[(k + (i & 0xffff)) % names.length];
+  const samples = await interleave({
+    ops: Object.keys(all), variants: ['ours', 'bare'], warmup: o.warmup, iterations: o.iterations, errors,
+    // Alternate who goes first, so neither always runs right after the other's DynamoDB write.
+    orders: [['ours', 'bare'], ['bare', 'ours']], opTurn: (i) => i & 0xffff,
+    measure: async (variant, op, _shared, i) => {
       // The 1,000-item page is slow: a tenth as many samples.
-      if (INFO[op] && i % 10 !== 0) continue;
+      if (INFO[op] && i % 10 !== 0) return undefined;
       const spec = all[op];
-      const runOurs = async () => {
-        const event = spec.event(); // built before the clock starts: API Gateway builds it, not the handler
-        const t0 = now();
-        const res = await ours(event, context);
-        const d = ms(t0);
-        if (res.statusCode !== spec.status) errors.push(`${op}: ours answered ${res.statusCode} ${String(res.body).slice(0, 200)}`);
-        if (record) samples[op].ours.push(d);
-      };
-      const runBare = async () => {
-        const t0 = now();
-        try {
-          await spec.bare();
-        } catch (e) {
-          errors.push(`${op}: bare SDK ${e.name}: ${e.message}`);
-        }
-        if (record) samples[op].bare.push(ms(t0));
-      };
-      if (i % 2 === 0) { await runOurs(); await runBare(); } else { await runBare(); await runOurs(); }
-      if (errors.length > 20) break;
-    }
-    if (errors.length > 20) break;
-  }
-  process.send({ samples, info: Object.keys(INFO), errors }, () => process.exit(0));
+      if (variant === 'bare') return timeBare(spec.bare, (e) => errors.push(`${op}: bare SDK ${e.name}: ${e.message}`));
+      const event = spec.event(); // built before the clock starts: API Gateway builds it, not the handler
+      const { ms: d, response: res } = await timeInvoke(ours, event, context);
+      if (res.statusCode !== spec.status) errors.push(`${op}: ours answered ${res.statusCode} ${String(res.body).slice(0, 200)}`);
+      return d;
+    },
+  });
+  return { samples, info: Object.keys(INFO), errors };
 }
-main().catch((e) => { process.send({ samples: {}, info: [], errors: [String(e.stack || e)] }, () => process.exit(1)); });
+reply(main, { info: [] });

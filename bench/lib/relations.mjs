@@ -4,14 +4,14 @@
 // - children list: one page of a parent's 1,000 children (`GET …/tasks?limit=25`) vs one Query of that partition;
 // - range list: `?due=gte.…&due=lte.…` vs the Query with the same key condition (BETWEEN) on the index;
 // - nested create: `POST …/tasks` vs TransactWriteItems of the parent's ConditionCheck and the conditional Put.
-import { fork } from 'node:child_process';
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { awsEnv, seed } from './ddb.mjs';
+import { seed } from './ddb.mjs';
 import { HANDLER_BUILD_OPTIONS } from './build.mjs';
-import { fmtMs, printTable, ratio, summary } from './stats.mjs';
+import { runWorker, summariseOps } from './harness/worker.mjs';
+import { fmtMs, printTable, ratio } from './stats.mjs';
 
 const WORKER = new URL('./relations-worker.cjs', import.meta.url).pathname;
 const PROJECTS = 'bench-rel-projects';
@@ -93,21 +93,9 @@ export async function runRelations({ root, outDir, ddb, endpoint, oursDir, libDi
     oursDir: dir, bareRelations, eventsLib: join(libDir, 'events.cjs'), projectsTable: PROJECTS, tasksTable: TASKS,
     parentId: PARENT, parentPartition: PARENT_PARTITION, pageSize: PAGE, range: RANGE, routeKeys: ROUTE_KEYS, iterations, warmup,
   };
-  const child = fork(WORKER, [JSON.stringify(input)], {
-    env: { PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const message = await new Promise((resolve, reject) => {
-    let got;
-    child.on('message', (m) => { got = m; });
-    child.on('error', reject);
-    child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`relations worker exited ${code} without a result`))));
-  });
-  const ops = {};
-  for (const [op, s] of Object.entries(message.samples)) {
-    const ours = summary(s.ours);
-    const bare = summary(s.bare);
-    ops[op] = { ours, bare, ratioP50: ratio(ours.p50, bare.p50), ratioP99: ratio(ours.p99, bare.p99), ...(message.info.includes(op) ? { info: true } : {}) };
-  }
+  const message = await runWorker(WORKER, input, { name: 'relations', endpoint });
+  const ops = summariseOps(message.samples, ({ ours, bare }, op) => (
+    { ours, bare, ratioP50: ratio(ours.p50, bare.p50), ratioP99: ratio(ours.p99, bare.p99), ...(message.info.includes(op) ? { info: true } : {}) }));
   return {
     iterations, warmup, children: CHILDREN, pageSize: PAGE, range: RANGE, ops, errors: message.errors.slice(0, 20).map((e) => `relations ${e}`),
   };

@@ -4,6 +4,7 @@
 // - edit → first request on the new code in --watch: the Notes schema's title maxLength raised by one, and a POST
 //   with a title of exactly the new length polled until it is accepted (201 instead of 422).
 import { spawn } from 'node:child_process';
+import { startRunnerCli } from './harness/server.mjs';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -12,27 +13,8 @@ import { summary } from './stats.mjs';
 
 const require = createRequire(import.meta.url);
 
-function startCli(root, args, env = {}) {
-  const cli = join(root, 'assets', 'local', 'cli', 'index.js');
-  const child = spawn(process.execPath, [cli, 'local', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  return {
-    child,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-      process.removeListener('exit', killOnExit);
-    },
-  };
-}
+/** The runner CLI on the example app; its whole output is kept (the ready and reload lines are read from it). */
+const startCli = (root, args) => startRunnerCli('the runner', root, args, { env: { ...process.env, NO_COLOR: '1' } });
 
 /** Polls `attempt()` every 10 ms until it is true; the time of the first success, ms since `t0`. */
 async function until(t0, attempt, what, output, limitMs = 60_000) {

@@ -13,12 +13,11 @@
 // the stream afterwards; no reader (the publisher) runs here, as none runs in the write's path in AWS either.
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import { execFileSync, fork } from 'node:child_process';
-import os from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG } from './build.mjs';
-import { awsEnv, createIdempotencyTable, handlerLikeItem, seed } from './ddb.mjs';
-import { fmtMs, printTable, summary } from './stats.mjs';
+import { createIdempotencyTable, handlerLikeItem, seed } from './ddb.mjs';
+import { aaOffOps, loadAverage, nodeVersion as versionOf, onOffRow, runWorker, summariseOps } from './harness/worker.mjs';
+import { fmtMs, printTable } from './stats.mjs';
 import { buildWarmEntry } from './warm-calibrated.mjs';
 
 const WORKER = new URL('./ab-calibrated-worker.cjs', import.meta.url).pathname;
@@ -82,32 +81,14 @@ export async function runStreamWrites({ ddb, endpoint, root, outDir, libDir, ite
     entry, eventsLib: join(libDir, 'events.cjs'), iterations, warmup, poolSize: pool, seed: 21, ops: STREAM_WRITES_OPS,
     variants: NAMES.map((name) => ({ name, config: DEFAULT_CONFIG, envs: TABLES[name].map((t) => ({ CRUD_TABLES: t, CRUD_IDEMPOTENCY_TABLES: `${t}-idempotency` })) })),
   };
-  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-  const loadAverageAtStart = os.loadavg().map((v) => Number(v.toFixed(2)));
+  const nodeVersion = versionOf(node);
+  const loadAverageAtStart = loadAverage();
   const started = Date.now();
-  const child = fork(WORKER, [JSON.stringify(input)], {
-    execPath: node, env: { PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const message = await new Promise((resolve, reject) => {
-    let got;
-    child.on('message', (m) => { got = m; });
-    child.on('error', reject);
-    child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`stream-writes worker exited ${code} without a result`))));
-  });
+  const message = await runWorker(WORKER, input, { name: 'stream-writes', endpoint, node });
   const seconds = Math.round((Date.now() - started) / 1000);
-  const loadAverageAtEnd = os.loadavg().map((v) => Number(v.toFixed(2)));
-  const r3 = (v) => Number(v.toFixed(3));
-  const ops = {};
-  for (const [op, s] of Object.entries(message.samples)) {
-    const off = summary(s.off);
-    const on = summary(s.on);
-    const aa = summary(s['off²']);
-    ops[op] = {
-      off, on, aa, ratioP50: r3(on.p50 / off.p50), aaP50: r3(aa.p50 / off.p50), ratioP99: r3(on.p99 / off.p99), aaP99: r3(aa.p99 / off.p99),
-      addedP50Us: Math.round((on.p50 - off.p50) * 1000),
-    };
-  }
-  const aaOff = Object.entries(ops).filter(([, o]) => Math.abs(o.aaP50 - 1) > STREAM_WRITES_AA).map(([op]) => op);
+  const loadAverageAtEnd = loadAverage();
+  const ops = summariseOps(message.samples, (s) => onOffRow(s));
+  const aaOff = aaOffOps(ops, STREAM_WRITES_AA);
   const errors = message.errors.slice(0, 20).map((e) => `streamWrites ${e}`);
   // Seeding wrote POOL items through BatchWriteItem: those are records too (INSERT).
   const records = {};

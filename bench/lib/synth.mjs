@@ -16,6 +16,9 @@ import { ratio, summary } from './stats.mjs';
 export const APPS = { ours: 'crud-apis', hand: 'hand-written' };
 export const RESOURCES_APPS = { ours: 'crud-resources', hand: 'hand-written-resources' };
 
+/** Where prepareSynth bundles an app (compiled mode). */
+export const appBundle = (jsDir, app) => join(jsDir, 'lib', 'construct', `${app}.js`);
+
 function resourceCounts(outdir) {
   const counts = { stacks: 0, resources: 0 };
   for (const f of readdirSync(outdir).filter((x) => x.endsWith('.template.json'))) {
@@ -25,15 +28,12 @@ function resourceCounts(outdir) {
   return counts;
 }
 
-/** Where the bundled apps are written under synth-js: as deep as the construct's own files are below the package root. */
-export const APP_BIN = ['bin', 'apps'];
-
 export async function prepareSynth(root, outDir) {
   const shipped = join(root, 'assets', 'handler', 'crud.lambda', 'index.js');
   const js = join(outDir, 'synth-js');
   rmSync(js, { recursive: true, force: true });
-  // The construct finds its handler bundle at <its file>/../../assets/handler/crud.lambda (src/construct/handler-code.ts):
-  // the bundled apps are written two folders below synth-js (APP_BIN), so that path is synth-js/assets.
+  // The construct finds its handler bundle at <its file>/../../assets/handler/crud.lambda (src/construct/handler-code.ts;
+  // lib/construct/ in the package): each app is bundled into lib/construct/ below synth-js (appBundle), as in the package.
   mkdirSync(join(js, 'assets', 'handler', 'crud.lambda'), { recursive: true });
   copyFileSync(shipped, join(js, 'assets', 'handler', 'crud.lambda', 'index.js'));
   // The hand-written app deploys the same bundle as its function code.
@@ -42,7 +42,7 @@ export async function prepareSynth(root, outDir) {
   copyFileSync(shipped, join(handlerDir, 'index.js'));
   for (const app of [...Object.values(APPS), ...Object.values(RESOURCES_APPS)]) {
     await build({
-      absWorkingDir: root, entryPoints: [`bench/synth/${app}.ts`], outfile: join(js, ...APP_BIN, `${app}.js`), bundle: true,
+      absWorkingDir: root, entryPoints: [`bench/synth/${app}.ts`], outfile: appBundle(js, app), bundle: true,
       platform: 'node', target: 'node20', format: 'cjs', external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], logLevel: 'error',
     });
   }
@@ -53,7 +53,7 @@ function synthOnce(root, outDir, prep, mode, app, n, extraEnv = {}) {
   const outdir = mkdtempSync(join(outDir, 'synth-run-'));
   const args = mode === 'ts-node'
     ? ['-r', 'ts-node/register/transpile-only', `bench/synth/${app}.ts`]
-    : [join(prep.jsDir, ...APP_BIN, `${app}.js`)];
+    : [appBundle(prep.jsDir, app)];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, {
     cwd: root,

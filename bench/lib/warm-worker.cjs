@@ -4,9 +4,8 @@
 // Handler log lines go to this process's stdout, which the parent discards (Lambda would ship them to CloudWatch).
 // Input: JSON in argv[2]. Output: one IPC message with the samples.
 const { randomUUID } = require('crypto');
+const { CURSOR_SECRET, interleave, lambdaContext, reply, seededRandom, timeBare, timeInvoke } = require('./harness/interleave.cjs');
 const o = JSON.parse(process.argv[2]);
-// A fixed cursor key (the runner and AWS use a secret per deployment): list functions refuse to start without one.
-const CURSOR_SECRET = 'bench-cursor-key-0123456789abcdef0123456789abcdef';
 Object.assign(process.env, { CRUD_TABLES: o.table, CRUD_IDEMPOTENCY_TABLES: o.idempotencyTable, CRUD_CURSOR_SECRET: CURSOR_SECRET });
 const ours = require(`${o.oursDir}/index.js`).handler;
 // The owner-scoped API: the same bundle in another folder (its own module, config and environment) on an owner-keyed table.
@@ -16,12 +15,9 @@ const OWNER = 'tenant-a|user-1';
 const bare = require(o.bareSdk);
 const { apiEvent } = require(o.eventsLib);
 
-const now = () => process.hrtime.bigint();
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-let rnd = o.seed >>> 0;
-const random = () => { rnd = (Math.imul(rnd, 1664525) + 1013904223) >>> 0; return rnd / 4294967296; };
+const random = seededRandom(o.seed);
 const pickId = () => `warm-${Math.floor(random() * o.poolSize)}`;
-const context = { awsRequestId: 'warm', getRemainingTimeInMillis: () => 10_000 };
+const context = lambdaContext('warm');
 
 /** Each operation: how to build our event, what status means success, and the bare SDK call(s). */
 const OPS = {
@@ -79,44 +75,27 @@ const EXTRA = {
 };
 
 async function main() {
-  const samples = {};
-  for (const op of Object.keys(OPS)) samples[op] = { ours: [], bare: [] };
-  for (const name of Object.keys(EXTRA)) samples[name] = { bare: [] };
   const errors = [];
-  const opNames = Object.keys(OPS);
-  for (let i = -o.warmup; i < o.iterations; i++) {
-    const record = i >= 0;
-    for (let k = 0; k < opNames.length; k++) {
-      const op = opNames[(k + (i & 0xffff)) % opNames.length];
+  const extra = Object.fromEntries(Object.keys(EXTRA).map((name) => [name, { bare: [] }]));
+  const samples = await interleave({
+    ops: Object.keys(OPS), variants: ['ours', 'bare'], warmup: o.warmup, iterations: o.iterations, errors,
+    // Alternate who goes first, so neither always runs right after the other's DynamoDB write.
+    orders: [['ours', 'bare'], ['bare', 'ours']], opTurn: (i) => i & 0xffff,
+    measure: async (variant, op) => {
       const spec = OPS[op];
-      const runOurs = async () => {
-        const event = spec.event(); // built before the clock starts: API Gateway builds it, not the handler
-        const t0 = now();
-        const res = await (spec.handler ?? ours)(event, context);
-        const d = ms(t0);
-        if (res.statusCode !== spec.status) errors.push(`${op}: ours answered ${res.statusCode} ${String(res.body).slice(0, 200)}`);
-        if (record) samples[op].ours.push(d);
-      };
-      const runBare = async () => {
-        const t0 = now();
-        try {
-          await spec.bare();
-        } catch (e) {
-          errors.push(`${op}: bare SDK ${e.name}: ${e.message}`);
-        }
-        if (record) samples[op].bare.push(ms(t0));
-      };
-      // Alternate who goes first, so neither always runs right after the other's DynamoDB write.
-      if (i % 2 === 0) { await runOurs(); await runBare(); } else { await runBare(); await runOurs(); }
-      if (errors.length > 20) break;
-    }
-    for (const [name, fn] of Object.entries(EXTRA)) {
-      const t0 = now();
-      try { await fn(); } catch (e) { errors.push(`${name}: ${e.name}: ${e.message}`); }
-      if (record) samples[name].bare.push(ms(t0));
-    }
-    if (errors.length > 20) break;
-  }
-  process.send({ samples, errors }, () => process.exit(0));
+      if (variant === 'bare') return timeBare(spec.bare, (e) => errors.push(`${op}: bare SDK ${e.name}: ${e.message}`));
+      const event = spec.event(); // built before the clock starts: API Gateway builds it, not the handler
+      const { ms: d, response: res } = await timeInvoke(spec.handler ?? ours, event, context);
+      if (res.statusCode !== spec.status) errors.push(`${op}: ours answered ${res.statusCode} ${String(res.body).slice(0, 200)}`);
+      return d;
+    },
+    afterIteration: async (i, record) => {
+      for (const [name, fn] of Object.entries(EXTRA)) {
+        const d = await timeBare(fn, (e) => errors.push(`${name}: ${e.name}: ${e.message}`));
+        if (record) extra[name].bare.push(d);
+      }
+    },
+  });
+  return { samples: { ...samples, ...extra }, errors };
 }
-main().catch((e) => { process.send({ samples: {}, errors: [String(e.stack || e)] }, () => process.exit(1)); });
+reply(main, {});
